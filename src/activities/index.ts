@@ -1,0 +1,141 @@
+/**
+ * Activities: every piece of I/O the ticket workflow does. Built by a factory so the worker passes real
+ * clients and tests pass their own.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Classifier, Drafter, Retriever } from '../adapters/ai/ports';
+import type { ItsmEvent, ItsmGateway } from '../adapters/itsm/ports';
+import type { TicketChange, TicketRepository, TriageRecord } from '../db/ticket-repository';
+import type { TenantRepository } from '../db/tenant-repository';
+import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
+import { DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
+import type { Logger } from '../infra/logger';
+
+export interface ActivityDeps {
+  tickets: TicketRepository;
+  tenants: TenantRepository;
+  classifier: Classifier;
+  retriever: Retriever;
+  drafter: Drafter;
+  itsm: ItsmGateway;
+  logger: Logger;
+}
+
+export const FAILURE_TICKET_NOT_FOUND = 'TicketNotFound';
+
+/** Keeps a long call visibly alive, so a dead worker's attempt is retried after the heartbeat timeout. */
+async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function tenantList(settings: Record<string, unknown>, key: string, fallback: readonly string[]): string[] {
+  const value = settings[key];
+  if (Array.isArray(value) && value.length > 0) {
+    return value.map((v) => (typeof v === 'string' ? v : (v as { name?: string }).name)).filter((v): v is string => !!v);
+  }
+  return [...fallback];
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { tickets, tenants, logger } = deps;
+
+  async function loadTicket(tenantId: string, ticketId: string) {
+    const ticket = await tickets.findById(tenantId, ticketId);
+    if (!ticket) {
+      throw ApplicationFailure.create({
+        type: FAILURE_TICKET_NOT_FOUND,
+        message: `ticket ${ticketId} not found`,
+        nonRetryable: true,
+      });
+    }
+    return ticket;
+  }
+
+  return {
+    async persistTicketChange(change: TicketChange): Promise<void> {
+      const { applied } = await tickets.applyChange(change);
+      const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
+      if (change.slaEvent) logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
+      else logger.info(log, 'ticket change');
+    },
+
+    async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const tenant = await tenants.findByIdOrSlug(input.tenantId);
+      const settings = tenant?.settings ?? {};
+      return withHeartbeat(() =>
+        deps.classifier.classify({
+          text: ticketText(ticket),
+          categories: tenantList(settings, 'categories', DEFAULT_CATEGORIES),
+          products: tenantList(settings, 'products', PRODUCTS),
+        }),
+      );
+    },
+
+    async retrieveKnowledge(input: { tenantId: string; ticketId: string; limit: number }): Promise<Passage[]> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      return withHeartbeat(() =>
+        deps.retriever.retrieve({ tenantId: input.tenantId, query: ticketText(ticket), limit: input.limit }),
+      );
+    },
+
+    async draftReply(input: {
+      tenantId: string;
+      ticketId: string;
+      classification: Classification;
+      passages: Passage[];
+    }): Promise<Draft> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      return withHeartbeat(() =>
+        deps.drafter.draft({ text: ticketText(ticket), classification: input.classification, passages: input.passages }),
+      );
+    },
+
+    async recordTriage(record: TriageRecord): Promise<void> {
+      await tickets.recordTriage(record);
+    },
+
+    async syncTicketToItsm(event: ItsmEvent): Promise<void> {
+      const startedAt = new Date();
+      const attempt = Context.current().info.attempt;
+      try {
+        const outcome = await deps.itsm.sync(event);
+        await tickets.recordSync({
+          tenantId: event.tenantId,
+          ticketId: event.ticketId,
+          system: outcome.system,
+          direction: 'outbound',
+          operation: event.type,
+          status: outcome.status,
+          attempts: attempt,
+          durationMs: Date.now() - startedAt.getTime(),
+          startedAt,
+          metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+        });
+      } catch (error) {
+        await tickets.recordSync({
+          tenantId: event.tenantId,
+          ticketId: event.ticketId,
+          system: 'unknown',
+          direction: 'outbound',
+          operation: event.type,
+          status: 'failed',
+          attempts: attempt,
+          errorMessage: error instanceof Error ? error.message : String(error),
+          durationMs: Date.now() - startedAt.getTime(),
+          startedAt,
+          metadata: { event_id: event.eventId },
+        });
+        throw error;
+      }
+    },
+  };
+}
+
+export type TicketActivities = ReturnType<typeof createActivities>;

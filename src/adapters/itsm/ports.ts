@@ -1,0 +1,28 @@
+/** The ITSM port. Issue #5 adds Jira, ServiceNow, Zendesk, ServiceDesk Plus and webhook connectors behind it. */
+export type ItsmEventType = 'created' | 'triaged' | 'updated' | 'commented' | 'resolved' | 'closed' | 'reopened';
+
+export interface ItsmEvent {
+  /** Stable across retries: connectors use it to deduplicate. */
+  eventId: string;
+  tenantId: string;
+  ticketId: string;
+  type: ItsmEventType;
+}
+
+export interface ItsmSyncOutcome {
+  system: string;
+  status: 'success' | 'skipped';
+  externalId?: string;
+  detail?: string;
+}
+
+export interface ItsmGateway {
+  sync(event: ItsmEvent): Promise<ItsmSyncOutcome>;
+}
+
+/** No ITSM tool connected: every event is recorded as skipped. */
+export function createUnconfiguredItsmGateway(): ItsmGateway {
+  return {
+    sync: async () => ({ system: 'none', status: 'skipped', detail: 'no ITSM integration configured for this tenant' }),
+  };
+}

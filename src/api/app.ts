@@ -1,0 +1,115 @@
+/** The Express application: a thin layer over Postgres (reads) and Temporal (starts, updates, queries). */
+import express, { type Request, type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import { pinoHttp } from 'pino-http';
+import type { TenantModel } from '../db/models';
+import type { TenantRepository } from '../db/tenant-repository';
+import type { TicketRepository } from '../db/ticket-repository';
+import type { Logger } from '../infra/logger';
+import { type Authenticator, authenticate } from './auth';
+import { problemHandler, problems } from './problems';
+import { createTenantRouter } from './routes/tenants';
+import { createTicketRouter } from './routes/tickets';
+import type { TicketWorkflows } from './workflow-gateway';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    tenant?: TenantModel;
+  }
+}
+
+export interface AppDeps {
+  db: Knex;
+  tickets: TicketRepository;
+  tenants: TenantRepository;
+  workflows: TicketWorkflows;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Whether Temporal answers: part of readiness. */
+  temporalReady: () => Promise<void>;
+  maxBodyBytes: number;
+  defaultAutoCloseAfterMs: number;
+}
+
+/** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
+export function resolveTenant(tenants: TenantRepository): RequestHandler {
+  return async (req: Request, _res, next) => {
+    const principal = req.principal!;
+    const requested = req.get('x-tenant-id');
+    if (requested && !principal.roles.includes('superadmin')) {
+      throw problems.forbidden('only a superadmin may act in another tenant');
+    }
+    const tenant = await tenants.findByIdOrSlug(requested ?? principal.tenantRef);
+    if (!tenant || !tenant.is_active) throw problems.forbidden('the token names an unknown or inactive tenant');
+    req.tenant = tenant;
+    next();
+  };
+}
+
+/** A body is JSON or absent: anything else is refused before parsing. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) throw problems.unsupportedMediaType();
+  next();
+};
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      withTimeout(deps.db.raw('select 1'), 2000).then(
+        () => (checks.database = 'ok'),
+        (e: Error) => (checks.database = `unavailable: ${e.message.split('\n')[0]}`),
+      ),
+      withTimeout(deps.temporalReady(), 2000).then(
+        () => (checks.temporal = 'ok'),
+        (e: Error) => (checks.temporal = `unavailable: ${e.message.split('\n')[0]}`),
+      ),
+    ]);
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  const v1 = express.Router();
+  v1.use(requireJsonBody);
+  v1.use(express.json({ limit: deps.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  v1.use(authenticate(deps.authenticator));
+  const tenantScope = resolveTenant(deps.tenants);
+  v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));
+  v1.use(
+    '/tickets',
+    tenantScope,
+    createTicketRouter({
+      tickets: deps.tickets,
+      workflows: deps.workflows,
+      logger: deps.logger,
+      defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
+    }),
+  );
+  app.use('/v1', v1);
+
+  app.use((req, _res, next) => next(problems.notFound(`route ${req.method} ${req.path}`)));
+  app.use(problemHandler(deps.logger, deps.maxBodyBytes));
+  return app;
+}

@@ -1,0 +1,113 @@
+/** How rows look on the wire: snake_case, ISO timestamps, no internal columns. */
+import type { TenantModel, TicketModel, TriageResultModel } from '../db/models';
+import { slaView } from '../domain/live-view';
+import type { SlaClock, SlaClockKind } from '../domain/sla';
+import { DEFAULT_SLA_POLICY } from '../domain/sla';
+
+const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+export function presentTenant(t: TenantModel) {
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    tier: t.tier,
+    settings: t.settings,
+    is_active: t.is_active,
+    created_at: iso(t.created_at),
+    updated_at: iso(t.updated_at),
+  };
+}
+
+export function presentTicket(t: TicketModel) {
+  return {
+    id: t.id,
+    tenant_id: t.tenant_id,
+    external_id: t.external_id,
+    title: t.title,
+    content: t.content,
+    requester_email: t.requester_email,
+    status: t.status,
+    priority: t.priority,
+    customer_tier: t.customer_tier,
+    category: t.category,
+    source: t.source,
+    assignee: t.assignee,
+    escalation_level: t.escalation_level,
+    reopen_count: t.reopen_count,
+    metadata: t.metadata,
+    sla_state: t.sla_state,
+    workflow_id: t.workflow_id,
+    workflow_started: t.workflow_started_at !== null,
+    first_response_at: iso(t.first_response_at),
+    resolved_at: iso(t.resolved_at),
+    closed_at: iso(t.closed_at),
+    created_at: iso(t.created_at),
+    updated_at: iso(t.updated_at),
+  };
+}
+
+function presentTriage(r: TriageResultModel) {
+  return {
+    category: r.category,
+    urgency: r.urgency,
+    suggested_priority: r.suggested_priority,
+    sentiment: r.sentiment,
+    product: r.product,
+    language: r.language,
+    confidence: r.confidence,
+    reasoning: r.reasoning,
+    model_used: r.model_used,
+    latency_ms: r.latency_ms,
+    prompt_tokens: r.prompt_tokens,
+    completion_tokens: r.completion_tokens,
+    is_current: r.is_current,
+    created_at: iso(r.created_at),
+  };
+}
+
+/** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
+export function presentTicketDetail(t: TicketModel, nowMs: number, warningThresholds?: number[]) {
+  const current = t.triage_results?.find((r) => r.is_current);
+  const clocks = t.sla_clocks as Record<SlaClockKind, SlaClock> | null;
+  return {
+    ...presentTicket(t),
+    triage: current ? presentTriage(current) : null,
+    triage_history: (t.triage_results ?? []).map(presentTriage),
+    draft: current
+      ? { body: current.draft_reply, citations: current.citations, passages: current.passages }
+      : null,
+    messages: (t.messages ?? []).map((m) => ({
+      id: Number(m.id),
+      author_type: m.author_type,
+      author_id: m.author_id,
+      body: m.body,
+      is_public: m.is_public,
+      created_at: iso(m.created_at),
+    })),
+    sla: {
+      ...(clocks
+        ? slaView(clocks, nowMs, warningThresholds ?? DEFAULT_SLA_POLICY.warning_thresholds)
+        : { state: t.sla_state, clocks: [] }),
+      events: (t.sla_events ?? []).map((e) => ({
+        clock: e.clock,
+        kind: e.kind,
+        threshold: e.threshold,
+        due_at: iso(e.due_at),
+        deadline: iso(e.deadline),
+        fired_at: iso(e.fired_at),
+        remaining_seconds: e.remaining_seconds,
+        priority: e.priority,
+        escalation_level: e.escalation_level,
+        notification_status: e.notification_status,
+      })),
+    },
+    external_refs: (t.external_refs ?? []).map((r) => ({
+      system: r.system,
+      external_id: r.external_id,
+      external_url: r.external_url,
+      external_status: r.external_status,
+      updated_at: iso(r.updated_at),
+    })),
+  };
+}

@@ -1,0 +1,86 @@
+/** Errors as RFC 9457 problem+json: a stable `type`, a human `detail`, per-field `errors` for validation. */
+import type { ErrorRequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../infra/logger';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export const problems = {
+  validation: (errors: FieldError[]) =>
+    new HttpProblem(400, 'validation-error', 'Invalid request', 'the request has invalid fields', { errors }),
+  malformedJson: () => new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the request body is not valid JSON'),
+  unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail),
+  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail),
+  notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} not found`),
+  conflict: (slug: string, detail: string, extra?: Record<string, unknown>) =>
+    new HttpProblem(409, slug, 'Conflict', detail, extra),
+  idempotencyKeyReused: (detail: string) =>
+    new HttpProblem(422, 'idempotency-key-reused', 'Idempotency key reused', detail),
+  tooLarge: (limit: number) =>
+    new HttpProblem(413, 'payload-too-large', 'Payload too large', `the body exceeds ${limit} bytes`),
+  unsupportedMediaType: () =>
+    new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json'),
+  unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
+};
+
+export function zodFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
+    message: issue.message,
+  }));
+}
+
+/** Parses with a schema or throws the 400 problem listing every bad field. */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw problems.validation(zodFieldErrors(result.error));
+  return result.data;
+}
+
+export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: `/problems/${problem.slug}`,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      ...(instance ? { instance } : {}),
+      ...problem.extra,
+    });
+}
+
+/** The one place errors become responses: no SQL, stack or secret ever reaches a client. */
+export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let problem: HttpProblem;
+    if (error instanceof HttpProblem) problem = error;
+    else if (error?.type === 'entity.parse.failed') problem = problems.malformedJson();
+    else if (error?.type === 'entity.too.large') problem = problems.tooLarge(maxBodyBytes);
+    else if (error?.type === 'charset.unsupported' || error?.type === 'encoding.unsupported')
+      problem = problems.unsupportedMediaType();
+    else {
+      logger.error({ err: error, path: req.path }, 'unhandled error');
+      problem = new HttpProblem(500, 'internal-error', 'Internal error', 'an unexpected error occurred');
+    }
+    if (res.headersSent) return;
+    if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer');
+    sendProblem(res, problem, req.originalUrl);
+  };
+}

@@ -1,0 +1,29 @@
+/** /v1/tenants: superadmins create tenants; everyone can read their own. */
+import { type RequestHandler, Router } from 'express';
+import { DuplicateTenantError, type TenantRepository } from '../../db/tenant-repository';
+import { requireRole } from '../auth';
+import { parseOr400, problems } from '../problems';
+import { presentTenant } from '../presenters';
+import { createTenantSchema } from '../schemas';
+
+/** Creating a tenant needs no tenant of the caller's own: a superadmin bootstraps the first one. */
+export function createTenantRouter(tenants: TenantRepository, tenantScope: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/', requireRole('superadmin'), async (req, res) => {
+    const body = parseOr400(createTenantSchema, req.body);
+    try {
+      const tenant = await tenants.create(body);
+      res.status(201).location(`/v1/tenants/${tenant.id}`).json(presentTenant(tenant));
+    } catch (error) {
+      if (error instanceof DuplicateTenantError) throw problems.conflict('duplicate-tenant', error.message);
+      throw error;
+    }
+  });
+
+  router.get('/current', tenantScope, async (req, res) => {
+    res.json(presentTenant(req.tenant!));
+  });
+
+  return router;
+}

@@ -1,0 +1,108 @@
+/** Request schemas: every body and query is parsed here; unknown fields are refused. */
+import { z } from 'zod';
+import { SLA_STATES } from '../domain/sla';
+import {
+  CUSTOMER_TIERS,
+  MAX_ESCALATION_LEVEL,
+  PRIORITIES,
+  TICKET_SOURCES,
+  TICKET_STATUSES,
+  parsePriority,
+} from '../domain/vocabulary';
+
+const priority = z
+  .string()
+  .transform((v, ctx) => {
+    const p = parsePriority(v);
+    if (!p) ctx.addIssue({ code: 'custom', message: `must be one of ${PRIORITIES.join(', ')} (or urgent)` });
+    return p ?? 'medium';
+  });
+
+const seconds = z.number().int().min(1).max(365 * 24 * 3600);
+
+export const slaPolicySchema = z
+  .object({
+    targets: z
+      .partialRecord(
+        z.enum(PRIORITIES),
+        z.object({ first_response_seconds: seconds.optional(), resolution_seconds: seconds.optional() }).strict(),
+      )
+      .optional(),
+    tier_multipliers: z.partialRecord(z.enum(CUSTOMER_TIERS), z.number().positive().max(100)).optional(),
+    warning_thresholds: z.array(z.number().gt(0).lt(1)).max(5).optional(),
+    pause_statuses: z.array(z.enum(['pending_customer', 'pending_vendor'])).optional(),
+  })
+  .strict();
+
+export const tenantSettingsSchema = z
+  .object({
+    sla_policy: slaPolicySchema.optional(),
+    auto_close_after_hours: z.number().min(0).max(24 * 365).optional(),
+    categories: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).min(1).max(100).optional(),
+    products: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+  })
+  .strict();
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+export const createTenantSchema = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and dashes, 3-64 chars'),
+    name: z.string().trim().min(1).max(255),
+    tier: z.enum(CUSTOMER_TIERS).default('standard'),
+    settings: tenantSettingsSchema.default({}),
+  })
+  .strict();
+
+export const createTicketSchema = z
+  .object({
+    content: z.string().trim().min(1).max(50_000),
+    title: z.string().trim().min(1).max(500).optional(),
+    email: z.email().max(320).optional(),
+    priority: priority.optional(),
+    customer_tier: z.enum(CUSTOMER_TIERS).optional(),
+    source: z.enum(TICKET_SOURCES).default('api'),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+    external_id: z.string().trim().min(1).max(255).optional(),
+  })
+  .strict();
+
+const csv = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1));
+
+export const listTicketsQuerySchema = z
+  .object({
+    status: csv(TICKET_STATUSES).optional(),
+    priority: csv(PRIORITIES).optional(),
+    category: z.string().max(64).optional(),
+    customer_tier: z.enum(CUSTOMER_TIERS).optional(),
+    assignee: z.string().max(255).optional(),
+    sla_state: z.enum(SLA_STATES).optional(),
+    created_after: z.iso.datetime({ offset: true }).optional(),
+    created_before: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+const note = z.string().trim().min(1).max(10_000);
+
+export const assignSchema = z.object({ assignee: z.string().trim().min(1).max(255) }).strict();
+export const messageSchema = z
+  .object({
+    body: z.string().trim().min(1).max(50_000),
+    author: z.enum(['agent', 'customer']).optional(),
+    internal: z.boolean().default(false),
+    next_status: z.enum(['pending_customer', 'pending_vendor', 'in_progress']).optional(),
+  })
+  .strict();
+export const escalateSchema = z
+  .object({ reason: note, level: z.number().int().min(1).max(MAX_ESCALATION_LEVEL).optional() })
+  .strict();
+export const resolveSchema = z.object({ resolution: note.optional() }).strict();
+export const reopenSchema = z.object({ reason: note.optional() }).strict();
+export const closeSchema = z.object({ reason: note.optional() }).strict();
+
+export const ticketIdSchema = z.uuid();

@@ -1,0 +1,30 @@
+/** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
+import { loadConfig } from '../config';
+import { createDb, migrateToLatest } from '../db/knex';
+import { resolveAuthOptions } from '../infra/dev-secret';
+import { createLogger } from '../infra/logger';
+import { startApi } from '../runtime';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  if (!config.database.url || !config.temporal.address) {
+    throw new Error('the API process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)');
+  }
+  const db = createDb(config.database.url, config.database.poolMax);
+  await migrateToLatest(db);
+  const api = await startApi({ config, auth: resolveAuthOptions(config), db, temporalAddress: config.temporal.address, logger });
+  logger.info({ url: api.url }, 'API listening');
+  const stop = async () => {
+    await api.stop();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

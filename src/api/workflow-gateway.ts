@@ -1,0 +1,104 @@
+/** How the API talks to ticket workflows: start (idempotently), act through updates, read through queries. */
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { TicketModel } from '../db/models';
+import type { TicketLiveView } from '../domain/live-view';
+import type { SlaPolicy } from '../domain/sla';
+import type { CustomerTier, Priority } from '../domain/vocabulary';
+import {
+  INVALID_TRANSITION,
+  TICKET_WORKFLOW_TYPE,
+  type TicketWorkflowInput,
+  getTicketStateQuery,
+  searchAttributes,
+} from '../workflows/messages';
+import { problems } from './problems';
+
+export class TicketWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Starts the ticket's workflow; starting one that already exists is a success, so callers may retry. */
+  async start(ticket: TicketModel, policy: SlaPolicy, autoCloseAfterMs: number): Promise<void> {
+    const input: TicketWorkflowInput = {
+      ticketId: ticket.id,
+      tenantId: ticket.tenant_id,
+      priority: ticket.priority as Priority,
+      priorityPinned: ticket.priority_pinned,
+      customerTier: ticket.customer_tier as CustomerTier,
+      createdAtMs: ticket.created_at.getTime(),
+      policy,
+      autoCloseAfterMs,
+    };
+    try {
+      await this.client.workflow.start(TICKET_WORKFLOW_TYPE, {
+        workflowId: ticket.workflow_id,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: searchAttributes.tenantId, value: ticket.tenant_id },
+          { key: searchAttributes.status, value: ticket.status },
+          { key: searchAttributes.priority, value: ticket.priority },
+          { key: searchAttributes.customerTier, value: ticket.customer_tier },
+          { key: searchAttributes.slaState, value: 'on_track' },
+          { key: searchAttributes.escalationLevel, value: 0 },
+        ],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /** Sends an agent action; the update id makes a retried request return the first answer. */
+  async act<Args>(
+    ticket: TicketModel,
+    update: UpdateDefinition<TicketLiveView, [Args]>,
+    args: Args,
+    updateId: string,
+  ): Promise<TicketLiveView> {
+    const handle = this.client.workflow.getHandle(ticket.workflow_id);
+    try {
+      return await handle.executeUpdate(update, { args: [args], updateId });
+    } catch (error) {
+      throw this.translate(error, ticket);
+    }
+  }
+
+  async live(ticket: TicketModel): Promise<TicketLiveView> {
+    try {
+      return await this.client.workflow.getHandle(ticket.workflow_id).query(getTicketStateQuery);
+    } catch (error) {
+      throw this.translate(error, ticket);
+    }
+  }
+
+  private translate(error: unknown, ticket: TicketModel): unknown {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      if (error.cause.type === INVALID_TRANSITION) {
+        const detail = (error.cause.details?.[0] ?? {}) as { action?: string; status?: string };
+        return problems.conflict('invalid-transition', error.cause.message, {
+          action: detail.action,
+          ticket_status: detail.status,
+        });
+      }
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      return ticket.workflow_started_at
+        ? problems.conflict('ticket-closed', 'the ticket is closed and its workflow has completed')
+        : problems.unavailable('the ticket is still being registered; retry shortly');
+    }
+    if (error instanceof Error && /already completed/i.test(error.message)) {
+      return problems.conflict('ticket-closed', 'the ticket is closed and its workflow has completed');
+    }
+    return error;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Configuration, parsed once from the environment into a typed object; nothing else reads process.env.
+ * README "Configuration" documents every variable with its default.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: optionalString,
+  EMBEDDED_PG_PORT: port(5433),
+  DB_POOL_MAX: z.coerce.number().int().min(1).default(10),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('support-tickets'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: optionalString,
+
+  JWT_SECRET: optionalString,
+  JWKS_URL: optionalString,
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+
+  OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+  AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: RawConfig['NODE_ENV'];
+  http: { host: string; port: number; maxBodyBytes: number };
+  logLevel: RawConfig['LOG_LEVEL'];
+  dataDir: string;
+  database: { url: string | undefined; embeddedPort: number; poolMax: number };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string | undefined;
+    devPort: number;
+    uiPort: number;
+    uiUrl: string | undefined;
+  };
+  auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer?: string; audience?: string };
+  outbox: { intervalMs: number; graceMs: number };
+  autoCloseAfterMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
+    throw new ConfigError('JWT_SECRET or JWKS_URL must be set in production');
+  }
+  if (c.JWT_SECRET && c.JWT_SECRET.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  }
+  return {
+    env: c.NODE_ENV,
+    http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.MAX_BODY_BYTES },
+    logLevel: c.LOG_LEVEL,
+    dataDir: path.resolve(c.DATA_DIR),
+    database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolMax: c.DB_POOL_MAX },
+    temporal: {
+      address: c.TEMPORAL_ADDRESS,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      cliPath: c.TEMPORAL_CLI_PATH,
+      devPort: c.TEMPORAL_DEV_PORT,
+      uiPort: c.TEMPORAL_UI_PORT,
+      uiUrl: c.TEMPORAL_UI_URL,
+    },
+    auth: {
+      jwtSecret: c.JWT_SECRET,
+      jwksUrl: c.JWKS_URL,
+      ...(c.JWT_ISSUER ? { issuer: c.JWT_ISSUER } : {}),
+      ...(c.JWT_AUDIENCE ? { audience: c.JWT_AUDIENCE } : {}),
+    },
+    outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
+    autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
+  };
+}

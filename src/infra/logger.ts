@@ -1,0 +1,20 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Paths that may carry secrets: pino replaces them before anything is written. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.secret',
+  '*.apiKey',
+  '*.api_key',
+  '*.token',
+  '*.credentials',
+];
+
+export function createLogger(level: string, name = 'support-triage'): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+}

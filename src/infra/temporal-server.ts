@@ -1,0 +1,233 @@
+/**
+ * Finds or starts the Temporal server: TEMPORAL_ADDRESS when set; otherwise a dev server started here from a
+ * `temporal` binary (TEMPORAL_CLI_PATH, PATH, or the project's .tools/bin, built with `go install` when Go is
+ * available), or, failing all of those, the SDK's own download of the CLI.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { searchAttributes } from '../workflows/messages';
+import type { Logger } from './logger';
+
+const execFileAsync = promisify(execFile);
+
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
+
+const CLI_TYPE_NAMES: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+/** `Name=Type` pairs for `temporal server start-dev --search-attribute`. */
+export function searchAttributeFlags(): string[] {
+  return Object.values(searchAttributes).map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, binary))) return path.join(dir, binary);
+  }
+  return undefined;
+}
+
+function findGo(): string | undefined {
+  return findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/** Builds the CLI into .tools/bin with the Go toolchain (once: a first build takes a few minutes). */
+export async function installTemporalCli(logger?: Logger): Promise<string | undefined> {
+  const target = path.join(TOOLS_BIN, 'temporal');
+  if (isExecutable(target)) return target;
+  const go = findGo();
+  if (!go) return undefined;
+  logger?.info({ module: TEMPORAL_CLI_MODULE }, 'building the Temporal CLI with go install (first run only)');
+  fs.mkdirSync(TOOLS_BIN, { recursive: true });
+  await execFileAsync(go, ['install', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return isExecutable(target) ? target : undefined;
+}
+
+/** The CLI to run, or undefined when only the SDK's download is left. */
+export async function findTemporalCli(cliPath: string | undefined, logger?: Logger): Promise<string | undefined> {
+  if (cliPath) {
+    if (!isExecutable(cliPath)) throw new Error(`TEMPORAL_CLI_PATH ${cliPath} is not an executable file`);
+    return cliPath;
+  }
+  return findOnPath('temporal') ?? (await installTemporalCli(logger));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** Waits until the frontend answers a real gRPC call (the port opens before the server is ready). */
+async function waitForTemporal(address: string, deadlineMs: number, child?: ChildProcess): Promise<void> {
+  let lastError: unknown;
+  while (Date.now() < deadlineMs) {
+    if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.healthService.check({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not become ready: ${String(lastError)}`);
+}
+
+export async function startTemporalDevServer(options: {
+  cliPath: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  logFile?: string;
+  logger?: Logger;
+  startTimeoutMs?: number;
+}): Promise<RunningTemporal> {
+  fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
+    ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),
+  ];
+  const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out], detached: false });
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitForTemporal(address, Date.now() + (options.startTimeoutMs ?? 90_000), child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  options.logger?.info({ address, ui: `http://127.0.0.1:${options.uiPort}` }, 'Temporal dev server started');
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The SDK's own launcher, which downloads the CLI: the last resort on a machine with internet. */
+async function startWithSdkDownload(options: {
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+}): Promise<RunningTemporal> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      ui: true,
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      namespace: options.namespace,
+      searchAttributes: Object.values(searchAttributes),
+      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    stop: () => env.teardown(),
+  };
+}
+
+export async function resolveTemporal(options: {
+  address: string | undefined;
+  cliPath: string | undefined;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  uiUrl?: string;
+  logger?: Logger;
+}): Promise<RunningTemporal> {
+  if (options.address) {
+    return { address: options.address, uiUrl: options.uiUrl, stop: async () => undefined };
+  }
+  const dbFile = path.join(options.dataDir, 'temporal.db');
+  const cliPath = await findTemporalCli(options.cliPath, options.logger);
+  if (!cliPath) {
+    options.logger?.warn('no temporal CLI and no Go toolchain: letting the Temporal SDK download the CLI');
+    return startWithSdkDownload({ dbFile, port: options.port, uiPort: options.uiPort, namespace: options.namespace });
+  }
+  return startTemporalDevServer({
+    cliPath,
+    dbFile,
+    port: options.port,
+    uiPort: options.uiPort,
+    namespace: options.namespace,
+    logFile: path.join(options.dataDir, 'temporal.log'),
+    logger: options.logger,
+  });
+}

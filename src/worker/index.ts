@@ -1,0 +1,47 @@
+/** Builds the Temporal worker that runs ticket workflows and their activities. */
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { type ActivityDeps, createActivities } from '../activities';
+import { createEmptyRetriever } from '../adapters/ai/empty-retriever';
+import { createLocalClassifier } from '../adapters/ai/local-classifier';
+import { createLocalDrafter } from '../adapters/ai/local-drafter';
+import { createUnconfiguredItsmGateway } from '../adapters/itsm/ports';
+import { TenantRepository } from '../db/tenant-repository';
+import { TicketRepository } from '../db/ticket-repository';
+import type { Logger } from '../infra/logger';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** The adapters the product uses by default: local, offline implementations behind each port. */
+export function defaultActivityDeps(db: Knex, logger: Logger): ActivityDeps {
+  return {
+    tickets: new TicketRepository(db),
+    tenants: new TenantRepository(db),
+    classifier: createLocalClassifier(),
+    retriever: createEmptyRetriever(),
+    drafter: createLocalDrafter(),
+    itsm: createUnconfiguredItsmGateway(),
+    logger,
+  };
+}
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,31 @@
+/** Worker-only process (docker-compose's `worker` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
+import { loadConfig } from '../config';
+import { createDb } from '../db/knex';
+import { createLogger } from '../infra/logger';
+import { createWorker, defaultActivityDeps } from '.';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  if (!config.database.url || !config.temporal.address) {
+    throw new Error('the worker process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)');
+  }
+  const db = createDb(config.database.url, config.database.poolMax);
+  const { worker, connection } = await createWorker({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: defaultActivityDeps(db, logger),
+  });
+  const stop = () => worker.shutdown();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+/**
+ * The ticket workflow's messages and search attributes, declared once: the workflow implements them, the API
+ * sends them. Side-effect free so both can import it.
+ */
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { TicketLiveView } from '../domain/live-view';
+import type { SlaPolicy } from '../domain/sla';
+import type { Actor, TicketState } from '../domain/ticket-state';
+import type { CustomerTier, Priority } from '../domain/vocabulary';
+
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
+
+export function ticketWorkflowId(ticketId: string): string {
+  return `ticket-${ticketId}`;
+}
+
+export interface TicketWorkflowInput {
+  ticketId: string;
+  tenantId: string;
+  priority: Priority;
+  priorityPinned: boolean;
+  customerTier: CustomerTier;
+  createdAtMs: number;
+  policy: SlaPolicy;
+  /** Resolved tickets close by themselves after this long without a reopen. */
+  autoCloseAfterMs: number;
+  /** Set when the workflow continued as new: the state it carries over. */
+  carriedState?: TicketState;
+  carriedStateVersion?: number;
+}
+
+/** Every agent action carries who did it and an id that makes a retried request a no-op. */
+export interface ActionEnvelope {
+  actionId: string;
+  actor: Actor;
+}
+
+export interface AssignTicketArgs extends ActionEnvelope {
+  assignee: string;
+}
+export interface AddMessageArgs extends ActionEnvelope {
+  author: 'agent' | 'customer';
+  body: string;
+  isPublic: boolean;
+  nextStatus?: 'pending_customer' | 'pending_vendor' | 'in_progress';
+}
+export interface EscalateTicketArgs extends ActionEnvelope {
+  reason: string;
+  level?: number;
+}
+export interface ResolveTicketArgs extends ActionEnvelope {
+  resolution?: string;
+}
+export interface ReopenTicketArgs extends ActionEnvelope {
+  reason?: string;
+}
+export interface CloseTicketArgs extends ActionEnvelope {
+  reason?: string;
+}
+
+export const assignTicketUpdate = defineUpdate<TicketLiveView, [AssignTicketArgs]>('assignTicket');
+export const addMessageUpdate = defineUpdate<TicketLiveView, [AddMessageArgs]>('addMessage');
+export const escalateTicketUpdate = defineUpdate<TicketLiveView, [EscalateTicketArgs]>('escalateTicket');
+export const resolveTicketUpdate = defineUpdate<TicketLiveView, [ResolveTicketArgs]>('resolveTicket');
+export const reopenTicketUpdate = defineUpdate<TicketLiveView, [ReopenTicketArgs]>('reopenTicket');
+export const closeTicketUpdate = defineUpdate<TicketLiveView, [CloseTicketArgs]>('closeTicket');
+
+export const getTicketStateQuery = defineQuery<TicketLiveView>('getTicketState');
+
+/** Failure type of an action that is illegal in the ticket's current status: the API answers 409. */
+export const INVALID_TRANSITION = 'InvalidTransition';
+
+export const searchAttributes = {
+  tenantId: defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('TicketStatus', SearchAttributeType.KEYWORD),
+  priority: defineSearchAttributeKey('TicketPriority', SearchAttributeType.KEYWORD),
+  category: defineSearchAttributeKey('TicketCategory', SearchAttributeType.KEYWORD),
+  customerTier: defineSearchAttributeKey('CustomerTier', SearchAttributeType.KEYWORD),
+  slaState: defineSearchAttributeKey('SlaState', SearchAttributeType.KEYWORD),
+  assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
+  escalationLevel: defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT),
+} as const;
