@@ -1,5 +1,5 @@
 /** Builds the Temporal worker that runs ticket workflows and their activities. */
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { type ActivityDeps, createActivities } from '../activities';
 import { createEmptyRetriever } from '../adapters/ai/empty-retriever';
@@ -25,6 +25,20 @@ export function defaultActivityDeps(db: Knex, logger: Logger): ActivityDeps {
   };
 }
 
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs (warnings and errors only) through the product's logger, once per process. */
+function installRuntimeLogger(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : 'warn';
+      logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
+    }),
+  });
+}
+
 export interface WorkerOptions {
   address: string;
   namespace: string;
@@ -35,6 +49,7 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntimeLogger(options.deps.logger);
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
     connection,

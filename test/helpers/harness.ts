@@ -1,0 +1,207 @@
+/**
+ * One product instance per test file, on the real Postgres and Temporal started by global-setup: a worker on
+ * its own task queue, the API on a free port, and helpers to mint tokens and call endpoints.
+ */
+import crypto from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { type WorkflowBundleWithSourceMap, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { SignJWT } from 'jose';
+import type { Knex } from 'knex';
+import type { ActivityDeps } from '../../src/activities';
+import { loadConfig } from '../../src/config';
+import { createDb } from '../../src/db/knex';
+import type { Role } from '../../src/domain/vocabulary';
+import { createLogger } from '../../src/infra/logger';
+import { startApi } from '../../src/runtime';
+import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Workflows are bundled once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundlePromise;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  tokens: Record<'client' | 'agent' | 'admin', string>;
+}
+
+export interface Harness {
+  url: string;
+  db: Knex;
+  client: Client;
+  taskQueue: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  superadminToken: string;
+  mint(claims: { tenant: string; roles: Role[]; sub?: string }, options?: { expiresIn?: string }): Promise<string>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
+  createTenant(settings?: Record<string, unknown>, tier?: string): Promise<TestTenant>;
+  startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function mintToken(
+  claims: { tenant: string; roles: Role[]; sub?: string },
+  options: { expiresIn?: string; secret?: string } = {},
+): Promise<string> {
+  return new SignJWT({ tenant_id: claims.tenant, roles: claims.roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub ?? `${claims.roles[0]}-user`)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '1h')
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
+
+export async function startHarness(options: { deps?: Partial<ActivityDeps>; worker?: boolean } = {}): Promise<Harness> {
+  const databaseUrl = process.env.TEST_DATABASE_URL!;
+  const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
+  const taskQueue = `test-${crypto.randomUUID()}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    OUTBOX_INTERVAL_MS: '200',
+    OUTBOX_GRACE_MS: '300',
+    LOG_LEVEL: 'silent',
+  });
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const db = createDb(databaseUrl, 5);
+  const api = await startApi({
+    config,
+    auth: config.auth,
+    db,
+    temporalAddress,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+  });
+
+  let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
+  async function startWorker(deps: Partial<ActivityDeps> = {}): Promise<Worker> {
+    const { worker, connection } = await createWorker({
+      address: temporalAddress,
+      namespace: 'default',
+      taskQueue,
+      deps: { ...defaultActivityDeps(db, logger), ...deps },
+      workflowBundle: await workflowBundle(),
+    });
+    running = { worker, run: worker.run(), close: () => connection.close() };
+    return worker;
+  }
+  async function stopWorker(): Promise<void> {
+    if (!running) return;
+    const current = running;
+    running = undefined;
+    current.worker.shutdown();
+    await current.run;
+    await current.close();
+  }
+  if (options.worker !== false) await startWorker(options.deps);
+
+  const superadminToken = await mintToken({ tenant: 'platform', roles: ['superadmin'], sub: 'root' });
+
+  async function call<T>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${api.url}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  async function createTenant(settings: Record<string, unknown> = {}, tier = 'standard'): Promise<TestTenant> {
+    const slug = `t-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await call<{ id: string }>('POST', '/v1/tenants', {
+      token: superadminToken,
+      body: { slug, name: `Tenant ${slug}`, tier, settings },
+    });
+    if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const tokens = {
+      client: await mintToken({ tenant: slug, roles: ['client'], sub: 'portal' }),
+      agent: await mintToken({ tenant: slug, roles: ['agent'], sub: 'agent-alice' }),
+      admin: await mintToken({ tenant: slug, roles: ['admin'], sub: 'admin-bob' }),
+    };
+    return { id: res.body.id, slug, tokens };
+  }
+
+  return {
+    url: api.url,
+    db,
+    client: api.client,
+    taskQueue,
+    temporalAddress,
+    databaseUrl,
+    superadminToken,
+    mint: (claims, opts) => mintToken(claims, opts),
+    call,
+    createTenant,
+    startWorker,
+    stopWorker,
+    async stop() {
+      await stopWorker();
+      await api.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/** Polls until the check returns a value (not undefined/false) or the time runs out. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export { Worker };
