@@ -26,11 +26,15 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
 }
 
 /** True when the error is PostgreSQL's unique violation on the named constraint (any, if none is named). */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: string; constraint?: string };
-  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+interface PgError {
+  code?: string;
+  constraint?: string;
+  /** objection wraps driver errors; the original is kept here. */
+  nativeError?: PgError;
 }
 
-export function isCheckViolation(error: unknown): boolean {
-  return (error as { code?: string })?.code === '23514';
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as PgError | undefined;
+  const native = e?.nativeError ?? e;
+  return native?.code === '23505' && (constraint === undefined || native.constraint === constraint);
 }
