@@ -24,13 +24,23 @@ export default tseslint.config(
         {
           paths: ioModules,
           patterns: [
-            { group: ['node:*'], message: 'Workflow and domain code must stay deterministic and free of I/O.' },
+            {
+              group: ['node:*'],
+              message: 'Workflow and domain code must stay deterministic and free of I/O.',
+            },
             { group: ['@qdrant/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'] },
-            { group: ['**/activities/*', '**/api/*', '**/db/*', '**/adapters/*', '**/infra/*'], message: 'Import activity types with `import type` only.', allowTypeImports: true },
+            {
+              group: ['**/activities/*', '**/api/*', '**/db/*', '**/adapters/*', '**/infra/*'],
+              message: 'Import activity types with `import type` only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
     },
   },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['jest.config.js'], languageOptions: { globals: { module: 'writable' } } },
+  // Tests read loosely typed JSON bodies.
+  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

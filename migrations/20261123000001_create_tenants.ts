@@ -16,10 +16,14 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamps(true, true);
     t.index(['tier']);
   });
-  await knex.raw(`ALTER TABLE tenants ADD CONSTRAINT tenants_slug_format CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$')`);
+  await knex.raw(
+    `ALTER TABLE tenants ADD CONSTRAINT tenants_slug_format CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$')`,
+  );
   await knex.raw(`ALTER TABLE tenants ADD CONSTRAINT tenants_tier_valid CHECK (tier IN
     ('free','standard','business','enterprise','starter','professional','global_enterprise'))`);
-  await knex.raw(`CREATE TRIGGER tenants_updated_at BEFORE UPDATE ON tenants FOR EACH ROW EXECUTE FUNCTION set_updated_at()`);
+  await knex.raw(
+    `CREATE TRIGGER tenants_updated_at BEFORE UPDATE ON tenants FOR EACH ROW EXECUTE FUNCTION set_updated_at()`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

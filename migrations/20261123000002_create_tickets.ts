@@ -41,7 +41,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['updated_at']);
   });
   await knex.raw('CREATE INDEX tickets_tenant_created_id ON tickets (tenant_id, created_at DESC, id DESC)');
-  await knex.raw('CREATE INDEX tickets_workflow_not_started ON tickets (created_at) WHERE workflow_started_at IS NULL');
+  await knex.raw(
+    'CREATE INDEX tickets_workflow_not_started ON tickets (created_at) WHERE workflow_started_at IS NULL',
+  );
   const checks: Record<string, string> = {
     tickets_status_valid: `status IN ('new','triaging','open','ai_failed','in_progress','pending_customer','pending_vendor','escalated','resolved','closed')`,
     tickets_priority_valid: `priority IN ('low','medium','high','critical')`,
@@ -55,7 +57,9 @@ export async function up(knex: Knex): Promise<void> {
   for (const [name, check] of Object.entries(checks)) {
     await knex.raw(`ALTER TABLE tickets ADD CONSTRAINT ${name} CHECK (${check})`);
   }
-  await knex.raw(`CREATE TRIGGER tickets_updated_at BEFORE UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION set_updated_at()`);
+  await knex.raw(
+    `CREATE TRIGGER tickets_updated_at BEFORE UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION set_updated_at()`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

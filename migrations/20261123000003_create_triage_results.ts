@@ -28,11 +28,21 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['ticket_id', 'created_at']);
     t.index(['tenant_id', 'category']);
   });
-  await knex.raw('CREATE UNIQUE INDEX triage_results_one_current ON triage_results (ticket_id) WHERE is_current');
-  await knex.raw(`ALTER TABLE triage_results ADD CONSTRAINT triage_sentiment_range CHECK (sentiment BETWEEN 1 AND 10)`);
-  await knex.raw(`ALTER TABLE triage_results ADD CONSTRAINT triage_confidence_range CHECK (confidence BETWEEN 0 AND 1)`);
-  await knex.raw(`ALTER TABLE triage_results ADD CONSTRAINT triage_urgency_valid CHECK (urgency IN ('low','medium','high','critical'))`);
-  await knex.raw(`ALTER TABLE triage_results ADD CONSTRAINT triage_priority_valid CHECK (suggested_priority IN ('low','medium','high','critical'))`);
+  await knex.raw(
+    'CREATE UNIQUE INDEX triage_results_one_current ON triage_results (ticket_id) WHERE is_current',
+  );
+  await knex.raw(
+    `ALTER TABLE triage_results ADD CONSTRAINT triage_sentiment_range CHECK (sentiment BETWEEN 1 AND 10)`,
+  );
+  await knex.raw(
+    `ALTER TABLE triage_results ADD CONSTRAINT triage_confidence_range CHECK (confidence BETWEEN 0 AND 1)`,
+  );
+  await knex.raw(
+    `ALTER TABLE triage_results ADD CONSTRAINT triage_urgency_valid CHECK (urgency IN ('low','medium','high','critical'))`,
+  );
+  await knex.raw(
+    `ALTER TABLE triage_results ADD CONSTRAINT triage_priority_valid CHECK (suggested_priority IN ('low','medium','high','critical'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

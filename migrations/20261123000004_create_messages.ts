@@ -16,7 +16,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['ticket_id', 'created_at']);
   });
-  await knex.raw(`ALTER TABLE messages ADD CONSTRAINT messages_author_valid CHECK (author_type IN ('customer','agent','ai','system'))`);
+  await knex.raw(
+    `ALTER TABLE messages ADD CONSTRAINT messages_author_valid CHECK (author_type IN ('customer','agent','ai','system'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

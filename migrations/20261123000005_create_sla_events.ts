@@ -22,9 +22,15 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['ticket_id', 'clock', 'kind', 'threshold', 'cycle']);
     t.index(['tenant_id', 'fired_at']);
   });
-  await knex.raw(`ALTER TABLE sla_events ADD CONSTRAINT sla_events_clock_valid CHECK (clock IN ('first_response','resolution','next_reply'))`);
-  await knex.raw(`ALTER TABLE sla_events ADD CONSTRAINT sla_events_kind_valid CHECK (kind IN ('warning','breach'))`);
-  await knex.raw(`ALTER TABLE sla_events ADD CONSTRAINT sla_events_notification_valid CHECK (notification_status IN ('not_configured','pending','sent','failed'))`);
+  await knex.raw(
+    `ALTER TABLE sla_events ADD CONSTRAINT sla_events_clock_valid CHECK (clock IN ('first_response','resolution','next_reply'))`,
+  );
+  await knex.raw(
+    `ALTER TABLE sla_events ADD CONSTRAINT sla_events_kind_valid CHECK (kind IN ('warning','breach'))`,
+  );
+  await knex.raw(
+    `ALTER TABLE sla_events ADD CONSTRAINT sla_events_notification_valid CHECK (notification_status IN ('not_configured','pending','sent','failed'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -15,7 +15,9 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['tenant_id', 'system', 'external_id']);
     t.unique(['ticket_id', 'system']);
   });
-  await knex.raw(`CREATE TRIGGER ticket_external_refs_updated_at BEFORE UPDATE ON ticket_external_refs FOR EACH ROW EXECUTE FUNCTION set_updated_at()`);
+  await knex.raw(
+    `CREATE TRIGGER ticket_external_refs_updated_at BEFORE UPDATE ON ticket_external_refs FOR EACH ROW EXECUTE FUNCTION set_updated_at()`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

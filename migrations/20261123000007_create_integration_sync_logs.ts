@@ -20,8 +20,12 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant_id', 'started_at']);
     t.index(['ticket_id', 'started_at']);
   });
-  await knex.raw(`ALTER TABLE integration_sync_logs ADD CONSTRAINT sync_direction_valid CHECK (direction IN ('inbound','outbound'))`);
-  await knex.raw(`ALTER TABLE integration_sync_logs ADD CONSTRAINT sync_status_valid CHECK (status IN ('pending','running','success','failed','skipped'))`);
+  await knex.raw(
+    `ALTER TABLE integration_sync_logs ADD CONSTRAINT sync_direction_valid CHECK (direction IN ('inbound','outbound'))`,
+  );
+  await knex.raw(
+    `ALTER TABLE integration_sync_logs ADD CONSTRAINT sync_status_valid CHECK (status IN ('pending','running','success','failed','skipped'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

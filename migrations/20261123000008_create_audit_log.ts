@@ -18,7 +18,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant_id', 'created_at']);
     t.index(['ticket_id', 'created_at']);
   });
-  await knex.raw(`ALTER TABLE audit_log ADD CONSTRAINT audit_actor_valid CHECK (actor_type IN ('client','agent','admin','superadmin','system'))`);
+  await knex.raw(
+    `ALTER TABLE audit_log ADD CONSTRAINT audit_actor_valid CHECK (actor_type IN ('client','agent','admin','superadmin','system'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

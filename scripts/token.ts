@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const roles = (values.role ?? ['agent']) as Role[];
   const unknown = roles.filter((r) => !ROLES.includes(r));
   if (!values.tenant || unknown.length) {
-    console.error(`usage: npm run token -- --tenant <id-or-slug> --role <${ROLES.join('|')}> [--sub name] [--ttl 12h]`);
+    console.error(
+      `usage: npm run token -- --tenant <id-or-slug> --role <${ROLES.join('|')}> [--sub name] [--ttl 12h]`,
+    );
     process.exit(2);
   }
   const config = loadConfig();

@@ -37,7 +37,9 @@ async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
 function tenantList(settings: Record<string, unknown>, key: string, fallback: readonly string[]): string[] {
   const value = settings[key];
   if (Array.isArray(value) && value.length > 0) {
-    return value.map((v) => (typeof v === 'string' ? v : (v as { name?: string }).name)).filter((v): v is string => !!v);
+    return value
+      .map((v) => (typeof v === 'string' ? v : (v as { name?: string }).name))
+      .filter((v): v is string => !!v);
   }
   return [...fallback];
 }
@@ -61,7 +63,8 @@ export function createActivities(deps: ActivityDeps) {
     async persistTicketChange(change: TicketChange): Promise<void> {
       const { applied } = await tickets.applyChange(change);
       const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
-      if (change.slaEvent) logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
+      if (change.slaEvent)
+        logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
       else logger.info(log, 'ticket change');
     },
 
@@ -78,7 +81,11 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    async retrieveKnowledge(input: { tenantId: string; ticketId: string; limit: number }): Promise<Passage[]> {
+    async retrieveKnowledge(input: {
+      tenantId: string;
+      ticketId: string;
+      limit: number;
+    }): Promise<Passage[]> {
       const ticket = await loadTicket(input.tenantId, input.ticketId);
       return withHeartbeat(() =>
         deps.retriever.retrieve({ tenantId: input.tenantId, query: ticketText(ticket), limit: input.limit }),
@@ -93,7 +100,11 @@ export function createActivities(deps: ActivityDeps) {
     }): Promise<Draft> {
       const ticket = await loadTicket(input.tenantId, input.ticketId);
       return withHeartbeat(() =>
-        deps.drafter.draft({ text: ticketText(ticket), classification: input.classification, passages: input.passages }),
+        deps.drafter.draft({
+          text: ticketText(ticket),
+          classification: input.classification,
+          passages: input.passages,
+        }),
       );
     },
 

@@ -40,7 +40,8 @@ export function resolveTenant(tenants: TenantRepository): RequestHandler {
       throw problems.forbidden('only a superadmin may act in another tenant');
     }
     const tenant = await tenants.findByIdOrSlug(requested ?? principal.tenantRef);
-    if (!tenant || !tenant.is_active) throw problems.forbidden('the token names an unknown or inactive tenant');
+    if (!tenant || !tenant.is_active)
+      throw problems.forbidden('the token names an unknown or inactive tenant');
     req.tenant = tenant;
     next();
   };
@@ -93,7 +94,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   const v1 = express.Router();
   v1.use(requireJsonBody);
-  v1.use(express.json({ limit: deps.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  v1.use(
+    express.json({
+      limit: deps.maxBodyBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
   v1.use(authenticate(deps.authenticator));
   const tenantScope = resolveTenant(deps.tenants);
   v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));

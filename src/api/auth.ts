@@ -3,7 +3,13 @@
  * accepted, so `alg: none` and algorithm-confusion tokens are refused.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { type JWTVerifyGetKey, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors } from 'jose';
+import {
+  type JWTVerifyGetKey,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  errors as joseErrors,
+} from 'jose';
 import { z } from 'zod';
 import { ROLES, type Role } from '../domain/vocabulary';
 import { problems } from './problems';
@@ -31,7 +37,9 @@ export type Authenticator = (token: string) => Promise<Principal>;
 
 export function createAuthenticator(options: AuthOptions): Authenticator {
   const secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : undefined;
   if (!secret && !jwks) throw new Error('configure JWT_SECRET or JWKS_URL');
   const checks = {
     ...(options.issuer ? { issuer: options.issuer } : {}),
@@ -53,7 +61,8 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
             ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'] })
             : await jwtVerify(token, secret!, { ...checks, algorithms: ['HS256'] });
       const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw problems.unauthorized('the token lacks valid sub, tenant_id or roles claims');
+      if (!claims.success)
+        throw problems.unauthorized('the token lacks valid sub, tenant_id or roles claims');
       return { sub: claims.data.sub, tenantRef: claims.data.tenant_id, roles: claims.data.roles };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw problems.unauthorized('the token has expired');

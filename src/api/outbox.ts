@@ -42,7 +42,9 @@ export function startOutboxRelay(deps: OutboxDeps, intervalMs: number): { stop()
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(() =>
-      relayUnstartedTickets(deps).catch((error) => deps.logger.warn({ err: error }, 'outbox relay pass failed')),
+      relayUnstartedTickets(deps).catch((error) =>
+        deps.logger.warn({ err: error }, 'outbox relay pass failed'),
+      ),
     );
   }, intervalMs);
   return {

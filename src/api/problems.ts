@@ -23,7 +23,8 @@ export class HttpProblem extends Error {
 export const problems = {
   validation: (errors: FieldError[]) =>
     new HttpProblem(400, 'validation-error', 'Invalid request', 'the request has invalid fields', { errors }),
-  malformedJson: () => new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the request body is not valid JSON'),
+  malformedJson: () =>
+    new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the request body is not valid JSON'),
   unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'Unauthorized', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} not found`),
@@ -34,7 +35,12 @@ export const problems = {
   tooLarge: (limit: number) =>
     new HttpProblem(413, 'payload-too-large', 'Payload too large', `the body exceeds ${limit} bytes`),
   unsupportedMediaType: () =>
-    new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json'),
+    new HttpProblem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'send the body as application/json',
+    ),
   unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
 };
 

@@ -10,22 +10,26 @@ import {
   parsePriority,
 } from '../domain/vocabulary';
 
-const priority = z
-  .string()
-  .transform((v, ctx) => {
-    const p = parsePriority(v);
-    if (!p) ctx.addIssue({ code: 'custom', message: `must be one of ${PRIORITIES.join(', ')} (or urgent)` });
-    return p ?? 'medium';
-  });
+const priority = z.string().transform((v, ctx) => {
+  const p = parsePriority(v);
+  if (!p) ctx.addIssue({ code: 'custom', message: `must be one of ${PRIORITIES.join(', ')} (or urgent)` });
+  return p ?? 'medium';
+});
 
-const seconds = z.number().int().min(1).max(365 * 24 * 3600);
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(365 * 24 * 3600);
 
 export const slaPolicySchema = z
   .object({
     targets: z
       .partialRecord(
         z.enum(PRIORITIES),
-        z.object({ first_response_seconds: seconds.optional(), resolution_seconds: seconds.optional() }).strict(),
+        z
+          .object({ first_response_seconds: seconds.optional(), resolution_seconds: seconds.optional() })
+          .strict(),
       )
       .optional(),
     tier_multipliers: z.partialRecord(z.enum(CUSTOMER_TIERS), z.number().positive().max(100)).optional(),
@@ -37,8 +41,16 @@ export const slaPolicySchema = z
 export const tenantSettingsSchema = z
   .object({
     sla_policy: slaPolicySchema.optional(),
-    auto_close_after_hours: z.number().min(0).max(24 * 365).optional(),
-    categories: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).min(1).max(100).optional(),
+    auto_close_after_hours: z
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .optional(),
+    categories: z
+      .array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/))
+      .min(1)
+      .max(100)
+      .optional(),
     products: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
   })
   .strict();
@@ -46,7 +58,9 @@ export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
 export const createTenantSchema = z
   .object({
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and dashes, 3-64 chars'),
+    slug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and dashes, 3-64 chars'),
     name: z.string().trim().min(1).max(255),
     tier: z.enum(CUSTOMER_TIERS).default('standard'),
     settings: tenantSettingsSchema.default({}),
@@ -69,7 +83,12 @@ export const createTicketSchema = z
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)).min(1));
 
 export const listTicketsQuerySchema = z

@@ -9,11 +9,19 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
   if (!config.database.url || !config.temporal.address) {
-    throw new Error('the API process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)');
+    throw new Error(
+      'the API process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)',
+    );
   }
   const db = createDb(config.database.url, config.database.poolMax);
   await migrateToLatest(db);
-  const api = await startApi({ config, auth: resolveAuthOptions(config), db, temporalAddress: config.temporal.address, logger });
+  const api = await startApi({
+    config,
+    auth: resolveAuthOptions(config),
+    db,
+    temporalAddress: config.temporal.address,
+    logger,
+  });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {
     await api.stop();

@@ -13,7 +13,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class TenantRepository {
   constructor(private readonly db: Knex) {}
 
-  async create(input: { slug: string; name: string; tier: string; settings: Record<string, unknown> }): Promise<TenantModel> {
+  async create(input: {
+    slug: string;
+    name: string;
+    tier: string;
+    settings: Record<string, unknown>;
+  }): Promise<TenantModel> {
     try {
       return await TenantModel.query(this.db).insertAndFetch(input);
     } catch (error) {

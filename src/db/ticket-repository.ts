@@ -73,7 +73,12 @@ export interface TicketChange {
   action: string;
   fromStatus: TicketStatus;
   mirror: TicketMirror;
-  message?: { authorType: 'customer' | 'agent' | 'ai' | 'system'; authorId: string | null; body: string; isPublic: boolean };
+  message?: {
+    authorType: 'customer' | 'agent' | 'ai' | 'system';
+    authorId: string | null;
+    body: string;
+    isPublic: boolean;
+  };
   /** An SLA warning or breach recorded with the change (once, by its unique key). */
   slaEvent?: Omit<SlaEventRecord, 'ticketId' | 'tenantId'>;
   details?: Record<string, unknown>;
@@ -126,7 +131,8 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(raw: string): Cursor | undefined {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) return undefined;
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
+      return undefined;
     if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
     return { createdAt, id };
   } catch {
@@ -244,11 +250,18 @@ export class TicketRepository {
     if (after) {
       q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
     }
-    const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+    const rows = await q
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit + 1);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     const nextCursor =
-      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null;
+      rows.length > limit && last
+        ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id })
+        : null;
     return { items, nextCursor };
   }
 
@@ -283,7 +296,11 @@ export class TicketRepository {
         });
       }
       if (change.slaEvent) {
-        await this.insertSlaEvent(trx, { ...change.slaEvent, ticketId: change.ticketId, tenantId: change.tenantId });
+        await this.insertSlaEvent(trx, {
+          ...change.slaEvent,
+          ticketId: change.ticketId,
+          tenantId: change.tenantId,
+        });
       }
       await this.writeMirror(trx, change.ticketId, change.stateVersion, change.mirror);
       return { applied: true };

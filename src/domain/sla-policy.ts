@@ -12,13 +12,21 @@ export interface SlaPolicyOverrides {
 export function resolveSlaPolicy(overrides: SlaPolicyOverrides | undefined): SlaPolicy {
   if (!overrides) return DEFAULT_SLA_POLICY;
   const targets = { ...DEFAULT_SLA_POLICY.targets };
-  for (const [priority, target] of Object.entries(overrides.targets ?? {}) as [Priority, Partial<SlaTarget>][]) {
+  for (const [priority, target] of Object.entries(overrides.targets ?? {}) as [
+    Priority,
+    Partial<SlaTarget>,
+  ][]) {
     targets[priority] = { ...targets[priority], ...target };
   }
   return {
     targets,
-    tier_multipliers: { ...DEFAULT_SLA_POLICY.tier_multipliers, ...overrides.tier_multipliers } as SlaPolicy['tier_multipliers'],
-    warning_thresholds: [...new Set(overrides.warning_thresholds ?? DEFAULT_SLA_POLICY.warning_thresholds)].sort((a, b) => a - b),
+    tier_multipliers: {
+      ...DEFAULT_SLA_POLICY.tier_multipliers,
+      ...overrides.tier_multipliers,
+    } as SlaPolicy['tier_multipliers'],
+    warning_thresholds: [
+      ...new Set(overrides.warning_thresholds ?? DEFAULT_SLA_POLICY.warning_thresholds),
+    ].sort((a, b) => a - b),
     pause_statuses: overrides.pause_statuses ?? DEFAULT_SLA_POLICY.pause_statuses,
   };
 }

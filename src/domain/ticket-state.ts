@@ -170,7 +170,11 @@ export function assertActionAllowed(state: TicketState, action: TicketAction): v
     }
   }
   if (action.type === 'add_message' && action.nextStatus && state.status === 'resolved') {
-    throw new InvalidTransitionError('add_message', state.status, 'reopen the ticket before changing its status');
+    throw new InvalidTransitionError(
+      'add_message',
+      state.status,
+      'reopen the ticket before changing its status',
+    );
   }
   if (action.type === 'add_message' && action.nextStatus && action.author !== 'agent') {
     throw new InvalidTransitionError('add_message', state.status, 'only agents can set the next status');
@@ -271,7 +275,12 @@ export function applyTriageResult(
   let next: TicketState = {
     ...state,
     category: result.category,
-    triage: { status: 'done', category: result.category, suggestedPriority: result.suggestedPriority, error: null },
+    triage: {
+      status: 'done',
+      category: result.category,
+      suggestedPriority: result.suggestedPriority,
+      error: null,
+    },
   };
   if (!state.priorityPinned) next = changePriority(next, result.suggestedPriority);
   const stillWaiting = state.status === 'new' || state.status === 'triaging';
@@ -290,7 +299,8 @@ function workingStatusAfterTriage(state: TicketState, fallback: TicketStatus): T
 
 /** Recomputes both clocks' targets for a new priority; elapsed time is kept. */
 export function changePriority(state: TicketState, priority: Priority): TicketState {
-  const target = (kind: SlaClockKind) => targetSeconds(state.policy, kind, priority, state.customerTier) * 1000;
+  const target = (kind: SlaClockKind) =>
+    targetSeconds(state.policy, kind, priority, state.customerTier) * 1000;
   return {
     ...state,
     priority,

@@ -70,7 +70,10 @@ export async function installTemporalCli(logger?: Logger): Promise<string | unde
 }
 
 /** The CLI to run, or undefined when only the SDK's download is left. */
-export async function findTemporalCli(cliPath: string | undefined, logger?: Logger): Promise<string | undefined> {
+export async function findTemporalCli(
+  cliPath: string | undefined,
+  logger?: Logger,
+): Promise<string | undefined> {
   if (cliPath) {
     if (!isExecutable(cliPath)) throw new Error(`TEMPORAL_CLI_PATH ${cliPath} is not an executable file`);
     return cliPath;
@@ -100,7 +103,8 @@ export interface RunningTemporal {
 async function waitForTemporal(address: string, deadlineMs: number, child?: ChildProcess): Promise<void> {
   let lastError: unknown;
   while (Date.now() < deadlineMs) {
-    if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`temporal dev server exited with ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -219,7 +223,12 @@ export async function resolveTemporal(options: {
   const cliPath = await findTemporalCli(options.cliPath, options.logger);
   if (!cliPath) {
     options.logger?.warn('no temporal CLI and no Go toolchain: letting the Temporal SDK download the CLI');
-    return startWithSdkDownload({ dbFile, port: options.port, uiPort: options.uiPort, namespace: options.namespace });
+    return startWithSdkDownload({
+      dbFile,
+      port: options.port,
+      uiPort: options.uiPort,
+      namespace: options.namespace,
+    });
   }
   return startTemporalDevServer({
     cliPath,

@@ -1,5 +1,11 @@
 /** Builds the Temporal worker that runs ticket workflows and their activities. */
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { type ActivityDeps, createActivities } from '../activities';
 import { createEmptyRetriever } from '../adapters/ai/empty-retriever';
@@ -48,7 +54,9 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntimeLogger(options.deps.logger);
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
@@ -56,7 +64,9 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
   });
   return { worker, connection };
 }

@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   if (!config.database.url || !config.temporal.address) {
-    throw new Error('the worker process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)');
+    throw new Error(
+      'the worker process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)',
+    );
   }
   const db = createDb(config.database.url, config.database.poolMax);
   const { worker, connection } = await createWorker({

@@ -197,7 +197,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
             toFailure(error);
           }
           const next = applyAction(state, action, Date.now());
-          await commit(next, { action: action.type, actor: args.actor, eventId: args.actionId, ...describe(args) });
+          await commit(next, {
+            action: action.type,
+            actor: args.actor,
+            eventId: args.actionId,
+            ...describe(args),
+          });
           const event = itsmEvent(args);
           if (event) enqueueItsm(event);
           return toLiveView(state, Date.now());
@@ -222,10 +227,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   );
   handleAction(
     addMessageUpdate,
-    (a) => ({ type: 'add_message', author: a.author, body: a.body, isPublic: a.isPublic, nextStatus: a.nextStatus }),
+    (a) => ({
+      type: 'add_message',
+      author: a.author,
+      body: a.body,
+      isPublic: a.isPublic,
+      nextStatus: a.nextStatus,
+    }),
     (a) => ({
       message: { authorType: a.author, authorId: a.actor.id, body: a.body, isPublic: a.isPublic },
-      details: { author: a.author, is_public: a.isPublic, ...(a.nextStatus ? { next_status: a.nextStatus } : {}) },
+      details: {
+        author: a.author,
+        is_public: a.isPublic,
+        ...(a.nextStatus ? { next_status: a.nextStatus } : {}),
+      },
     }),
     () => 'commented',
   );
@@ -258,7 +273,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   // ---- triage: classify → retrieve → draft → record ----
   async function runTriage(): Promise<void> {
     await exclusive(() =>
-      commit(markTriageStarted(state, Date.now()), { action: 'triage_started', actor: SYSTEM, eventId: uuid4() }),
+      commit(markTriageStarted(state, Date.now()), {
+        action: 'triage_started',
+        actor: SYSTEM,
+        eventId: uuid4(),
+      }),
     );
     const ref = { tenantId: state.tenantId, ticketId: state.ticketId };
     let classification: Classification;
@@ -321,7 +340,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       const type = itsmQueue[0];
       if (type === undefined) return;
       try {
-        await itsm.syncTicketToItsm({ eventId: uuid4(), tenantId: state.tenantId, ticketId: state.ticketId, type });
+        await itsm.syncTicketToItsm({
+          eventId: uuid4(),
+          tenantId: state.tenantId,
+          ticketId: state.ticketId,
+          type,
+        });
       } catch (error) {
         log.error('ITSM sync gave up', { type, error: String(error) });
       }
@@ -331,8 +355,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   // ---- SLA timers ----
   function earliestAlert(): SlaAlert | null {
-    const alerts = SLA_CLOCK_KINDS.map((kind) => nextAlert(state.clocks[kind], state.policy.warning_thresholds));
-    return alerts.reduce<SlaAlert | null>((min, a) => (a && (!min || a.dueAtMs < min.dueAtMs) ? a : min), null);
+    const alerts = SLA_CLOCK_KINDS.map((kind) =>
+      nextAlert(state.clocks[kind], state.policy.warning_thresholds),
+    );
+    return alerts.reduce<SlaAlert | null>(
+      (min, a) => (a && (!min || a.dueAtMs < min.dueAtMs) ? a : min),
+      null,
+    );
   }
 
   async function fireAlert(): Promise<void> {
@@ -385,12 +414,18 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     while (state.status !== 'closed') {
       if (workflowInfo().continueAsNewSuggested && triage.done && !locked && itsmQueue.length === 0) {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof ticketWorkflow>({ ...input, carriedState: state, carriedStateVersion: stateVersion });
+        await continueAsNew<typeof ticketWorkflow>({
+          ...input,
+          carriedState: state,
+          carriedStateVersion: stateVersion,
+        });
       }
       const seen = changes;
       const alert = earliestAlert();
       const autoCloseAt =
-        state.status === 'resolved' && state.resolvedAtMs !== null ? state.resolvedAtMs + input.autoCloseAfterMs : null;
+        state.status === 'resolved' && state.resolvedAtMs !== null
+          ? state.resolvedAtMs + input.autoCloseAfterMs
+          : null;
       const wakeAt = Math.min(alert?.dueAtMs ?? Infinity, autoCloseAt ?? Infinity);
       if (wakeAt === Infinity) {
         await condition(() => changes !== seen);

@@ -12,7 +12,10 @@ beforeAll(async () => {
   h = await startHarness();
   acme = await h.createTenant();
   globex = await h.createTenant();
-  const r = await h.call('POST', '/v1/tickets', { token: acme.tokens.client, body: { content: 'acme secret problem' } });
+  const r = await h.call('POST', '/v1/tickets', {
+    token: acme.tokens.client,
+    body: { content: 'acme secret problem' },
+  });
   acmeTicket = r.body.id;
 });
 afterAll(() => h?.stop());
@@ -32,9 +35,15 @@ async function expectUnauthorized(token: string | undefined, detail?: RegExp) {
 test('missing, malformed, expired, wrongly signed and alg:none tokens are refused', async () => {
   await expectUnauthorized(undefined, /Bearer/);
   await expectUnauthorized('not-a-jwt', /not a JWT/);
-  await expectUnauthorized(await mintToken({ tenant: acme.slug, roles: ['agent'] }, { expiresIn: '-1m' }), /expired/);
   await expectUnauthorized(
-    await mintToken({ tenant: acme.slug, roles: ['agent'] }, { secret: 'another-secret-that-is-also-long-enough-000' }),
+    await mintToken({ tenant: acme.slug, roles: ['agent'] }, { expiresIn: '-1m' }),
+    /expired/,
+  );
+  await expectUnauthorized(
+    await mintToken(
+      { tenant: acme.slug, roles: ['agent'] },
+      { secret: 'another-secret-that-is-also-long-enough-000' },
+    ),
   );
   const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'x', tenant_id: acme.slug, roles: ['superadmin'], exp: Math.floor(Date.now() / 1000) + 600 })}.`;
   await expectUnauthorized(unsigned);
@@ -64,7 +73,10 @@ test('a token for an unknown tenant is forbidden', async () => {
 test('tenants are isolated: another tenant cannot see or act on a ticket', async () => {
   const read = await h.call('GET', `/v1/tickets/${acmeTicket}`, { token: globex.tokens.agent });
   expect(read.status).toBe(404);
-  const act = await h.call('POST', `/v1/tickets/${acmeTicket}/resolve`, { token: globex.tokens.agent, body: {} });
+  const act = await h.call('POST', `/v1/tickets/${acmeTicket}/resolve`, {
+    token: globex.tokens.agent,
+    body: {},
+  });
   expect(act.status).toBe(404);
   const list = await h.call('GET', '/v1/tickets', { token: globex.tokens.agent });
   expect(list.body.items.map((t: { id: string }) => t.id)).not.toContain(acmeTicket);
@@ -95,8 +107,14 @@ test('a client cannot act as an agent, and only a superadmin creates tenants', a
   expect(asAgent.status).toBe(403);
   const live = await h.call('GET', `/v1/tickets/${acmeTicket}/workflow`, { token: acme.tokens.client });
   expect(live.status).toBe(403);
-  const tenant = await h.call('POST', '/v1/tenants', { token: acme.tokens.admin, body: { slug: 'sneaky', name: 'Sneaky' } });
+  const tenant = await h.call('POST', '/v1/tenants', {
+    token: acme.tokens.admin,
+    body: { slug: 'sneaky', name: 'Sneaky' },
+  });
   expect(tenant.status).toBe(403);
-  const audit = await h.db('audit_log').where({ ticket_id: acmeTicket }).whereIn('action', ['resolve', 'escalate', 'assign', 'close', 'add_message']);
+  const audit = await h
+    .db('audit_log')
+    .where({ ticket_id: acmeTicket })
+    .whereIn('action', ['resolve', 'escalate', 'assign', 'close', 'add_message']);
   expect(audit).toEqual([]);
 });

@@ -44,7 +44,11 @@ test('create → triage → agent reply → resolve → close, with Postgres and
   expect(triaged.ticket.triage).toMatchObject({ category: 'billing', is_current: true });
   expect(triaged.ticket.triage.sentiment).toBeGreaterThanOrEqual(1);
   expect(triaged.ticket.draft.body).toContain('billing');
-  expect(triaged.live).toMatchObject({ status: 'open', category: 'billing', priority: triaged.ticket.priority });
+  expect(triaged.live).toMatchObject({
+    status: 'open',
+    category: 'billing',
+    priority: triaged.ticket.priority,
+  });
   expect(triaged.ticket.sla.clocks.map((c: { clock: string; state: string }) => [c.clock, c.state])).toEqual([
     ['first_response', 'on_track'],
     ['resolution', 'on_track'],
@@ -107,28 +111,58 @@ test('create → triage → agent reply → resolve → close, with Postgres and
 });
 
 test('an action illegal in the current status is refused with 409 and changes nothing', async () => {
-  const created = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'The app crashes on login' } });
+  const created = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'The app crashes on login' },
+  });
   const id = created.body.id;
-  await eventually(async () => (await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent })).body.status === 'open');
+  await eventually(
+    async () =>
+      (await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent })).body.status ===
+      'open',
+  );
   const reopen = await h.call('POST', `/v1/tickets/${id}/reopen`, { token: tenant.tokens.agent, body: {} });
   expect(reopen.status).toBe(409);
-  expect(reopen.body).toMatchObject({ type: '/problems/invalid-transition', status: 409, ticket_status: 'open' });
+  expect(reopen.body).toMatchObject({
+    type: '/problems/invalid-transition',
+    status: 409,
+    ticket_status: 'open',
+  });
   const audit = await h.db('audit_log').where({ ticket_id: id, action: 'reopen' });
   expect(audit).toHaveLength(0);
 });
 
 test('agent actions: assign, escalate with reason and level, pending statuses, reopen', async () => {
-  const created = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'Export to CSV fails with error 500', priority: 'urgent' } });
+  const created = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'Export to CSV fails with error 500', priority: 'urgent' },
+  });
   expect(created.body.priority).toBe('critical');
   const id = created.body.id;
-  await eventually(async () => (await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent })).body.status === 'open');
+  await eventually(
+    async () =>
+      (await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent })).body.status === 'open',
+  );
 
-  const assigned = await h.call('POST', `/v1/tickets/${id}/assign`, { token: tenant.tokens.agent, body: { assignee: 'agent-carol' } });
-  expect(assigned.body).toMatchObject({ status: 'in_progress', assignee: 'agent-carol', priority: 'critical' });
+  const assigned = await h.call('POST', `/v1/tickets/${id}/assign`, {
+    token: tenant.tokens.agent,
+    body: { assignee: 'agent-carol' },
+  });
+  expect(assigned.body).toMatchObject({
+    status: 'in_progress',
+    assignee: 'agent-carol',
+    priority: 'critical',
+  });
 
-  const escalated = await h.call('POST', `/v1/tickets/${id}/escalate`, { token: tenant.tokens.agent, body: { reason: 'needs engineering', level: 2 } });
+  const escalated = await h.call('POST', `/v1/tickets/${id}/escalate`, {
+    token: tenant.tokens.agent,
+    body: { reason: 'needs engineering', level: 2 },
+  });
   expect(escalated.body).toMatchObject({ status: 'escalated', escalation_level: 2 });
-  const lower = await h.call('POST', `/v1/tickets/${id}/escalate`, { token: tenant.tokens.agent, body: { reason: 'again', level: 1 } });
+  const lower = await h.call('POST', `/v1/tickets/${id}/escalate`, {
+    token: tenant.tokens.agent,
+    body: { reason: 'again', level: 1 },
+  });
   expect(lower.status).toBe(409);
 
   const waiting = await h.call('POST', `/v1/tickets/${id}/messages`, {
@@ -136,34 +170,59 @@ test('agent actions: assign, escalate with reason and level, pending statuses, r
     body: { body: 'Could you send the file?', next_status: 'pending_customer' },
   });
   expect(waiting.body.status).toBe('pending_customer');
-  expect(waiting.body.sla.clocks.find((c: { clock: string }) => c.clock === 'resolution').state).toBe('paused');
+  expect(waiting.body.sla.clocks.find((c: { clock: string }) => c.clock === 'resolution').state).toBe(
+    'paused',
+  );
 
-  const customer = await h.call('POST', `/v1/tickets/${id}/messages`, { token: tenant.tokens.client, body: { body: 'Attached.' } });
+  const customer = await h.call('POST', `/v1/tickets/${id}/messages`, {
+    token: tenant.tokens.client,
+    body: { body: 'Attached.' },
+  });
   expect(customer.body.status).toBe('in_progress');
 
   await h.call('POST', `/v1/tickets/${id}/resolve`, { token: tenant.tokens.agent, body: {} });
-  const reopened = await h.call('POST', `/v1/tickets/${id}/reopen`, { token: tenant.tokens.agent, body: { reason: 'still failing' } });
+  const reopened = await h.call('POST', `/v1/tickets/${id}/reopen`, {
+    token: tenant.tokens.agent,
+    body: { reason: 'still failing' },
+  });
   expect(reopened.body).toMatchObject({ status: 'in_progress', reopen_count: 1, resolved_at: null });
 
   const row = await h.db('tickets').where({ id }).first();
-  expect(row).toMatchObject({ status: 'in_progress', assignee: 'agent-carol', escalation_level: 2, reopen_count: 1 });
+  expect(row).toMatchObject({
+    status: 'in_progress',
+    assignee: 'agent-carol',
+    escalation_level: 2,
+    reopen_count: 1,
+  });
   const escalation = await h.db('audit_log').where({ ticket_id: id, action: 'escalate' }).first();
   expect(escalation.changes).toEqual({ reason: 'needs engineering', level: 2 });
 
   // Search attributes follow the state, so ops can filter in the Temporal UI.
   const described = await eventually(async () => {
     const d = await h.client.workflow.getHandle(`ticket-${id}`).describe();
-    return d.typedSearchAttributes.get({ name: 'TicketStatus', type: 'KEYWORD' } as never) === 'in_progress' ? d : undefined;
+    return d.typedSearchAttributes.get({ name: 'TicketStatus', type: 'KEYWORD' } as never) === 'in_progress'
+      ? d
+      : undefined;
   });
   expect(described.typedSearchAttributes.get({ name: 'TenantId', type: 'KEYWORD' } as never)).toBe(tenant.id);
-  expect(described.typedSearchAttributes.get({ name: 'TicketPriority', type: 'KEYWORD' } as never)).toBe('critical');
+  expect(described.typedSearchAttributes.get({ name: 'TicketPriority', type: 'KEYWORD' } as never)).toBe(
+    'critical',
+  );
   expect(described.typedSearchAttributes.get({ name: 'EscalationLevel', type: 'INT' } as never)).toBe(2);
 });
 
 test('a retried create with the same Idempotency-Key returns the same ticket; another body is refused', async () => {
   const body = { content: 'Please add dark mode', title: 'Dark mode' };
-  const first = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, headers: { 'Idempotency-Key': 'same-key' }, body });
-  const again = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, headers: { 'Idempotency-Key': 'same-key' }, body });
+  const first = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    headers: { 'Idempotency-Key': 'same-key' },
+    body,
+  });
+  const again = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    headers: { 'Idempotency-Key': 'same-key' },
+    body,
+  });
   expect(first.status).toBe(201);
   expect(again.status).toBe(200);
   expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -182,7 +241,10 @@ test('listing filters by status and pages with a cursor', async () => {
   const other = await h.createTenant();
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const r = await h.call('POST', '/v1/tickets', { token: other.tokens.client, body: { content: `Question number ${i}` } });
+    const r = await h.call('POST', '/v1/tickets', {
+      token: other.tokens.client,
+      body: { content: `Question number ${i}` },
+    });
     ids.push(r.body.id);
   }
   const seen: string[] = [];

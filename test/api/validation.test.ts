@@ -8,15 +8,24 @@ let ticketId: string;
 beforeAll(async () => {
   h = await startHarness();
   tenant = await h.createTenant();
-  const r = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'baseline ticket' } });
+  const r = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'baseline ticket' },
+  });
   ticketId = r.body.id;
-  await eventually(async () => (await h.call('GET', `/v1/tickets/${ticketId}/workflow`, { token: tenant.tokens.agent })).body.status === 'open');
+  await eventually(
+    async () =>
+      (await h.call('GET', `/v1/tickets/${ticketId}/workflow`, { token: tenant.tokens.agent })).body
+        .status === 'open',
+  );
 });
 afterAll(() => h?.stop());
 
 async function counts() {
   const [tickets, messages, audit, tenants] = await Promise.all(
-    ['tickets', 'messages', 'audit_log', 'tenants'].map(async (t) => Number((await h.db(t).count('* as n'))[0]!.n)),
+    ['tickets', 'messages', 'audit_log', 'tenants'].map(async (t) =>
+      Number((await h.db(t).count('* as n'))[0]!.n),
+    ),
   );
   return { tickets, messages, audit, tenants };
 }
@@ -48,22 +57,37 @@ test('ticket creation rejects bad bodies with field-level errors', async () => {
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   }
   expectProblem(
-    await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, rawBody: '{"content": ', headers: { 'content-type': 'application/json' } }),
+    await h.call('POST', '/v1/tickets', {
+      token: tenant.tokens.client,
+      rawBody: '{"content": ',
+      headers: { 'content-type': 'application/json' },
+    }),
     400,
     'malformed-json',
   );
   expectProblem(
-    await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, rawBody: 'content=x', headers: { 'content-type': 'text/plain' } }),
+    await h.call('POST', '/v1/tickets', {
+      token: tenant.tokens.client,
+      rawBody: 'content=x',
+      headers: { 'content-type': 'text/plain' },
+    }),
     415,
     'unsupported-media-type',
   );
   expectProblem(
-    await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'x'.repeat(300 * 1024) } }),
+    await h.call('POST', '/v1/tickets', {
+      token: tenant.tokens.client,
+      body: { content: 'x'.repeat(300 * 1024) },
+    }),
     413,
     'payload-too-large',
   );
   expectProblem(
-    await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'x' }, headers: { 'Idempotency-Key': 'has spaces in it' } }),
+    await h.call('POST', '/v1/tickets', {
+      token: tenant.tokens.client,
+      body: { content: 'x' },
+      headers: { 'Idempotency-Key': 'has spaces in it' },
+    }),
     400,
     'validation-error',
   );
@@ -71,25 +95,58 @@ test('ticket creation rejects bad bodies with field-level errors', async () => {
 });
 
 test('a duplicate external_id is a 409 that names the existing ticket', async () => {
-  const first = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'a', external_id: 'EXT-1' } });
+  const first = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'a', external_id: 'EXT-1' },
+  });
   expect(first.status).toBe(201);
   const before = await counts();
-  const dup = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'b', external_id: 'EXT-1' } });
+  const dup = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'b', external_id: 'EXT-1' },
+  });
   expectProblem(dup, 409, 'duplicate-external-id');
   expect(dup.body.ticket_id).toBe(first.body.id);
   expect(await counts()).toEqual(before);
 });
 
 test('listing rejects unknown filters, bad values and forged cursors', async () => {
-  for (const query of ['status=lost', 'limit=0', 'limit=500', 'created_after=yesterday', 'cursor=abc', 'colour=red', 'sla_state=late']) {
-    expectProblem(await h.call('GET', `/v1/tickets?${query}`, { token: tenant.tokens.agent }), 400, 'validation-error');
+  for (const query of [
+    'status=lost',
+    'limit=0',
+    'limit=500',
+    'created_after=yesterday',
+    'cursor=abc',
+    'colour=red',
+    'sla_state=late',
+  ]) {
+    expectProblem(
+      await h.call('GET', `/v1/tickets?${query}`, { token: tenant.tokens.agent }),
+      400,
+      'validation-error',
+    );
   }
 });
 
 test('unknown tickets and routes are 404 problems', async () => {
-  expectProblem(await h.call('GET', '/v1/tickets/not-a-uuid', { token: tenant.tokens.agent }), 404, 'not-found');
-  expectProblem(await h.call('GET', '/v1/tickets/00000000-0000-4000-8000-000000000000', { token: tenant.tokens.agent }), 404, 'not-found');
-  expectProblem(await h.call('POST', '/v1/tickets/00000000-0000-4000-8000-000000000000/resolve', { token: tenant.tokens.agent, body: {} }), 404, 'not-found');
+  expectProblem(
+    await h.call('GET', '/v1/tickets/not-a-uuid', { token: tenant.tokens.agent }),
+    404,
+    'not-found',
+  );
+  expectProblem(
+    await h.call('GET', '/v1/tickets/00000000-0000-4000-8000-000000000000', { token: tenant.tokens.agent }),
+    404,
+    'not-found',
+  );
+  expectProblem(
+    await h.call('POST', '/v1/tickets/00000000-0000-4000-8000-000000000000/resolve', {
+      token: tenant.tokens.agent,
+      body: {},
+    }),
+    404,
+    'not-found',
+  );
   expectProblem(await h.call('GET', '/v1/nothing-here', { token: tenant.tokens.agent }), 404, 'not-found');
 });
 
@@ -108,7 +165,10 @@ test('agent actions reject bad bodies and write nothing', async () => {
     ['close', { reason: '' }, 'reason'],
   ];
   for (const [action, body, field] of cases) {
-    const res = await h.call('POST', `/v1/tickets/${ticketId}/${action}`, { token: tenant.tokens.agent, body });
+    const res = await h.call('POST', `/v1/tickets/${ticketId}/${action}`, {
+      token: tenant.tokens.agent,
+      body,
+    });
     expectProblem(res, 400, 'validation-error');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   }
@@ -121,8 +181,18 @@ test('tenant creation validates slug, tier and settings, and refuses duplicates'
     [{ slug: 'No Caps', name: 'x' }, 'slug'],
     [{ slug: 'ok-slug', name: '' }, 'name'],
     [{ slug: 'ok-slug', name: 'x', tier: 'gold' }, 'tier'],
-    [{ slug: 'ok-slug', name: 'x', settings: { sla_policy: { warning_thresholds: [1.5] } } }, 'settings.sla_policy.warning_thresholds.0'],
-    [{ slug: 'ok-slug', name: 'x', settings: { sla_policy: { targets: { high: { first_response_seconds: -1 } } } } }, 'settings.sla_policy.targets.high.first_response_seconds'],
+    [
+      { slug: 'ok-slug', name: 'x', settings: { sla_policy: { warning_thresholds: [1.5] } } },
+      'settings.sla_policy.warning_thresholds.0',
+    ],
+    [
+      {
+        slug: 'ok-slug',
+        name: 'x',
+        settings: { sla_policy: { targets: { high: { first_response_seconds: -1 } } } },
+      },
+      'settings.sla_policy.targets.high.first_response_seconds',
+    ],
     [{ slug: 'ok-slug', name: 'x', settings: { colour: 'red' } }, 'settings'],
   ];
   for (const [body, field] of bad) {
@@ -130,6 +200,13 @@ test('tenant creation validates slug, tier and settings, and refuses duplicates'
     expectProblem(res, 400, 'validation-error');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   }
-  expectProblem(await h.call('POST', '/v1/tenants', { token: h.superadminToken, body: { slug: tenant.slug, name: 'again' } }), 409, 'duplicate-tenant');
+  expectProblem(
+    await h.call('POST', '/v1/tenants', {
+      token: h.superadminToken,
+      body: { slug: tenant.slug, name: 'again' },
+    }),
+    409,
+    'duplicate-tenant',
+  );
   expect(await counts()).toEqual(before);
 });

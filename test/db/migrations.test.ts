@@ -21,17 +21,35 @@ afterAll(async () => {
 });
 
 const tables = async () =>
-  (await db.raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'knex_%' ORDER BY 1`)).rows.map(
-    (r: { tablename: string }) => r.tablename,
-  );
+  (
+    await db.raw(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'knex_%' ORDER BY 1`,
+    )
+  ).rows.map((r: { tablename: string }) => r.tablename);
 
 test('up, down, up again', async () => {
   await migrateToLatest(db);
-  const all = ['audit_log', 'integration_sync_logs', 'messages', 'sla_events', 'tenants', 'ticket_external_refs', 'tickets', 'triage_results'];
+  const all = [
+    'audit_log',
+    'integration_sync_logs',
+    'messages',
+    'sla_events',
+    'tenants',
+    'ticket_external_refs',
+    'tickets',
+    'triage_results',
+  ];
   expect(await tables()).toEqual(all);
 
   const [tenant] = await db('tenants').insert({ slug: 'acme', name: 'Acme' }).returning('*');
-  const ticket = { id: crypto.randomUUID(), tenant_id: tenant.id, title: 't', content: 'c', created_by: 'x', workflow_id: 'w1' };
+  const ticket = {
+    id: crypto.randomUUID(),
+    tenant_id: tenant.id,
+    title: 't',
+    content: 'c',
+    created_by: 'x',
+    workflow_id: 'w1',
+  };
   await db('tickets').insert(ticket);
 
   await db.migrate.rollback(undefined, true);
@@ -43,7 +61,8 @@ test('up, down, up again', async () => {
 test('the database enforces statuses, ranges and one current triage result', async () => {
   const [tenant] = await db('tenants').insert({ slug: 'checks', name: 'Checks' }).returning('*');
   const base = { tenant_id: tenant.id, title: 't', content: 'c', created_by: 'x' };
-  const insert = (extra: object) => db('tickets').insert({ ...base, id: crypto.randomUUID(), workflow_id: crypto.randomUUID(), ...extra });
+  const insert = (extra: object) =>
+    db('tickets').insert({ ...base, id: crypto.randomUUID(), workflow_id: crypto.randomUUID(), ...extra });
   await expect(insert({ status: 'lost' })).rejects.toThrow(/tickets_status_valid/);
   await expect(insert({ priority: 'whenever' })).rejects.toThrow(/tickets_priority_valid/);
   await expect(insert({ customer_tier: 'gold' })).rejects.toThrow(/tickets_tier_valid/);
@@ -54,11 +73,26 @@ test('the database enforces statuses, ranges and one current triage result', asy
   const id = crypto.randomUUID();
   await insert({ id });
   const triage = (runId: string) => ({
-    ticket_id: id, tenant_id: tenant.id, run_id: runId, category: 'billing', urgency: 'high', suggested_priority: 'high',
-    sentiment: 3, product: 'GENERAL', language: 'en', confidence: 0.9, reasoning: 'r', draft_reply: 'd',
-    model_used: 'm', latency_ms: 1,
+    ticket_id: id,
+    tenant_id: tenant.id,
+    run_id: runId,
+    category: 'billing',
+    urgency: 'high',
+    suggested_priority: 'high',
+    sentiment: 3,
+    product: 'GENERAL',
+    language: 'en',
+    confidence: 0.9,
+    reasoning: 'r',
+    draft_reply: 'd',
+    model_used: 'm',
+    latency_ms: 1,
   });
   await db('triage_results').insert(triage(crypto.randomUUID()));
-  await expect(db('triage_results').insert(triage(crypto.randomUUID()))).rejects.toThrow(/triage_results_one_current/);
-  await expect(db('triage_results').insert({ ...triage(crypto.randomUUID()), is_current: false, sentiment: 11 })).rejects.toThrow(/sentiment_range/);
+  await expect(db('triage_results').insert(triage(crypto.randomUUID()))).rejects.toThrow(
+    /triage_results_one_current/,
+  );
+  await expect(
+    db('triage_results').insert({ ...triage(crypto.randomUUID()), is_current: false, sentiment: 11 }),
+  ).rejects.toThrow(/sentiment_range/);
 });

@@ -34,7 +34,10 @@ describe('targets (seed 004 table × tier multiplier)', () => {
   });
 
   test('a tenant policy overrides single targets and keeps the rest', () => {
-    const policy = resolveSlaPolicy({ targets: { medium: { first_response_seconds: 5 } }, tier_multipliers: { free: 2 } });
+    const policy = resolveSlaPolicy({
+      targets: { medium: { first_response_seconds: 5 } },
+      tier_multipliers: { free: 2 },
+    });
     expect(targetSeconds(policy, 'first_response', 'medium', 'standard')).toBe(5);
     expect(targetSeconds(policy, 'resolution', 'medium', 'standard')).toBe(28800);
     expect(targetSeconds(policy, 'first_response', 'low', 'free')).toBe(28800);
@@ -45,7 +48,12 @@ describe('clock arithmetic', () => {
   test('a running clock warns at 85% and breaches at 100% of its target', () => {
     const clock = startClock('first_response', 100 * S, T0);
     const warning = nextAlert(clock, [0.85])!;
-    expect(warning).toMatchObject({ kind: 'warning', threshold: 0.85, dueAtMs: T0 + 85 * S, deadlineMs: T0 + 100 * S });
+    expect(warning).toMatchObject({
+      kind: 'warning',
+      threshold: 0.85,
+      dueAtMs: T0 + 85 * S,
+      deadlineMs: T0 + 100 * S,
+    });
     const breach = nextAlert(markAlertFired(clock, warning), [0.85])!;
     expect(breach).toMatchObject({ kind: 'breach', dueAtMs: T0 + 100 * S });
     expect(nextAlert(markAlertFired(markAlertFired(clock, warning), breach), [0.85])).toBeNull();

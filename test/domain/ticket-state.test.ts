@@ -28,7 +28,11 @@ function ticket(overrides: Partial<TicketState> = {}): TicketState {
 }
 
 const triaged = () =>
-  applyTriageResult(markTriageStarted(ticket(), T0 + 1), { category: 'billing', suggestedPriority: 'high' }, T0 + 2);
+  applyTriageResult(
+    markTriageStarted(ticket(), T0 + 1),
+    { category: 'billing', suggestedPriority: 'high' },
+    T0 + 2,
+  );
 
 const agentReply: TicketAction = { type: 'add_message', author: 'agent', body: 'hi', isPublic: true };
 
@@ -55,7 +59,11 @@ describe('status transitions', () => {
     const state = triaged();
     expect(state).toMatchObject({ status: 'open', category: 'billing', priority: 'high' });
     expect(state.clocks.first_response.targetMs).toBe(1800 * 1000);
-    const pinned = applyTriageResult(ticket({ priorityPinned: true, status: 'triaging' }), { category: 'billing', suggestedPriority: 'critical' }, T0);
+    const pinned = applyTriageResult(
+      ticket({ priorityPinned: true, status: 'triaging' }),
+      { category: 'billing', suggestedPriority: 'critical' },
+      T0,
+    );
     expect(pinned.priority).toBe('medium');
   });
 
@@ -78,7 +86,11 @@ describe('status transitions', () => {
     const open = triaged();
     const note = applyAction(open, { ...agentReply, isPublic: false }, T0 + 100);
     expect(note.firstResponseAtMs).toBeNull();
-    const customer = applyAction(open, { type: 'add_message', author: 'customer', body: 'hello?', isPublic: true }, T0 + 100);
+    const customer = applyAction(
+      open,
+      { type: 'add_message', author: 'customer', body: 'hello?', isPublic: true },
+      T0 + 100,
+    );
     expect(customer.firstResponseAtMs).toBeNull();
     const replied = applyAction(open, agentReply, T0 + 100);
     expect(replied).toMatchObject({ status: 'in_progress', firstResponseAtMs: T0 + 100 });
@@ -93,7 +105,11 @@ describe('status transitions', () => {
     expect(waiting.status).toBe('pending_customer');
     expect(waiting.clocks.resolution.runningSinceMs).toBeNull();
     expect(ticketSlaState(waiting, T0 + 10_000_000)).not.toBe('breached');
-    const back = applyAction(waiting, { type: 'add_message', author: 'customer', body: 'here', isPublic: true }, T0 + 500);
+    const back = applyAction(
+      waiting,
+      { type: 'add_message', author: 'customer', body: 'here', isPublic: true },
+      T0 + 500,
+    );
     expect(back.status).toBe('open');
     expect(back.clocks.resolution.runningSinceMs).toBe(T0 + 500);
   });
@@ -103,20 +119,32 @@ describe('status transitions', () => {
     expect(resolved.clocks.resolution).toMatchObject({ stoppedAtMs: T0 + 1000, elapsedMs: 1000 });
     const reopened = applyAction(resolved, { type: 'reopen' }, T0 + 5000);
     expect(reopened).toMatchObject({ status: 'open', reopenCount: 1, resolvedAtMs: null });
-    expect(reopened.clocks.resolution).toMatchObject({ stoppedAtMs: null, runningSinceMs: T0 + 5000, elapsedMs: 1000 });
+    expect(reopened.clocks.resolution).toMatchObject({
+      stoppedAtMs: null,
+      runningSinceMs: T0 + 5000,
+      elapsedMs: 1000,
+    });
   });
 
   test('a customer message on a resolved ticket reopens it', () => {
     const resolved = applyAction(triaged(), { type: 'resolve' }, T0 + 1000);
-    const reopened = applyAction(resolved, { type: 'add_message', author: 'customer', body: 'still broken', isPublic: true }, T0 + 2000);
+    const reopened = applyAction(
+      resolved,
+      { type: 'add_message', author: 'customer', body: 'still broken', isPublic: true },
+      T0 + 2000,
+    );
     expect(reopened).toMatchObject({ status: 'open', reopenCount: 1 });
   });
 
   test('escalation levels only go up, to at most 3', () => {
     const one = applyAction(triaged(), { type: 'escalate', reason: 'r' }, T0);
     expect(one).toMatchObject({ status: 'escalated', escalationLevel: 1 });
-    expect(() => applyAction(one, { type: 'escalate', reason: 'r', level: 1 }, T0)).toThrow(/already at escalation level 1/);
-    expect(() => applyAction(one, { type: 'escalate', reason: 'r', level: 4 }, T0)).toThrow(/cannot exceed 3/);
+    expect(() => applyAction(one, { type: 'escalate', reason: 'r', level: 1 }, T0)).toThrow(
+      /already at escalation level 1/,
+    );
+    expect(() => applyAction(one, { type: 'escalate', reason: 'r', level: 4 }, T0)).toThrow(
+      /cannot exceed 3/,
+    );
     expect(applyAction(one, { type: 'escalate', reason: 'r', level: 3 }, T0).escalationLevel).toBe(3);
   });
 

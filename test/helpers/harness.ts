@@ -53,7 +53,10 @@ export interface Harness {
   temporalAddress: string;
   databaseUrl: string;
   superadminToken: string;
-  mint(claims: { tenant: string; roles: Role[]; sub?: string }, options?: { expiresIn?: string }): Promise<string>;
+  mint(
+    claims: { tenant: string; roles: Role[]; sub?: string },
+    options?: { expiresIn?: string },
+  ): Promise<string>;
   call<T = any>(
     method: string,
     path: string,
@@ -77,7 +80,9 @@ export async function mintToken(
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 }
 
-export async function startHarness(options: { deps?: Partial<ActivityDeps>; worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { deps?: Partial<ActivityDeps>; worker?: boolean } = {},
+): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
   const taskQueue = `test-${crypto.randomUUID()}`;
@@ -148,13 +153,17 @@ export async function startHarness(options: { deps?: Partial<ActivityDeps>; work
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
-  async function createTenant(settings: Record<string, unknown> = {}, tier = 'standard'): Promise<TestTenant> {
+  async function createTenant(
+    settings: Record<string, unknown> = {},
+    tier = 'standard',
+  ): Promise<TestTenant> {
     const slug = `t-${crypto.randomUUID().slice(0, 8)}`;
     const res = await call<{ id: string }>('POST', '/v1/tenants', {
       token: superadminToken,
       body: { slug, name: `Tenant ${slug}`, tier, settings },
     });
-    if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201)
+      throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
     const tokens = {
       client: await mintToken({ tenant: slug, roles: ['client'], sub: 'portal' }),
       agent: await mintToken({ tenant: slug, roles: ['agent'], sub: 'agent-alice' }),
@@ -199,7 +208,8 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

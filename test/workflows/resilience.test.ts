@@ -22,12 +22,19 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 test('triage that keeps failing leaves the ticket in ai_failed, workable, with its SLA clocks running', async () => {
-  const created = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content: 'Nothing works' } });
+  const created = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'Nothing works' },
+  });
   const id = created.body.id;
-  const failed = await eventually(async () => {
-    const r = await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent });
-    return r.body.status === 'ai_failed' ? r.body : undefined;
-  }, 30_000, 250);
+  const failed = await eventually(
+    async () => {
+      const r = await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent });
+      return r.body.status === 'ai_failed' ? r.body : undefined;
+    },
+    30_000,
+    250,
+  );
   expect(classifyCalls).toBe(4);
   expect(failed.triage).toMatchObject({ status: 'failed', error: 'model endpoint returned 503' });
   expect(failed.sla.clocks.map((c: { state: string }) => c.state)).toEqual(['on_track', 'on_track']);
@@ -39,9 +46,15 @@ test('triage that keeps failing leaves the ticket in ai_failed, workable, with i
   const audit = await h.db('audit_log').where({ ticket_id: id, action: 'triage_failed' }).first();
   expect(audit.changes).toEqual({ error: 'model endpoint returned 503' });
 
-  const assigned = await h.call('POST', `/v1/tickets/${id}/assign`, { token: tenant.tokens.agent, body: { assignee: 'human' } });
+  const assigned = await h.call('POST', `/v1/tickets/${id}/assign`, {
+    token: tenant.tokens.agent,
+    body: { assignee: 'human' },
+  });
   expect(assigned.body.status).toBe('in_progress');
-  const resolved = await h.call('POST', `/v1/tickets/${id}/resolve`, { token: tenant.tokens.agent, body: {} });
+  const resolved = await h.call('POST', `/v1/tickets/${id}/resolve`, {
+    token: tenant.tokens.agent,
+    body: {},
+  });
   expect(resolved.body.status).toBe('resolved');
 });
 

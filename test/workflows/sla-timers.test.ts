@@ -10,13 +10,18 @@ let tenant: TestTenant;
 beforeAll(async () => {
   h = await startHarness();
   tenant = await h.createTenant({
-    sla_policy: { targets: { medium: { first_response_seconds: FIRST_RESPONSE_S, resolution_seconds: RESOLUTION_S } } },
+    sla_policy: {
+      targets: { medium: { first_response_seconds: FIRST_RESPONSE_S, resolution_seconds: RESOLUTION_S } },
+    },
   });
 });
 afterAll(() => h?.stop());
 
 async function createTicket(content: string): Promise<{ id: string; createdAtMs: number }> {
-  const r = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content, priority: 'medium' } });
+  const r = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content, priority: 'medium' },
+  });
   expect(r.status).toBe(201);
   return { id: r.body.id, createdAtMs: Date.parse(r.body.created_at) };
 }
@@ -52,13 +57,19 @@ test('with no reply, each warning and breach fires once, on time, and shows on t
   expect(ticket.body.sla.clocks.every((c: { breached: boolean }) => c.breached)).toBe(true);
 
   // Ops can find breached tickets in the Temporal UI by search attribute.
-  await eventually(async () => {
-    let found = 0;
-    for await (const wf of h.client.workflow.list({ query: `SlaState = 'breached' AND TenantId = '${tenant.id}'` })) {
-      if (wf.workflowId === `ticket-${id}`) found += 1;
-    }
-    return found === 1;
-  }, 15_000, 500);
+  await eventually(
+    async () => {
+      let found = 0;
+      for await (const wf of h.client.workflow.list({
+        query: `SlaState = 'breached' AND TenantId = '${tenant.id}'`,
+      })) {
+        if (wf.workflowId === `ticket-${id}`) found += 1;
+      }
+      return found === 1;
+    },
+    15_000,
+    500,
+  );
 
   // Nothing more fires later.
   await sleep(1500);
@@ -68,10 +79,16 @@ test('with no reply, each warning and breach fires once, on time, and shows on t
 test('a reply before the deadline stops the response clock; resolving stops the resolution clock', async () => {
   const { id } = await createTicket('How do I reset my password?');
   await sleep(1000);
-  const reply = await h.call('POST', `/v1/tickets/${id}/messages`, { token: tenant.tokens.agent, body: { body: 'Use the reset link.' } });
+  const reply = await h.call('POST', `/v1/tickets/${id}/messages`, {
+    token: tenant.tokens.agent,
+    body: { body: 'Use the reset link.' },
+  });
   expect(reply.status).toBe(200);
   await sleep(1000);
-  const resolved = await h.call('POST', `/v1/tickets/${id}/resolve`, { token: tenant.tokens.agent, body: {} });
+  const resolved = await h.call('POST', `/v1/tickets/${id}/resolve`, {
+    token: tenant.tokens.agent,
+    body: {},
+  });
   expect(resolved.status).toBe(200);
   await sleep((RESOLUTION_S + 1) * 1000);
   expect(await h.db('sla_events').where({ ticket_id: id })).toEqual([]);

@@ -19,11 +19,15 @@ afterAll(async () => {
 test('SIGKILL during triage, restart: the ticket completes once', async () => {
   const root = path.resolve(__dirname, '..', '..');
   // node itself (not the tsx CLI, which would fork a grandchild that SIGKILL misses) runs the worker.
-  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'fixtures', 'slow-worker.ts')], {
-    cwd: root,
-    env: { ...process.env, TASK_QUEUE: h.taskQueue },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'test', 'fixtures', 'slow-worker.ts')],
+    {
+      cwd: root,
+      env: { ...process.env, TASK_QUEUE: h.taskQueue },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child!.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
@@ -55,10 +59,14 @@ test('SIGKILL during triage, restart: the ticket completes once', async () => {
   expect(retry.body.id).toBe(id);
 
   await h.startWorker();
-  const ticket = await eventually(async () => {
-    const r = await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent });
-    return r.body.status === 'open' ? r.body : undefined;
-  }, 60_000, 250);
+  const ticket = await eventually(
+    async () => {
+      const r = await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent });
+      return r.body.status === 'open' ? r.body : undefined;
+    },
+    60_000,
+    250,
+  );
   expect(ticket.category).toBe('technical');
 
   expect(await h.db('tickets').where({ tenant_id: tenant.id })).toHaveLength(1);

@@ -8,9 +8,59 @@ import { type Urgency, priorityFromUrgency } from '../../domain/vocabulary';
 import type { ClassifyInput, Classifier } from './ports';
 
 const CATEGORY_CUES: Record<string, string[]> = {
-  billing: ['invoice', 'charge', 'charged', 'refund', 'payment', 'billing', 'subscription', 'price', 'card', 'paid', 'bill', 'plan', 'receipt', 'credit'],
-  technical: ['error', 'bug', 'crash', 'broken', 'fail', 'failed', 'failing', 'down', 'outage', 'login', 'timeout', 'slow', 'install', 'api', 'sync', 'cannot', "can't", 'not working', '500', 'exception'],
-  feature_request: ['feature', 'would be great', 'please add', 'suggest', 'suggestion', 'wish', 'could you add', 'support for', 'integration with', 'roadmap', 'request', 'nice to have', 'allow'],
+  billing: [
+    'invoice',
+    'charge',
+    'charged',
+    'refund',
+    'payment',
+    'billing',
+    'subscription',
+    'price',
+    'card',
+    'paid',
+    'bill',
+    'plan',
+    'receipt',
+    'credit',
+  ],
+  technical: [
+    'error',
+    'bug',
+    'crash',
+    'broken',
+    'fail',
+    'failed',
+    'failing',
+    'down',
+    'outage',
+    'login',
+    'timeout',
+    'slow',
+    'install',
+    'api',
+    'sync',
+    'cannot',
+    "can't",
+    'not working',
+    '500',
+    'exception',
+  ],
+  feature_request: [
+    'feature',
+    'would be great',
+    'please add',
+    'suggest',
+    'suggestion',
+    'wish',
+    'could you add',
+    'support for',
+    'integration with',
+    'roadmap',
+    'request',
+    'nice to have',
+    'allow',
+  ],
 };
 
 const PRODUCT_CUES: Record<string, string[]> = {
@@ -23,17 +73,73 @@ const PRODUCT_CUES: Record<string, string[]> = {
 };
 
 const URGENCY_CUES: Array<[Urgency, string[]]> = [
-  ['critical', ['production down', 'outage', 'all users', 'data loss', 'security breach', 'breach', 'completely down', 'emergency']],
-  ['high', ['urgent', 'asap', 'immediately', 'blocked', 'cannot work', 'charged twice', 'critical', 'deadline', 'lawsuit']],
+  [
+    'critical',
+    [
+      'production down',
+      'outage',
+      'all users',
+      'data loss',
+      'security breach',
+      'breach',
+      'completely down',
+      'emergency',
+    ],
+  ],
+  [
+    'high',
+    [
+      'urgent',
+      'asap',
+      'immediately',
+      'blocked',
+      'cannot work',
+      'charged twice',
+      'critical',
+      'deadline',
+      'lawsuit',
+    ],
+  ],
   ['low', ['when you have time', 'no rush', 'minor', 'question', 'curious', 'suggestion', 'would be nice']],
 ];
 
-const POSITIVE = ['thanks', 'thank', 'great', 'love', 'happy', 'appreciate', 'excellent', 'good', 'helpful', 'pleased', 'awesome'];
-const NEGATIVE = ['angry', 'terrible', 'awful', 'unacceptable', 'frustrated', 'worst', 'disappointed', 'hate', 'ridiculous', 'furious', 'broken', 'useless', 'annoyed', 'bad', 'twice', 'again'];
+const POSITIVE = [
+  'thanks',
+  'thank',
+  'great',
+  'love',
+  'happy',
+  'appreciate',
+  'excellent',
+  'good',
+  'helpful',
+  'pleased',
+  'awesome',
+];
+const NEGATIVE = [
+  'angry',
+  'terrible',
+  'awful',
+  'unacceptable',
+  'frustrated',
+  'worst',
+  'disappointed',
+  'hate',
+  'ridiculous',
+  'furious',
+  'broken',
+  'useless',
+  'annoyed',
+  'bad',
+  'twice',
+  'again',
+];
 const NEGATORS = ['not', 'no', 'never', "don't", "isn't", "wasn't", "didn't", "doesn't", 'hardly'];
 
 function countCues(text: string, cues: readonly string[]): string[] {
-  return cues.filter((cue) => new RegExp(`(^|[^a-z0-9])${cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z0-9]|$)`).test(text));
+  return cues.filter((cue) =>
+    new RegExp(`(^|[^a-z0-9])${cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z0-9]|$)`).test(text),
+  );
 }
 
 /** Valence in [-1, 1]: lexicon hits, flipped when one of the three words before is a negator. */
@@ -59,18 +165,38 @@ export function createLocalClassifier(): Classifier {
     async classify({ text, categories, products }: ClassifyInput): Promise<Classification> {
       const started = Date.now();
       const lower = text.toLowerCase();
-      const scored = categories.map((category) => ({ category, hits: countCues(lower, CATEGORY_CUES[category] ?? [category.replace(/_/g, ' ')]) }));
-      scored.sort((a, b) => b.hits.length - a.hits.length || categories.indexOf(a.category) - categories.indexOf(b.category));
+      const scored = categories.map((category) => ({
+        category,
+        hits: countCues(lower, CATEGORY_CUES[category] ?? [category.replace(/_/g, ' ')]),
+      }));
+      scored.sort(
+        (a, b) =>
+          b.hits.length - a.hits.length || categories.indexOf(a.category) - categories.indexOf(b.category),
+      );
       const best = scored[0] ?? { category: categories[0] ?? 'technical', hits: [] };
       const total = scored.reduce((sum, s) => sum + s.hits.length, 0);
-      const confidence = total === 0 ? 1 / Math.max(1, categories.length) : (best.hits.length + 1) / (total + categories.length);
+      const confidence =
+        total === 0
+          ? 1 / Math.max(1, categories.length)
+          : (best.hits.length + 1) / (total + categories.length);
 
       const productHits = products
-        .map((product) => ({ product, hits: countCues(lower, PRODUCT_CUES[product] ?? [product.toLowerCase()]) }))
+        .map((product) => ({
+          product,
+          hits: countCues(lower, PRODUCT_CUES[product] ?? [product.toLowerCase()]),
+        }))
         .sort((a, b) => b.hits.length - a.hits.length);
-      const product = productHits[0] && productHits[0].hits.length > 0 ? productHits[0].product : products.includes('GENERAL') ? 'GENERAL' : (products[0] ?? 'GENERAL');
+      const product =
+        productHits[0] && productHits[0].hits.length > 0
+          ? productHits[0].product
+          : products.includes('GENERAL')
+            ? 'GENERAL'
+            : (products[0] ?? 'GENERAL');
 
-      const urgencyMatch = URGENCY_CUES.map(([urgency, cues]) => ({ urgency, hits: countCues(lower, cues) })).find((u) => u.hits.length > 0);
+      const urgencyMatch = URGENCY_CUES.map(([urgency, cues]) => ({
+        urgency,
+        hits: countCues(lower, cues),
+      })).find((u) => u.hits.length > 0);
       const valence = sentimentValence(text);
       let urgency: Urgency = urgencyMatch?.urgency ?? 'medium';
       if (!urgencyMatch && valence < -0.6) urgency = 'high';
@@ -78,7 +204,9 @@ export function createLocalClassifier(): Classifier {
 
       const evidence = [
         best.hits.length ? `category cues: ${best.hits.join(', ')}` : 'no category cues: default category',
-        urgencyMatch ? `urgency cues: ${urgencyMatch.hits.join(', ')}` : `urgency from tone (valence ${valence.toFixed(2)})`,
+        urgencyMatch
+          ? `urgency cues: ${urgencyMatch.hits.join(', ')}`
+          : `urgency from tone (valence ${valence.toFixed(2)})`,
       ];
       return {
         category: best.category,

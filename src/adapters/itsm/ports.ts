@@ -1,5 +1,6 @@
 /** The ITSM port. Issue #5 adds Jira, ServiceNow, Zendesk, ServiceDesk Plus and webhook connectors behind it. */
-export type ItsmEventType = 'created' | 'triaged' | 'updated' | 'commented' | 'resolved' | 'closed' | 'reopened';
+export type ItsmEventType =
+  'created' | 'triaged' | 'updated' | 'commented' | 'resolved' | 'closed' | 'reopened';
 
 export interface ItsmEvent {
   /** Stable across retries: connectors use it to deduplicate. */
@@ -23,6 +24,10 @@ export interface ItsmGateway {
 /** No ITSM tool connected: every event is recorded as skipped. */
 export function createUnconfiguredItsmGateway(): ItsmGateway {
   return {
-    sync: async () => ({ system: 'none', status: 'skipped', detail: 'no ITSM integration configured for this tenant' }),
+    sync: async () => ({
+      system: 'none',
+      status: 'skipped',
+      detail: 'no ITSM integration configured for this tenant',
+    }),
   };
 }

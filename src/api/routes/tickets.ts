@@ -50,7 +50,9 @@ function idempotencyKey(req: Request): string | null {
   const key = req.get('idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw problems.validation([{ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
+    throw problems.validation([
+      { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+    ]);
   }
   return key;
 }
@@ -65,7 +67,8 @@ function actionId(req: Request, ticketId: string, action: string): string {
 
 function actorOf(req: Request): Actor {
   const roles = req.principal!.roles;
-  const role = (['superadmin', 'admin', 'agent', 'client'] as const).find((r) => roles.includes(r)) ?? 'client';
+  const role =
+    (['superadmin', 'admin', 'agent', 'client'] as const).find((r) => roles.includes(r)) ?? 'client';
   return { id: req.principal!.sub, role };
 }
 
@@ -85,7 +88,11 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   async function ensureStarted(ticket: TicketModel, tenant: TenantModel): Promise<boolean> {
     if (ticket.workflow_started_at) return true;
     try {
-      await workflows.start(ticket, tenantPolicy(tenant), tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs));
+      await workflows.start(
+        ticket,
+        tenantPolicy(tenant),
+        tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs),
+      );
       await tickets.markWorkflowStarted(ticket.id);
       return true;
     } catch (error) {
@@ -118,7 +125,9 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw problems.idempotencyKeyReused(error.message);
       if (error instanceof DuplicateExternalIdError) {
-        throw problems.conflict('duplicate-external-id', error.message, { ticket_id: error.existingTicketId });
+        throw problems.conflict('duplicate-external-id', error.message, {
+          ticket_id: error.existingTicketId,
+        });
       }
       throw error;
     }
