@@ -59,6 +59,8 @@ async function setupTemporal(workDir: string, handles: Handles): Promise<string>
 
 export default async function globalSetup(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-test-'));
+  // As root, the embedded PostgreSQL runs as a `postgres` user that must be able to reach its data folder.
+  fs.chmodSync(workDir, 0o755);
   const handles: Handles = { stops: [] };
   (globalThis as { __triageHandles?: Handles }).__triageHandles = handles;
   const [databaseUrl, temporalAddress] = await Promise.all([
