@@ -58,6 +58,8 @@ async function setupTemporal(workDir: string, handles: Handles): Promise<string>
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Pure unit tests can skip the servers: JEST_NO_SERVERS=1 npx jest test/domain
+  if (process.env.JEST_NO_SERVERS === '1') return;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-test-'));
   // As root, the embedded PostgreSQL runs as a `postgres` user that must be able to reach its data folder.
   fs.chmodSync(workDir, 0o755);

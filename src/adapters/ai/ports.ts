@@ -18,3 +18,24 @@ export interface Retriever {
 export interface Drafter {
   draft(input: { text: string; classification: Classification; passages: Passage[] }): Promise<Draft>;
 }
+
+/** A sparse vector: term ids and weights (Qdrant's sparse vector format). */
+export interface SparseVector {
+  indices: number[];
+  values: number[];
+}
+
+/** Dense text embeddings (L2-normalised), offline or from an embeddings API. */
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+/**
+ * Lexical sparse vectors: term frequencies (BM25-saturated) per hashed term id. The IDF part is applied by the
+ * store at query time (Qdrant's `modifier: idf`), so documents can be added without re-encoding the others.
+ */
+export interface SparseEncoder {
+  encode(text: string, kind: 'document' | 'query'): SparseVector;
+}
