@@ -21,13 +21,18 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
+/** What this file's tenant has written, once its workflows have settled (other test files run in parallel). */
 async function counts() {
-  const [tickets, messages, audit, tenants] = await Promise.all(
-    ['tickets', 'messages', 'audit_log', 'tenants'].map(async (t) =>
-      Number((await h.db(t).count('* as n'))[0]!.n),
+  await eventually(async () => {
+    const busy = await h.db('tickets').where({ tenant_id: tenant.id }).whereIn('status', ['new', 'triaging']);
+    return busy.length === 0;
+  });
+  const [tickets, messages, audit] = await Promise.all(
+    ['tickets', 'messages', 'audit_log'].map(async (t) =>
+      Number((await h.db(t).where({ tenant_id: tenant.id }).count('* as n'))[0]!.n),
     ),
   );
-  return { tickets, messages, audit, tenants };
+  return { tickets, messages, audit };
 }
 
 function expectProblem(res: { status: number; body: any; headers: Headers }, status: number, type: string) {
@@ -209,4 +214,5 @@ test('tenant creation validates slug, tier and settings, and refuses duplicates'
     'duplicate-tenant',
   );
   expect(await counts()).toEqual(before);
+  expect(await h.db('tenants').where({ slug: 'ok-slug' })).toEqual([]);
 });
