@@ -36,6 +36,9 @@ const schema = z.object({
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
 
+  SECRET_KEYS: optionalString,
+  PUBLIC_URL: optionalString,
+
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
@@ -64,6 +67,10 @@ export interface AppConfig {
     uiUrl: string | undefined;
   };
   auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer?: string; audience?: string };
+  /** Key ring for credentials at rest, `id:base64key,…` (first is active). */
+  secretKeys: string | undefined;
+  /** Base URL of the API, for links in notifications. */
+  publicUrl: string;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
 }
@@ -79,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const c = parsed.data;
   if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
     throw new ConfigError('JWT_SECRET or JWKS_URL must be set in production');
+  }
+  if (c.NODE_ENV === 'production' && !c.SECRET_KEYS) {
+    throw new ConfigError('SECRET_KEYS must be set in production (credentials are encrypted with it)');
   }
   if (c.JWT_SECRET && c.JWT_SECRET.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters');
@@ -104,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(c.JWT_ISSUER ? { issuer: c.JWT_ISSUER } : {}),
       ...(c.JWT_AUDIENCE ? { audience: c.JWT_AUDIENCE } : {}),
     },
+    secretKeys: c.SECRET_KEYS,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
   };

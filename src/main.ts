@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 import { createDb, migrateToLatest } from './db/knex';
-import { resolveAuthOptions } from './infra/dev-secret';
+import { resolveAuthOptions, resolveSecretKeys } from './infra/dev-secret';
+import { secretBoxFromEnv } from './itsm/secrets';
 import { createLogger } from './infra/logger';
 import { resolvePostgres } from './infra/postgres';
 import { resolveTemporal } from './infra/temporal-server';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const auth = resolveAuthOptions(config);
+  const secrets = secretBoxFromEnv(resolveSecretKeys(config));
   const pg = await resolvePostgres({
     databaseUrl: config.database.url,
     dataDir: config.dataDir,
@@ -40,10 +42,19 @@ async function main(): Promise<void> {
     address: temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: defaultActivityDeps(db, logger),
+    deps: defaultActivityDeps({
+      db,
+      logger,
+      secrets,
+      links: {
+        publicUrl: config.publicUrl,
+        temporalUiUrl: temporal.uiUrl,
+        namespace: config.temporal.namespace,
+      },
+    }),
   });
   const workerRun = worker.run();
-  const api = await startApi({ config, auth, db, temporalAddress: temporal.address, logger });
+  const api = await startApi({ config, auth, secrets, db, temporalAddress: temporal.address, logger });
 
   logger.info(
     {

@@ -10,6 +10,9 @@ import type { AppConfig } from './config';
 import { TenantRepository } from './db/tenant-repository';
 import { TicketRepository } from './db/ticket-repository';
 import type { Logger } from './infra/logger';
+import type { SecretBox } from './itsm/secrets';
+import { NotificationRepository } from './notifications/repository';
+import { ReportRepository } from './db/report-repository';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -21,6 +24,7 @@ export interface ApiRuntime {
 export async function startApi(options: {
   config: AppConfig;
   auth: AppConfig['auth'];
+  secrets: SecretBox;
   db: Knex;
   temporalAddress: string;
   logger: Logger;
@@ -38,6 +42,8 @@ export async function startApi(options: {
     db,
     tickets,
     tenants,
+    notifications: new NotificationRepository(db, options.secrets),
+    reports: new ReportRepository(db),
     workflows,
     authenticator: createAuthenticator(options.auth),
     logger,

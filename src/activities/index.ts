@@ -10,9 +10,14 @@ import type { TenantRepository } from '../db/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
 import { DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../infra/logger';
+import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../notifications/deliver';
+import type { AlertKey, NotificationRepository } from '../notifications/repository';
 
 export interface ActivityDeps {
   tickets: TicketRepository;
+  notifications: NotificationRepository;
+  /** Where links in notifications point. */
+  links: { publicUrl: string; temporalUiUrl: string | undefined; namespace: string };
   tenants: TenantRepository;
   classifier: Classifier;
   retriever: Retriever;
@@ -106,6 +111,83 @@ export function createActivities(deps: ActivityDeps) {
           passages: input.passages,
         }),
       );
+    },
+
+    async listNotificationTargets(input: {
+      tenantId: string;
+      kind?: 'warning' | 'breach';
+    }): Promise<string[]> {
+      return deps.notifications.activeTargetIds(input.tenantId, input.kind ?? 'breach');
+    },
+
+    /** One alert to one target. The target's URL and secret are read here, so they never enter workflow history. */
+    async deliverSlaNotification(input: AlertKey & { targetId: string }): Promise<void> {
+      const { targetId, ...key } = input;
+      const attempt = Context.current().info.attempt;
+      const [target, ticket, event] = await Promise.all([
+        deps.notifications.open(key.tenantId, targetId),
+        loadTicket(key.tenantId, key.ticketId),
+        tickets.findSlaEvent(key),
+      ]);
+      if (!target || !event) return; // the target was removed, or the alert is not recorded: nothing to send
+      const { publicUrl, temporalUiUrl, namespace } = deps.links;
+      const message: SlaAlertMessage = {
+        event_id: `${key.ticketId}:${key.clock}:${key.cycle}:${key.kind}:${key.threshold}:${targetId}`,
+        type: key.kind === 'breach' ? 'sla.breach' : 'sla.warning',
+        ticket: {
+          id: ticket.id,
+          title: ticket.title,
+          priority: event.priority,
+          customer_tier: ticket.customer_tier,
+          status: ticket.status,
+          url: `${publicUrl}/v1/tickets/${ticket.id}`,
+        },
+        clock: key.clock,
+        threshold: key.threshold,
+        cycle: key.cycle,
+        deadline: event.deadline.toISOString(),
+        fired_at: event.fired_at.toISOString(),
+        remaining_seconds: event.remaining_seconds,
+        temporal_ui_url: temporalUiUrl
+          ? `${temporalUiUrl}/namespaces/${namespace}/workflows/${ticket.workflow_id}`
+          : null,
+      };
+      try {
+        const { httpStatus } = await deliverAlert(target, message);
+        await deps.notifications.recordAttempt(key, targetId, {
+          status: 'sent',
+          attempts: attempt,
+          httpStatus,
+        });
+      } catch (error) {
+        const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        await deps.notifications.recordAttempt(key, targetId, {
+          status: failure.retryable ? 'retrying' : 'failed',
+          attempts: attempt,
+          httpStatus: failure.httpStatus,
+          error: failure.message,
+        });
+        throw ApplicationFailure.create({
+          type: 'NotificationDeliveryFailed',
+          message: failure.message,
+          nonRetryable: !failure.retryable,
+        });
+      }
+    },
+
+    async recordNotificationOutcome(
+      input: AlertKey & { status: 'sent' | 'failed' | 'not_configured' },
+    ): Promise<void> {
+      const { status, ...key } = input;
+      await deps.notifications.recordOutcome(key, status);
+    },
+
+    async listOpenTicketIds(input: {
+      tenantId: string;
+      afterId: string | null;
+      limit: number;
+    }): Promise<string[]> {
+      return tickets.openTicketIds(input.tenantId, input.afterId, input.limit);
     },
 
     async recordTriage(record: TriageRecord): Promise<void> {

@@ -3,11 +3,14 @@ import express, { type Request, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { pinoHttp } from 'pino-http';
 import type { TenantModel } from '../db/models';
+import type { ReportRepository } from '../db/report-repository';
+import type { NotificationRepository } from '../notifications/repository';
 import type { TenantRepository } from '../db/tenant-repository';
 import type { TicketRepository } from '../db/ticket-repository';
 import type { Logger } from '../infra/logger';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
+import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
 import { createTicketRouter } from './routes/tickets';
 import type { TicketWorkflows } from './workflow-gateway';
@@ -22,6 +25,8 @@ export interface AppDeps {
   db: Knex;
   tickets: TicketRepository;
   tenants: TenantRepository;
+  notifications: NotificationRepository;
+  reports: ReportRepository;
   workflows: TicketWorkflows;
   authenticator: Authenticator;
   logger: Logger;
@@ -112,6 +117,15 @@ export function createApp(deps: AppDeps): express.Express {
       workflows: deps.workflows,
       logger: deps.logger,
       defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
+    }),
+  );
+  v1.use(
+    tenantScope,
+    createSlaRouter({
+      tenants: deps.tenants,
+      notifications: deps.notifications,
+      reports: deps.reports,
+      workflows: deps.workflows,
     }),
   );
   app.use('/v1', v1);

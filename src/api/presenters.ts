@@ -1,8 +1,8 @@
 /** How rows look on the wire: snake_case, ISO timestamps, no internal columns. */
 import type { TenantModel, TicketModel, TriageResultModel } from '../db/models';
 import { slaView } from '../domain/live-view';
-import type { SlaClock, SlaClockKind } from '../domain/sla';
-import { DEFAULT_SLA_POLICY } from '../domain/sla';
+import type { BusinessCalendar } from '../domain/business-calendar';
+import { type SlaClocks, timelineOf } from '../domain/sla';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -67,9 +67,13 @@ function presentTriage(r: TriageResultModel) {
 }
 
 /** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
-export function presentTicketDetail(t: TicketModel, nowMs: number, warningThresholds?: number[]) {
+export function presentTicketDetail(t: TicketModel, nowMs: number) {
   const current = t.triage_results?.find((r) => r.is_current);
-  const clocks = t.sla_clocks as Record<SlaClockKind, SlaClock> | null;
+  const snapshot = t.sla_clocks as {
+    clocks: SlaClocks;
+    warning_thresholds: number[];
+    calendar: BusinessCalendar | null;
+  } | null;
   return {
     ...presentTicket(t),
     triage: current ? presentTriage(current) : null,
@@ -86,8 +90,8 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, warningThresh
       created_at: iso(m.created_at),
     })),
     sla: {
-      ...(clocks
-        ? slaView(clocks, nowMs, warningThresholds ?? DEFAULT_SLA_POLICY.warning_thresholds)
+      ...(snapshot
+        ? slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot))
         : { state: t.sla_state, clocks: [] }),
       events: (t.sla_events ?? []).map((e) => ({
         clock: e.clock,
@@ -96,6 +100,7 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, warningThresh
         due_at: iso(e.due_at),
         deadline: iso(e.deadline),
         fired_at: iso(e.fired_at),
+        cycle: e.cycle,
         remaining_seconds: e.remaining_seconds,
         priority: e.priority,
         escalation_level: e.escalation_level,

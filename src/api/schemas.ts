@@ -1,5 +1,6 @@
 /** Request schemas: every body and query is parsed here; unknown fields are refused. */
 import { z } from 'zod';
+import { WEEKDAYS, isValidTimeZone } from '../domain/business-calendar';
 import { SLA_STATES } from '../domain/sla';
 import {
   CUSTOMER_TIERS,
@@ -22,21 +23,85 @@ const seconds = z
   .min(1)
   .max(365 * 24 * 3600);
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time as HH:MM');
+const windowSchema = z
+  .tuple([hhmm, hhmm])
+  .refine(([start, end]) => start < end, 'a window must end after it starts');
+
+const calendarSchema = z
+  .object({
+    timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin'),
+    weekly: z.partialRecord(
+      z.enum(WEEKDAYS),
+      z
+        .array(windowSchema)
+        .max(6)
+        .refine((windows) => {
+          const sorted = [...windows].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+          return sorted.every((w, i) => i === 0 || sorted[i - 1]![1] <= w[0]);
+        }, 'windows of one day must not overlap'),
+    ),
+    holidays: z.array(z.iso.date()).max(400).default([]),
+  })
+  .strict()
+  .refine((c) => Object.values(c.weekly).some((w) => w && w.length > 0), {
+    message: 'at least one weekday needs working hours',
+    path: ['weekly'],
+  });
+
 export const slaPolicySchema = z
   .object({
     targets: z
       .partialRecord(
         z.enum(PRIORITIES),
         z
-          .object({ first_response_seconds: seconds.optional(), resolution_seconds: seconds.optional() })
+          .object({
+            first_response_seconds: seconds.optional(),
+            resolution_seconds: seconds.optional(),
+            next_reply_seconds: seconds.optional(),
+          })
           .strict(),
       )
       .optional(),
     tier_multipliers: z.partialRecord(z.enum(CUSTOMER_TIERS), z.number().positive().max(100)).optional(),
-    warning_thresholds: z.array(z.number().gt(0).lt(1)).max(5).optional(),
+    warning_thresholds: z.array(z.number().gt(0).lt(1)).min(1).max(5).optional(),
     pause_statuses: z.array(z.enum(['pending_customer', 'pending_vendor'])).optional(),
+    calendar: calendarSchema.nullable().optional(),
+    resolution_on_reopen: z.enum(['resume', 'restart']).optional(),
+    escalation: z
+      .object({
+        raise_priority: z.boolean().optional(),
+        escalation_level: z.number().int().min(1).max(MAX_ESCALATION_LEVEL).nullable().optional(),
+        reassign_to: z.string().trim().min(1).max(255).nullable().optional(),
+        notify: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+const targetBase = {
+  name: z.string().trim().min(1).max(255),
+  url: z.url({ protocol: /^https?$/ }),
+  events: z
+    .array(z.enum(['warning', 'breach']))
+    .min(1)
+    .default(['warning', 'breach']),
+};
+
+export const notificationTargetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('slack'), ...targetBase }).strict(),
+  z.object({ type: z.literal('webhook'), ...targetBase, secret: z.string().min(16).max(512) }).strict(),
+]);
+
+export const setPrioritySchema = z
+  .object({ priority: priority, customer_tier: z.enum(CUSTOMER_TIERS).optional() })
+  .strict();
+
+export const slaReportQuerySchema = z
+  .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+  .strict()
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
 
 export const tenantSettingsSchema = z
   .object({

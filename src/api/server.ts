@@ -1,7 +1,8 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { loadConfig } from '../config';
 import { createDb, migrateToLatest } from '../db/knex';
-import { resolveAuthOptions } from '../infra/dev-secret';
+import { resolveAuthOptions, resolveSecretKeys } from '../infra/dev-secret';
+import { secretBoxFromEnv } from '../itsm/secrets';
 import { createLogger } from '../infra/logger';
 import { startApi } from '../runtime';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const api = await startApi({
     config,
     auth: resolveAuthOptions(config),
+    secrets: secretBoxFromEnv(resolveSecretKeys(config)),
     db,
     temporalAddress: config.temporal.address,
     logger,

@@ -1,4 +1,5 @@
 /** How the API talks to ticket workflows: start (idempotently), act through updates, read through queries. */
+import crypto from 'node:crypto';
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -11,6 +12,10 @@ import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
 import type { CustomerTier, Priority } from '../domain/vocabulary';
 import {
+  APPLY_SLA_POLICY_WORKFLOW_TYPE,
+  type ApplySlaPolicyInput,
+  type BulkProgress,
+  getBulkProgressQuery,
   INVALID_TRANSITION,
   TICKET_WORKFLOW_TYPE,
   type TicketWorkflowInput,
@@ -55,6 +60,29 @@ export class TicketWorkflows {
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /** Starts the bulk application of a tenant's policy to its open tickets; returns the operation id. */
+  async startPolicyApply(tenantId: string, policy: SlaPolicy): Promise<string> {
+    const operationId = `sla-policy-${tenantId}-${crypto.randomUUID()}`;
+    const input: ApplySlaPolicyInput = { tenantId, policy };
+    await this.client.workflow.start(APPLY_SLA_POLICY_WORKFLOW_TYPE, {
+      workflowId: operationId,
+      taskQueue: this.taskQueue,
+      args: [input],
+      typedSearchAttributes: [{ key: searchAttributes.tenantId, value: tenantId }],
+    });
+    return operationId;
+  }
+
+  async policyApplyProgress(tenantId: string, operationId: string): Promise<BulkProgress | undefined> {
+    if (!operationId.startsWith(`sla-policy-${tenantId}-`)) return undefined;
+    try {
+      return await this.client.workflow.getHandle(operationId).query(getBulkProgressQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
     }
   }
 

@@ -33,6 +33,10 @@ export class TenantRepository {
     return (UUID.test(idOrSlug) ? q.where({ id: idOrSlug }) : q.where({ slug: idOrSlug })).first();
   }
 
+  async updateSettings(id: string, settings: object): Promise<TenantModel> {
+    return TenantModel.query(this.db).patchAndFetchById(id, { settings } as Partial<TenantModel>);
+  }
+
   async list(): Promise<TenantModel[]> {
     return TenantModel.query(this.db).orderBy('created_at');
   }

@@ -106,6 +106,7 @@ export interface SlaEventRecord {
   remainingSeconds: number;
   priority: string;
   escalationLevel: number;
+  notificationStatus: 'not_configured' | 'pending';
 }
 
 export interface TicketListFilters {
@@ -363,6 +364,7 @@ export class TicketRepository {
         remaining_seconds: e.remainingSeconds,
         priority: e.priority,
         escalation_level: e.escalationLevel,
+        notification_status: e.notificationStatus,
       })
       .onConflict(['ticket_id', 'clock', 'kind', 'threshold', 'cycle'])
       .ignore()
@@ -397,6 +399,35 @@ export class TicketRepository {
       completed_at: new Date(),
       metadata: entry.metadata ?? {},
     });
+  }
+
+  /** Ids of the tenant's tickets not yet closed, in id order, for paging. */
+  async openTicketIds(tenantId: string, afterId: string | null, limit: number): Promise<string[]> {
+    const q = this.db('tickets')
+      .where({ tenant_id: tenantId })
+      .whereNot({ status: 'closed' })
+      .whereNotNull('workflow_started_at');
+    if (afterId) q.where('id', '>', afterId);
+    const rows: Array<{ id: string }> = await q.orderBy('id').limit(limit).select('id');
+    return rows.map((r) => r.id);
+  }
+
+  async findSlaEvent(key: {
+    ticketId: string;
+    clock: string;
+    kind: string;
+    threshold: number;
+    cycle: number;
+  }): Promise<SlaEventModel | undefined> {
+    return SlaEventModel.query(this.db)
+      .where({
+        ticket_id: key.ticketId,
+        clock: key.clock,
+        kind: key.kind,
+        threshold: key.threshold,
+        cycle: key.cycle,
+      })
+      .first();
   }
 
   async externalRefs(ticketId: string): Promise<ExternalRefModel[]> {

@@ -1,19 +1,23 @@
 /** What the API and ops see of a ticket's clocks and state: computed from the state at a given moment. */
+import type { Timeline } from './business-calendar';
 import {
   type SlaClock,
   type SlaClockKind,
+  type SlaClocks,
   type SlaState,
-  SLA_CLOCK_KINDS,
+  clockList,
   clockState,
   deadlineMs,
   elapsedMs,
   remainingMs,
+  timelineOf,
   worstState,
 } from './sla';
 import type { TicketState } from './ticket-state';
 
 export interface SlaClockView {
   clock: SlaClockKind;
+  cycle: number;
   state: SlaState;
   target_seconds: number;
   elapsed_seconds: number;
@@ -51,14 +55,20 @@ export interface TicketLiveView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function clockView(clock: SlaClock, nowMs: number, thresholds: readonly number[]): SlaClockView {
+export function clockView(
+  clock: SlaClock,
+  nowMs: number,
+  thresholds: readonly number[],
+  timeline: Timeline,
+): SlaClockView {
   return {
     clock: clock.kind,
-    state: clockState(clock, nowMs, thresholds),
+    cycle: clock.cycle,
+    state: clockState(clock, nowMs, thresholds, timeline),
     target_seconds: Math.round(clock.targetMs / 1000),
-    elapsed_seconds: Math.round(elapsedMs(clock, nowMs) / 1000),
-    remaining_seconds: Math.round(remainingMs(clock, nowMs) / 1000),
-    deadline: iso(deadlineMs(clock)),
+    elapsed_seconds: Math.round(elapsedMs(clock, nowMs, timeline) / 1000),
+    remaining_seconds: Math.round(remainingMs(clock, nowMs, timeline) / 1000),
+    deadline: iso(deadlineMs(clock, timeline)),
     stopped_at: iso(clock.stoppedAtMs),
     warnings_fired: clock.warningsFired,
     breached: clock.breached,
@@ -66,11 +76,12 @@ export function clockView(clock: SlaClock, nowMs: number, thresholds: readonly n
 }
 
 export function slaView(
-  clocks: Record<SlaClockKind, SlaClock>,
+  clocks: SlaClocks,
   nowMs: number,
   thresholds: readonly number[],
+  timeline: Timeline,
 ): SlaView {
-  const views = SLA_CLOCK_KINDS.map((kind) => clockView(clocks[kind], nowMs, thresholds));
+  const views = clockList(clocks).map((clock) => clockView(clock, nowMs, thresholds, timeline));
   return { state: worstState(views.map((v) => v.state)), clocks: views };
 }
 
@@ -89,7 +100,7 @@ export function toLiveView(state: TicketState, nowMs: number): TicketLiveView {
     first_response_at: iso(state.firstResponseAtMs),
     resolved_at: iso(state.resolvedAtMs),
     closed_at: iso(state.closedAtMs),
-    sla: slaView(state.clocks, nowMs, state.policy.warning_thresholds),
+    sla: slaView(state.clocks, nowMs, state.policy.warning_thresholds, timelineOf(state.policy)),
     as_of: new Date(nowMs).toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 /** A tenant's SLA policy: its own overrides laid over seed 004's defaults. */
-import { DEFAULT_SLA_POLICY, type SlaPolicy, type SlaTarget } from './sla';
+import type { BusinessCalendar } from './business-calendar';
+import { DEFAULT_SLA_POLICY, type SlaEscalationPolicy, type SlaPolicy, type SlaTarget } from './sla';
 import type { CustomerTier, Priority, TicketStatus } from './vocabulary';
 
 export interface SlaPolicyOverrides {
@@ -7,6 +8,9 @@ export interface SlaPolicyOverrides {
   tier_multipliers?: Partial<Record<CustomerTier, number>>;
   warning_thresholds?: number[];
   pause_statuses?: TicketStatus[];
+  calendar?: BusinessCalendar | null;
+  resolution_on_reopen?: SlaPolicy['resolution_on_reopen'];
+  escalation?: Partial<SlaEscalationPolicy>;
 }
 
 export function resolveSlaPolicy(overrides: SlaPolicyOverrides | undefined): SlaPolicy {
@@ -28,5 +32,8 @@ export function resolveSlaPolicy(overrides: SlaPolicyOverrides | undefined): Sla
       ...new Set(overrides.warning_thresholds ?? DEFAULT_SLA_POLICY.warning_thresholds),
     ].sort((a, b) => a - b),
     pause_statuses: overrides.pause_statuses ?? DEFAULT_SLA_POLICY.pause_statuses,
+    calendar: overrides.calendar ?? null,
+    resolution_on_reopen: overrides.resolution_on_reopen ?? DEFAULT_SLA_POLICY.resolution_on_reopen,
+    escalation: { ...DEFAULT_SLA_POLICY.escalation, ...overrides.escalation },
   };
 }

@@ -4,12 +4,13 @@
  */
 import {
   DEFAULT_SLA_POLICY,
-  type SlaClock,
   type SlaClockKind,
+  type SlaClocks,
   type SlaPolicy,
   type SlaState,
-  SLA_CLOCK_KINDS,
+  clockList,
   clockState,
+  mapClocks,
   pauseClock,
   restartClock,
   resumeClock,
@@ -17,9 +18,16 @@ import {
   startClock,
   stopClock,
   targetSeconds,
+  timelineOf,
   worstState,
 } from './sla';
-import { MAX_ESCALATION_LEVEL, type CustomerTier, type Priority, type TicketStatus } from './vocabulary';
+import {
+  MAX_ESCALATION_LEVEL,
+  type CustomerTier,
+  type Priority,
+  type TicketStatus,
+  raisePriority,
+} from './vocabulary';
 
 export interface Actor {
   id: string;
@@ -40,7 +48,8 @@ export type TicketAction =
   | { type: 'escalate'; reason: string; level?: number }
   | { type: 'resolve'; resolution?: string }
   | { type: 'reopen'; reason?: string }
-  | { type: 'close'; reason?: string };
+  | { type: 'close'; reason?: string }
+  | { type: 'set_priority'; priority: Priority; customerTier?: CustomerTier };
 
 export type TicketActionType = TicketAction['type'];
 
@@ -68,7 +77,7 @@ export interface TicketState {
   resolvedAtMs: number | null;
   closedAtMs: number | null;
   triage: TriageSummary;
-  clocks: Record<SlaClockKind, SlaClock>;
+  clocks: SlaClocks;
   policy: SlaPolicy;
 }
 
@@ -103,6 +112,7 @@ export const ALLOWED_FROM: Record<TicketActionType, readonly TicketStatus[]> = {
   reopen: ['resolved'],
   // seed 004: open → closed (closed at once), pending_customer → closed (no response), resolved → closed
   close: ['open', 'ai_failed', 'pending_customer', 'resolved'],
+  set_priority: WORKABLE,
 };
 
 export interface NewTicketInput {
@@ -137,6 +147,7 @@ export function newTicketState(input: NewTicketInput): TicketState {
     triage: { status: 'pending', category: null, suggestedPriority: null, error: null },
     clocks: {
       first_response: startClock('first_response', target('first_response'), input.createdAtMs),
+      next_reply: null,
       resolution: startClock('resolution', target('resolution'), input.createdAtMs),
     },
     policy,
@@ -205,6 +216,9 @@ export function applyAction(state: TicketState, action: TicketAction, nowMs: num
       );
     case 'close':
       return withStatus({ ...state, closedAtMs: nowMs }, 'closed', nowMs);
+    case 'set_priority':
+      // An agent's choice outranks triage's suggestion from now on.
+      return { ...changePriority(state, action.priority, action.customerTier), priorityPinned: true };
   }
 }
 
@@ -214,29 +228,52 @@ function applyMessage(
   nowMs: number,
 ): TicketState {
   if (!action.isPublic) return state;
+  const timeline = timelineOf(state.policy);
   if (action.author === 'customer') {
+    let next = state;
     if (state.status === 'resolved') {
       // A customer answering a resolved ticket reopens it, as in Zendesk.
-      return withStatus(
+      next = withStatus(
         { ...state, resolvedAtMs: null, reopenCount: state.reopenCount + 1 },
         workingStatus(state),
         nowMs,
       );
+    } else if (state.status === 'pending_customer') {
+      next = withStatus(state, workingStatus(state), nowMs);
     }
-    return state.status === 'pending_customer' ? withStatus(state, workingStatus(state), nowMs) : state;
+    return startNextReplyClock(next, nowMs);
   }
-  // A public agent reply: the first one stops the first-response clock.
-  let next = state;
-  if (state.firstResponseAtMs === null) {
-    next = {
-      ...state,
-      firstResponseAtMs: nowMs,
-      clocks: { ...state.clocks, first_response: stopClock(state.clocks.first_response, nowMs) },
-    };
-  }
+  // A public agent reply: the first one stops the first-response clock, any one stops the next-reply clock.
+  const { first_response: firstResponse, next_reply: nextReply } = state.clocks;
+  let next: TicketState = {
+    ...state,
+    firstResponseAtMs: state.firstResponseAtMs ?? nowMs,
+    clocks: {
+      ...state.clocks,
+      first_response: stopClock(firstResponse, nowMs, timeline),
+      next_reply: nextReply && stopClock(nextReply, nowMs, timeline),
+    },
+  };
   if (action.nextStatus) return withStatus(next, action.nextStatus, nowMs);
   const waiting = ['new', 'triaging', 'open', 'ai_failed'].includes(state.status);
-  return state.status === 'resolved' || !waiting ? next : withStatus(next, 'in_progress', nowMs);
+  if (waiting) next = withStatus(next, 'in_progress', nowMs);
+  return next;
+}
+
+/**
+ * A customer message after an agent reply starts the next-reply clock (Zendesk's "next reply time"), unless
+ * one is already running or the policy sets no next-reply target.
+ */
+function startNextReplyClock(state: TicketState, nowMs: number): TicketState {
+  const current = state.clocks.next_reply;
+  const hasTarget = state.policy.targets[state.priority].next_reply_seconds !== undefined;
+  const answered = state.firstResponseAtMs !== null;
+  if (!hasTarget || !answered || (current && current.stoppedAtMs === null)) return state;
+  if (state.status === 'resolved' || state.status === 'closed') return state;
+  const targetMs = targetSeconds(state.policy, 'next_reply', state.priority, state.customerTier) * 1000;
+  let clock = startClock('next_reply', targetMs, nowMs, (current?.cycle ?? 0) + 1);
+  if (state.policy.pause_statuses.includes(state.status)) clock = pauseClock(clock, nowMs);
+  return { ...state, clocks: { ...state.clocks, next_reply: clock } };
 }
 
 function workingStatus(state: TicketState): TicketStatus {
@@ -245,20 +282,23 @@ function workingStatus(state: TicketState): TicketStatus {
 
 /** Changes the status and moves the SLA clocks with it: pause, resume, stop, restart. */
 export function withStatus(state: TicketState, status: TicketStatus, nowMs: number): TicketState {
-  const paused = state.policy.pause_statuses;
-  let { first_response: firstResponse, resolution } = state.clocks;
+  const timeline = timelineOf(state.policy);
+  let clocks: SlaClocks;
   if (status === 'resolved' || status === 'closed') {
-    firstResponse = stopClock(firstResponse, nowMs);
-    resolution = stopClock(resolution, nowMs);
-  } else if (paused.includes(status)) {
-    firstResponse = pauseClock(firstResponse, nowMs);
-    resolution = pauseClock(resolution, nowMs);
+    clocks = mapClocks(state.clocks, (c) => stopClock(c, nowMs, timeline));
+  } else if (state.policy.pause_statuses.includes(status)) {
+    clocks = mapClocks(state.clocks, (c) => pauseClock(c, nowMs, timeline));
   } else {
-    if (state.status === 'resolved') resolution = restartClock(resolution, nowMs);
-    firstResponse = resumeClock(firstResponse, nowMs);
-    resolution = resumeClock(resolution, nowMs);
+    const reopening = state.status === 'resolved';
+    clocks = {
+      ...state.clocks,
+      resolution: reopening
+        ? restartClock(state.clocks.resolution, nowMs, state.policy.resolution_on_reopen)
+        : state.clocks.resolution,
+    };
+    clocks = mapClocks(clocks, (c) => resumeClock(c, nowMs));
   }
-  return { ...state, status, clocks: { first_response: firstResponse, resolution } };
+  return { ...state, status, clocks };
 }
 
 export function markTriageStarted(state: TicketState, nowMs: number): TicketState {
@@ -297,21 +337,62 @@ function workingStatusAfterTriage(state: TicketState, fallback: TicketStatus): T
   return state.assignee ? 'in_progress' : fallback;
 }
 
-/** Recomputes both clocks' targets for a new priority; elapsed time is kept. */
-export function changePriority(state: TicketState, priority: Priority): TicketState {
+function retargeted(state: TicketState): SlaClocks {
   const target = (kind: SlaClockKind) =>
-    targetSeconds(state.policy, kind, priority, state.customerTier) * 1000;
-  return {
-    ...state,
-    priority,
-    clocks: {
-      first_response: retargetClock(state.clocks.first_response, target('first_response')),
-      resolution: retargetClock(state.clocks.resolution, target('resolution')),
-    },
-  };
+    targetSeconds(state.policy, kind, state.priority, state.customerTier) * 1000;
+  return mapClocks(state.clocks, (clock) => retargetClock(clock, target(clock.kind)));
+}
+
+/** A new priority or customer tier: the clocks keep their elapsed time and get the new targets. */
+export function changePriority(
+  state: TicketState,
+  priority: Priority,
+  customerTier = state.customerTier,
+): TicketState {
+  const next = { ...state, priority, customerTier };
+  return { ...next, clocks: retargeted(next) };
+}
+
+/** A changed tenant policy applied to an open ticket: targets, thresholds, pauses and calendar. */
+export function changePolicy(state: TicketState, policy: SlaPolicy, nowMs: number): TicketState {
+  // Fold the time counted so far under the old policy's calendar before switching calendars.
+  const timeline = timelineOf(state.policy);
+  const folded = mapClocks(state.clocks, (c) =>
+    c.runningSinceMs === null ? c : { ...pauseClock(c, nowMs, timeline), runningSinceMs: nowMs },
+  );
+  const next: TicketState = { ...state, policy, clocks: folded };
+  const paused = policy.pause_statuses.includes(state.status);
+  const clocks = mapClocks(retargeted(next), (c) =>
+    paused ? pauseClock(c, nowMs, timelineOf(policy)) : resumeClock(c, nowMs),
+  );
+  return { ...next, clocks };
+}
+
+/** What a breach does under the policy: a higher priority, escalation level, another assignee. */
+export function applyBreachEscalation(state: TicketState): {
+  state: TicketState;
+  changes: Record<string, unknown>;
+} {
+  const { escalation } = state.policy;
+  const changes: Record<string, unknown> = {};
+  let next = state;
+  if (escalation.raise_priority && state.priority !== 'critical') {
+    next = changePriority(next, raisePriority(state.priority));
+    changes.priority = { from: state.priority, to: next.priority };
+  }
+  if (escalation.escalation_level !== null && escalation.escalation_level > state.escalationLevel) {
+    next = { ...next, escalationLevel: Math.min(escalation.escalation_level, MAX_ESCALATION_LEVEL) };
+    changes.escalation_level = { from: state.escalationLevel, to: next.escalationLevel };
+  }
+  if (escalation.reassign_to && escalation.reassign_to !== state.assignee) {
+    next = { ...next, assignee: escalation.reassign_to };
+    changes.assignee = { from: state.assignee, to: escalation.reassign_to };
+  }
+  return { state: next, changes };
 }
 
 export function ticketSlaState(state: TicketState, nowMs: number): SlaState {
+  const timeline = timelineOf(state.policy);
   const thresholds = state.policy.warning_thresholds;
-  return worstState(SLA_CLOCK_KINDS.map((kind) => clockState(state.clocks[kind], nowMs, thresholds)));
+  return worstState(clockList(state.clocks).map((clock) => clockState(clock, nowMs, thresholds, timeline)));
 }

@@ -15,13 +15,24 @@ import { createUnconfiguredItsmGateway } from '../adapters/itsm/ports';
 import { TenantRepository } from '../db/tenant-repository';
 import { TicketRepository } from '../db/ticket-repository';
 import type { Logger } from '../infra/logger';
+import type { SecretBox } from '../itsm/secrets';
+import { NotificationRepository } from '../notifications/repository';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+export interface DefaultDepsOptions {
+  db: Knex;
+  logger: Logger;
+  secrets: SecretBox;
+  links: ActivityDeps['links'];
+}
+
 /** The adapters the product uses by default: local, offline implementations behind each port. */
-export function defaultActivityDeps(db: Knex, logger: Logger): ActivityDeps {
+export function defaultActivityDeps({ db, logger, secrets, links }: DefaultDepsOptions): ActivityDeps {
   return {
     tickets: new TicketRepository(db),
+    notifications: new NotificationRepository(db, secrets),
+    links,
     tenants: new TenantRepository(db),
     classifier: createLocalClassifier(),
     retriever: createEmptyRetriever(),

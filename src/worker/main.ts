@@ -1,7 +1,9 @@
 /** Worker-only process (docker-compose's `worker` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { loadConfig } from '../config';
 import { createDb } from '../db/knex';
+import { resolveSecretKeys } from '../infra/dev-secret';
 import { createLogger } from '../infra/logger';
+import { secretBoxFromEnv } from '../itsm/secrets';
 import { createWorker, defaultActivityDeps } from '.';
 
 async function main(): Promise<void> {
@@ -17,7 +19,16 @@ async function main(): Promise<void> {
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: defaultActivityDeps(db, logger),
+    deps: defaultActivityDeps({
+      db,
+      logger,
+      secrets: secretBoxFromEnv(resolveSecretKeys(config)),
+      links: {
+        publicUrl: config.publicUrl,
+        temporalUiUrl: config.temporal.uiUrl,
+        namespace: config.temporal.namespace,
+      },
+    }),
   });
   const stop = () => worker.shutdown();
   process.on('SIGINT', stop);

@@ -1,1 +1,2 @@
+export { applySlaPolicyWorkflow } from './apply-sla-policy';
 export { ticketWorkflow } from './ticket';

@@ -3,7 +3,7 @@
  * sends them. Side-effect free so both can import it.
  */
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
 import type { Actor, TicketState } from '../domain/ticket-state';
@@ -66,7 +66,36 @@ export const resolveTicketUpdate = defineUpdate<TicketLiveView, [ResolveTicketAr
 export const reopenTicketUpdate = defineUpdate<TicketLiveView, [ReopenTicketArgs]>('reopenTicket');
 export const closeTicketUpdate = defineUpdate<TicketLiveView, [CloseTicketArgs]>('closeTicket');
 
+export interface SetPriorityArgs extends ActionEnvelope {
+  priority: Priority;
+  customerTier?: CustomerTier;
+}
+export const setPriorityUpdate = defineUpdate<TicketLiveView, [SetPriorityArgs]>('setPriority');
+
 export const getTicketStateQuery = defineQuery<TicketLiveView>('getTicketState');
+
+/** A tenant's changed SLA policy, applied to an open ticket (sent by the bulk-apply workflow). */
+export const applySlaPolicySignal = defineSignal<[SlaPolicy]>('applySlaPolicy');
+
+export const APPLY_SLA_POLICY_WORKFLOW_TYPE = 'applySlaPolicyWorkflow';
+
+export interface ApplySlaPolicyInput {
+  tenantId: string;
+  policy: SlaPolicy;
+  /** Carried across continue-as-new. */
+  progress?: BulkProgress;
+  afterTicketId?: string | null;
+}
+
+export interface BulkProgress {
+  state: 'running' | 'completed';
+  total: number;
+  applied: number;
+  skipped: number;
+  failed: number;
+}
+
+export const getBulkProgressQuery = defineQuery<BulkProgress>('getBulkProgress');
 
 /** Failure type of an action that is illegal in the ticket's current status: the API answers 409. */
 export const INVALID_TRANSITION = 'InvalidTransition';
@@ -78,6 +107,9 @@ export const searchAttributes = {
   category: defineSearchAttributeKey('TicketCategory', SearchAttributeType.KEYWORD),
   customerTier: defineSearchAttributeKey('CustomerTier', SearchAttributeType.KEYWORD),
   slaState: defineSearchAttributeKey('SlaState', SearchAttributeType.KEYWORD),
+  firstResponseSla: defineSearchAttributeKey('FirstResponseSla', SearchAttributeType.KEYWORD),
+  nextReplySla: defineSearchAttributeKey('NextReplySla', SearchAttributeType.KEYWORD),
+  resolutionSla: defineSearchAttributeKey('ResolutionSla', SearchAttributeType.KEYWORD),
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   escalationLevel: defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT),
 } as const;

@@ -20,16 +20,28 @@ import type { TicketActivities } from '../activities';
 import type { ItsmEventType } from '../adapters/itsm/ports';
 import type { TicketChange, TicketMirror } from '../db/ticket-repository';
 import { type TicketLiveView, toLiveView } from '../domain/live-view';
-import { type SlaAlert, SLA_CLOCK_KINDS, markAlertFired, nextAlert, remainingMs } from '../domain/sla';
+import {
+  type SlaAlert,
+  type SlaClock,
+  clockList,
+  clockState,
+  mapClocks,
+  markAlertFired,
+  nextAlert,
+  remainingMs,
+  timelineOf,
+} from '../domain/sla';
 import {
   type Actor,
   type TicketAction,
   type TicketState,
   InvalidTransitionError,
   applyAction,
+  applyBreachEscalation,
   applyTriageFailure,
   applyTriageResult,
   assertActionAllowed,
+  changePolicy,
   markTriageStarted,
   newTicketState,
   ticketSlaState,
@@ -40,6 +52,7 @@ import {
   INVALID_TRANSITION,
   type TicketWorkflowInput,
   addMessageUpdate,
+  applySlaPolicySignal,
   assignTicketUpdate,
   closeTicketUpdate,
   escalateTicketUpdate,
@@ -47,6 +60,7 @@ import {
   reopenTicketUpdate,
   resolveTicketUpdate,
   searchAttributes,
+  setPriorityUpdate,
 } from './messages';
 
 /** Postgres writes: retried until they succeed, so a database outage delays a change but never drops it. */
@@ -81,6 +95,13 @@ function failureReason(error: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
 }
+
+/** Notification targets (Slack, webhooks): retried for an hour, each target on its own. */
+const notifier = proxyActivities<TicketActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
 
 const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
 const PASSAGE_LIMIT = 5;
@@ -128,13 +149,26 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       resolved_at: iso(s.resolvedAtMs),
       closed_at: iso(s.closedAtMs),
       sla_state: ticketSlaState(s, nowMs),
-      sla_clocks: s.clocks,
+      sla_clocks: {
+        clocks: s.clocks,
+        warning_thresholds: s.policy.warning_thresholds,
+        calendar: s.policy.calendar,
+      },
     };
   }
 
   function publishSearchAttributes(): void {
     const now = Date.now();
+    const timeline = timelineOf(state.policy);
+    const clockStateOf = (clock: SlaClock | null) =>
+      clock ? clockState(clock, now, state.policy.warning_thresholds, timeline) : null;
+    const perClock = [
+      [searchAttributes.firstResponseSla, clockStateOf(state.clocks.first_response)],
+      [searchAttributes.nextReplySla, clockStateOf(state.clocks.next_reply)],
+      [searchAttributes.resolutionSla, clockStateOf(state.clocks.resolution)],
+    ] as const;
     upsertSearchAttributes([
+      ...perClock.flatMap(([key, value]) => (value ? [{ key, value }] : [])),
       { key: searchAttributes.status, value: state.status },
       { key: searchAttributes.priority, value: state.priority },
       { key: searchAttributes.slaState, value: ticketSlaState(state, now) },
@@ -268,7 +302,26 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     (a) => ({ details: a.reason ? { reason: a.reason } : {} }),
     () => 'closed',
   );
+  handleAction(
+    setPriorityUpdate,
+    (a) => ({ type: 'set_priority', priority: a.priority, customerTier: a.customerTier }),
+    (a) => ({
+      details: { priority: a.priority, ...(a.customerTier ? { customer_tier: a.customerTier } : {}) },
+    }),
+    () => 'updated',
+  );
   setHandler(getTicketStateQuery, () => toLiveView(state, Date.now()));
+  setHandler(applySlaPolicySignal, (policy) => {
+    background(
+      exclusive(() =>
+        commit(changePolicy(state, policy, Date.now()), {
+          action: 'sla_policy_applied',
+          actor: SYSTEM,
+          eventId: uuid4(),
+        }),
+      ),
+    );
+  });
 
   // ---- triage: classify → retrieve → draft → record ----
   async function runTriage(): Promise<void> {
@@ -355,8 +408,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   // ---- SLA timers ----
   function earliestAlert(): SlaAlert | null {
-    const alerts = SLA_CLOCK_KINDS.map((kind) =>
-      nextAlert(state.clocks[kind], state.policy.warning_thresholds),
+    const timeline = timelineOf(state.policy);
+    const alerts = clockList(state.clocks).map((clock) =>
+      nextAlert(clock, state.policy.warning_thresholds, timeline),
     );
     return alerts.reduce<SlaAlert | null>(
       (min, a) => (a && (!min || a.dueAtMs < min.dueAtMs) ? a : min),
@@ -365,15 +419,21 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   async function fireAlert(): Promise<void> {
-    await exclusive(async () => {
+    const fired = await exclusive(async () => {
       // The state may have moved while this waited for the lock: re-read what is owed now.
       const alert = earliestAlert();
       const now = Date.now();
-      if (!alert || alert.dueAtMs > now) return;
-      const clocks = { ...state.clocks, [alert.clock]: markAlertFired(state.clocks[alert.clock], alert) };
-      const next: TicketState = { ...state, clocks };
-      const remainingSeconds = remainingMs(next.clocks[alert.clock], now) / 1000;
-      await commit(next, {
+      if (!alert || alert.dueAtMs > now) return null;
+      const marked: TicketState = {
+        ...state,
+        clocks: mapClocks(state.clocks, (c) =>
+          c.kind === alert.clock && c.cycle === alert.cycle ? markAlertFired(c, alert) : c,
+        ),
+      };
+      const escalation =
+        alert.kind === 'breach' ? applyBreachEscalation(marked) : { state: marked, changes: {} };
+      const firedClock = clockList(marked.clocks).find((c) => c.kind === alert.clock)!;
+      await commit(escalation.state, {
         action: `sla_${alert.kind}`,
         actor: SYSTEM,
         eventId: uuid4(),
@@ -381,18 +441,57 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
           clock: alert.clock,
           kind: alert.kind,
           threshold: alert.threshold,
-          cycle: 0,
+          cycle: alert.cycle,
           dueAt: new Date(alert.dueAtMs).toISOString(),
           deadline: new Date(alert.deadlineMs).toISOString(),
           firedAt: new Date(now).toISOString(),
-          remainingSeconds,
+          remainingSeconds: remainingMs(firedClock, now, timelineOf(state.policy)) / 1000,
           priority: state.priority,
           // Seed 004: a warning raises the alert's escalation level, a breach takes it to the maximum.
-          escalationLevel: alert.kind === 'warning' ? 1 : 2,
+          escalationLevel: Math.max(alert.kind === 'warning' ? 1 : 2, escalation.state.escalationLevel),
+          notificationStatus: state.policy.escalation.notify ? 'pending' : 'not_configured',
         },
-        details: { clock: alert.clock, threshold: alert.threshold, late_ms: now - alert.dueAtMs },
+        details: {
+          clock: alert.clock,
+          cycle: alert.cycle,
+          threshold: alert.threshold,
+          late_ms: now - alert.dueAtMs,
+          ...(Object.keys(escalation.changes).length ? { escalation: escalation.changes } : {}),
+        },
       });
+      if (Object.keys(escalation.changes).length) enqueueItsm('updated');
+      return alert;
     });
+    // Delivery runs beside the timers: a target that is down never delays the next alert.
+    if (fired && state.policy.escalation.notify) background(notify(fired));
+  }
+
+  async function notify(alert: SlaAlert): Promise<void> {
+    const key = {
+      tenantId: state.tenantId,
+      ticketId: state.ticketId,
+      clock: alert.clock,
+      kind: alert.kind,
+      threshold: alert.threshold,
+      cycle: alert.cycle,
+    };
+    const targets = await store.listNotificationTargets({ tenantId: state.tenantId, kind: alert.kind });
+    const results = await Promise.allSettled(
+      targets.map((targetId) => notifier.deliverSlaNotification({ ...key, targetId })),
+    );
+    const delivered = results.filter((r) => r.status === 'fulfilled').length;
+    await store.recordNotificationOutcome({
+      ...key,
+      status: targets.length === 0 ? 'not_configured' : delivered === targets.length ? 'sent' : 'failed',
+    });
+  }
+
+  const backgroundWork = new Set<Promise<void>>();
+  function background(work: Promise<void>): void {
+    const tracked = work
+      .catch((error) => log.error('background work failed', { error: String(error) }))
+      .finally(() => backgroundWork.delete(tracked));
+    backgroundWork.add(tracked);
   }
 
   async function autoClose(): Promise<void> {
@@ -452,6 +551,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   await runLifecycle(triage);
   await triageRun;
   await itsmRun;
+  await Promise.all(backgroundWork);
   await condition(allHandlersFinished);
   return toLiveView(state, Date.now());
 }

@@ -33,6 +33,8 @@ test('up, down, up again', async () => {
     'audit_log',
     'integration_sync_logs',
     'messages',
+    'notification_deliveries',
+    'notification_targets',
     'sla_events',
     'tenants',
     'ticket_external_refs',

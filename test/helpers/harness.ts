@@ -13,9 +13,17 @@ import { createDb } from '../../src/db/knex';
 import type { Role } from '../../src/domain/vocabulary';
 import { createLogger } from '../../src/infra/logger';
 import { startApi } from '../../src/runtime';
+import { secretBoxFromEnv } from '../../src/itsm/secrets';
 import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
+export const testSecretBox = secretBoxFromEnv(TEST_SECRET_KEYS);
+export const TEST_LINKS = {
+  publicUrl: 'http://api.test',
+  temporalUiUrl: 'http://ui.test',
+  namespace: 'default',
+};
 
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflows are bundled once per test file. */
@@ -89,6 +97,7 @@ export async function startHarness(
   const config = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
+    SECRET_KEYS: TEST_SECRET_KEYS,
     TEMPORAL_TASK_QUEUE: taskQueue,
     OUTBOX_INTERVAL_MS: '200',
     OUTBOX_GRACE_MS: '300',
@@ -99,6 +108,7 @@ export async function startHarness(
   const api = await startApi({
     config,
     auth: config.auth,
+    secrets: testSecretBox,
     db,
     temporalAddress,
     logger,
@@ -112,7 +122,7 @@ export async function startHarness(
       address: temporalAddress,
       namespace: 'default',
       taskQueue,
-      deps: { ...defaultActivityDeps(db, logger), ...deps },
+      deps: { ...defaultActivityDeps({ db, logger, secrets: testSecretBox, links: TEST_LINKS }), ...deps },
       workflowBundle: await workflowBundle(),
     });
     running = { worker, run: worker.run(), close: () => connection.close() };

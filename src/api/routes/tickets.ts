@@ -19,6 +19,7 @@ import {
   escalateTicketUpdate,
   reopenTicketUpdate,
   resolveTicketUpdate,
+  setPriorityUpdate,
 } from '../../workflows/messages';
 import { hasRole, requireRole } from '../auth';
 import { type HttpProblem, parseOr400, problems } from '../problems';
@@ -32,6 +33,7 @@ import {
   messageSchema,
   reopenSchema,
   resolveSchema,
+  setPrioritySchema,
   ticketIdSchema,
 } from '../schemas';
 import { tenantAutoCloseAfterMs, tenantPolicy } from '../tenant-policy';
@@ -166,7 +168,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     if (!id.success) throw problems.notFound('ticket');
     const ticket = await tickets.findDetail(req.tenant!.id, id.data);
     if (!ticket) throw problems.notFound('ticket');
-    res.json(presentTicketDetail(ticket, Date.now(), tenantPolicy(req.tenant!).warning_thresholds));
+    res.json(presentTicketDetail(ticket, Date.now()));
   });
 
   /** The workflow's live state, for ops: what the running workflow holds right now. */
@@ -218,6 +220,10 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   action('resolve', resolveSchema, resolveTicketUpdate, (b) => ({ resolution: b.resolution }));
   action('reopen', reopenSchema, reopenTicketUpdate, (b) => ({ reason: b.reason }));
   action('close', closeSchema, closeTicketUpdate, (b) => ({ reason: b.reason }));
+  action('priority', setPrioritySchema, setPriorityUpdate, (b) => ({
+    priority: b.priority,
+    ...(b.customer_tier ? { customerTier: b.customer_tier } : {}),
+  }));
 
   return router;
 }

@@ -1,0 +1,159 @@
+/**
+ * Business-time arithmetic: a calendar of weekly working windows in a time zone, with holidays. SLA clocks
+ * count only the time inside open windows. Pure (Intl only), so the workflow can use it deterministically.
+ *
+ * Local wall times are turned into instants with the zone's offset at that moment, so DST changes move the
+ * windows' UTC times as they should (a 09:00 start stays 09:00 local on both sides of the change).
+ */
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface BusinessCalendar {
+  /** IANA time zone, e.g. Europe/Berlin. */
+  timezone: string;
+  /** Open windows per weekday as ["HH:MM", "HH:MM"] pairs; several a day are allowed (lunch breaks). */
+  weekly: Partial<Record<Weekday, Array<[string, string]>>>;
+  /** Local dates (YYYY-MM-DD) on which nothing is open. */
+  holidays: string[];
+}
+
+export interface Timeline {
+  /** Countable time between two instants (ms). */
+  between(fromMs: number, toMs: number): number;
+  /** The instant at which `durationMs` of countable time has passed since `startMs`. */
+  add(startMs: number, durationMs: number): number;
+}
+
+/** Around-the-clock time: every millisecond counts. */
+export const WALL_CLOCK: Timeline = {
+  between: (fromMs, toMs) => Math.max(0, toMs - fromMs),
+  add: (startMs, durationMs) => startMs + durationMs,
+};
+
+const DAY_MS = 86_400_000;
+/** A calendar with no open time at all would make deadlines infinite: give up after this many days. */
+const MAX_SCAN_DAYS = 3 * 366;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timezone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(timezone: string): boolean {
+  try {
+    formatter(timezone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's offset from UTC (ms) at an instant. */
+export function zoneOffsetMs(timezone: string, utcMs: number): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timezone).formatToParts(new Date(utcMs))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year!,
+    parts.month! - 1,
+    parts.day!,
+    parts.hour!,
+    parts.minute!,
+    parts.second!,
+  );
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The instant of a local wall time; in a DST gap it lands just after the gap. */
+export function localToUtc(
+  timezone: string,
+  year: number,
+  month: number,
+  day: number,
+  minutes: number,
+): number {
+  const wall = Date.UTC(year, month - 1, day, 0, minutes);
+  let guess = wall - zoneOffsetMs(timezone, wall);
+  guess = wall - zoneOffsetMs(timezone, guess);
+  return guess;
+}
+
+function parseMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+}
+
+/** The local calendar date (y, m, d) of an instant. */
+function localDate(timezone: string, utcMs: number): { year: number; month: number; day: number } {
+  const shifted = new Date(utcMs + zoneOffsetMs(timezone, utcMs));
+  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
+
+/** Open windows of one local date, as UTC instants, in order. */
+function windowsOn(cal: BusinessCalendar, year: number, month: number, day: number): Array<[number, number]> {
+  const iso = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (cal.holidays.includes(iso)) return [];
+  const weekday = WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()]!;
+  return (cal.weekly[weekday] ?? [])
+    .map(([start, end]): [number, number] => [
+      localToUtc(cal.timezone, year, month, day, parseMinutes(start)),
+      localToUtc(cal.timezone, year, month, day, parseMinutes(end)),
+    ])
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
+}
+
+/** Open windows overlapping [fromMs, …), in order, day by day. */
+function* openWindowsFrom(cal: BusinessCalendar, fromMs: number): Generator<[number, number]> {
+  const start = localDate(cal.timezone, fromMs);
+  const first = Date.UTC(start.year, start.month - 1, start.day);
+  for (let i = -1; i <= MAX_SCAN_DAYS; i++) {
+    const d = new Date(first + i * DAY_MS);
+    for (const [s, e] of windowsOn(cal, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())) {
+      if (e > fromMs) yield [Math.max(s, fromMs), e];
+    }
+  }
+}
+
+export function businessTimeBetween(cal: BusinessCalendar, fromMs: number, toMs: number): number {
+  if (toMs <= fromMs) return 0;
+  let total = 0;
+  for (const [s, e] of openWindowsFrom(cal, fromMs)) {
+    if (s >= toMs) break;
+    total += Math.min(e, toMs) - s;
+  }
+  return total;
+}
+
+export function addBusinessTime(cal: BusinessCalendar, startMs: number, durationMs: number): number {
+  let left = durationMs;
+  if (left <= 0) return startMs;
+  for (const [s, e] of openWindowsFrom(cal, startMs)) {
+    if (e - s >= left) return s + left;
+    left -= e - s;
+  }
+  throw new Error('the business calendar has no open time within three years');
+}
+
+export function businessTimeline(cal: BusinessCalendar): Timeline {
+  return {
+    between: (fromMs, toMs) => businessTimeBetween(cal, fromMs, toMs),
+    add: (startMs, durationMs) => addBusinessTime(cal, startMs, durationMs),
+  };
+}
