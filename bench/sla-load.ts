@@ -1,0 +1,119 @@
+/**
+ * Thousands of open tickets with live SLA clocks on one worker: how late do warnings and breaches fire, and
+ * how much memory does the process (API + worker) use? Real Temporal dev server and PostgreSQL.
+ *   npx tsx bench/sla-load.ts [--tickets 2000] [--target 90] [--concurrency 16]
+ * Each ticket gets a first-response target of `target` seconds and a resolution target of twice that, with a
+ * warning at 50%: four alerts per ticket, spread over the run.
+ */
+import { parseArgs } from 'node:util';
+import { startEphemeralStack } from '../src/infra/ephemeral-stack';
+import { startHarness } from '../test/helpers/harness';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      tickets: { type: 'string', default: '2000' },
+      target: { type: 'string', default: '90' },
+      concurrency: { type: 'string', default: '16' },
+    },
+  });
+  const count = Number(values.tickets);
+  const target = Number(values.target);
+  const stack = await startEphemeralStack();
+  process.env.TEST_DATABASE_URL = stack.databaseUrl;
+  process.env.TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
+  const h = await startHarness();
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 500);
+  try {
+    const tenant = await h.createTenant({
+      sla_policy: {
+        targets: { medium: { first_response_seconds: target, resolution_seconds: 2 * target } },
+        warning_thresholds: [0.5],
+        escalation: { notify: false },
+      },
+    });
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Number(values.concurrency) }, async () => {
+        while (next < count) {
+          const i = next++;
+          const r = await h.call('POST', '/v1/tickets', {
+            token: tenant.tokens.client,
+            body: { content: `Ticket ${i}: the export fails`, priority: 'medium' },
+          });
+          if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
+        }
+      }),
+    );
+    const createdIn = (Date.now() - started) / 1000;
+    console.log(`created ${count} tickets in ${createdIn.toFixed(1)} s`);
+    const expected = count * 4;
+    const deadline = Date.now() + (2 * target + 120) * 1000;
+    let fired = 0;
+    while (Date.now() < deadline) {
+      fired = Number((await h.db('sla_events').where({ tenant_id: tenant.id }).count('* as n'))[0]!.n);
+      if (fired >= expected) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const rows: Array<{ late: number }> = (
+      await h.db.raw(
+        `SELECT EXTRACT(EPOCH FROM fired_at - due_at) * 1000 AS late FROM sla_events WHERE tenant_id = ?`,
+        [tenant.id],
+      )
+    ).rows;
+    const lateness = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
+    const duplicates = Number(
+      (
+        await h.db.raw(
+          `SELECT count(*) AS n FROM (SELECT ticket_id, clock, kind, threshold, cycle FROM sla_events WHERE tenant_id = ?
+            GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d`,
+          [tenant.id],
+        )
+      ).rows[0].n,
+    );
+    const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+    console.log(
+      `alerts: ${lateness.length}/${expected} fired, duplicates ${duplicates}; lateness median ${percentile(lateness, 50).toFixed(0)} ms, ` +
+        `p99 ${percentile(lateness, 99).toFixed(0)} ms, max ${lateness[lateness.length - 1]?.toFixed(0)} ms`,
+    );
+    console.log(`process (API + worker) peak RSS ${mb(peakRss)}, peak heap ${mb(peakHeap)}`);
+    console.log(
+      JSON.stringify({
+        tickets: count,
+        alerts_expected: expected,
+        alerts_fired: lateness.length,
+        duplicates,
+        lateness_ms: {
+          median: percentile(lateness, 50),
+          p99: percentile(lateness, 99),
+          max: lateness[lateness.length - 1],
+        },
+        peak_rss_mb: Math.round(peakRss / 1048576),
+        peak_heap_mb: Math.round(peakHeap / 1048576),
+      }),
+    );
+  } finally {
+    clearInterval(sampler);
+    await h.stop();
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
