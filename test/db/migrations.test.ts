@@ -31,11 +31,13 @@ test('up, down, up again', async () => {
   await migrateToLatest(db);
   const all = [
     'audit_log',
+    'inbound_events',
     'integration_sync_logs',
     'messages',
     'notification_deliveries',
     'notification_targets',
     'sla_events',
+    'tenant_integrations',
     'tenants',
     'ticket_external_refs',
     'tickets',
