@@ -102,7 +102,8 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
   if (ring.size === 0) throw new SecretBoxError('invalid_key', 'at least one key is required');
   const activeKeyId = options.activeKeyId;
   const activeKey = ring.get(activeKeyId);
-  if (!activeKey) throw new SecretBoxError('unknown_key', `active key id "${activeKeyId}" is not in the key ring`);
+  if (!activeKey)
+    throw new SecretBoxError('unknown_key', `active key id "${activeKeyId}" is not in the key ring`);
 
   function requireAad(aad: string): void {
     if (typeof aad !== 'string' || aad.length === 0) {
@@ -141,7 +142,10 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
       json = Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
     } catch {
       // Deliberately vague: tampered ciphertext, tag, IV, or the wrong AAD all end here.
-      throw new SecretBoxError('decrypt_failed', 'sealed value failed authentication (tampered or wrong AAD)');
+      throw new SecretBoxError(
+        'decrypt_failed',
+        'sealed value failed authentication (tampered or wrong AAD)',
+      );
     }
     return JSON.parse(json) as T;
   }
@@ -151,7 +155,8 @@ export function createSecretBox(options: SecretBoxOptions): SecretBox {
     seal,
     open,
     needsRotation: (sealed) => parseSealed(sealed).keyId !== activeKeyId,
-    rotate: (sealed, aad) => (parseSealed(sealed).keyId === activeKeyId ? sealed : seal(open(sealed, aad), aad)),
+    rotate: (sealed, aad) =>
+      parseSealed(sealed).keyId === activeKeyId ? sealed : seal(open(sealed, aad), aad),
   };
 }
 
@@ -166,7 +171,8 @@ export function parseKeyRing(value: string | undefined): SecretBoxOptions {
   for (const [index, entry] of value.split(',').entries()) {
     const trimmed = entry.trim();
     const colon = trimmed.indexOf(':');
-    if (colon <= 0) throw new SecretBoxError('invalid_key', `key ring entry ${index + 1} must be "<keyId>:<base64>"`);
+    if (colon <= 0)
+      throw new SecretBoxError('invalid_key', `key ring entry ${index + 1} must be "<keyId>:<base64>"`);
     const keyId = trimmed.slice(0, colon);
     if (keyId in keys) throw new SecretBoxError('invalid_key', `key id "${keyId}" appears twice`);
     const encoded = trimmed.slice(colon + 1);
