@@ -8,7 +8,13 @@ import type { ItsmEvent, ItsmGateway } from '../adapters/itsm/ports';
 import type { TicketChange, TicketRepository, TriageRecord } from '../db/ticket-repository';
 import type { TenantRepository } from '../db/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
-import { DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
+import {
+  DEFAULT_ESCALATION_TRIGGERS,
+  type EscalationTriggers,
+  type TriggerDecision,
+  evaluateTriggers,
+} from '../domain/escalation-triggers';
+import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../infra/logger';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../notifications/repository';
@@ -180,6 +186,30 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<void> {
       const { status, ...key } = input;
       await deps.notifications.recordOutcome(key, status);
+    },
+
+    /** Seed 003's escalation triggers over the ticket's text and the tenant's trigger settings. */
+    async checkEscalationTriggers(input: {
+      tenantId: string;
+      ticketId: string;
+      sentiment: number;
+      customerTier: CustomerTier;
+      bestRetrievalScore: number | null;
+    }): Promise<TriggerDecision | null> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const tenant = await tenants.findByIdOrSlug(input.tenantId);
+      const configured = (
+        tenant?.settings as { escalation_triggers?: Partial<EscalationTriggers> } | undefined
+      )?.escalation_triggers;
+      return evaluateTriggers(
+        { ...DEFAULT_ESCALATION_TRIGGERS, ...configured },
+        {
+          text: ticketText(ticket),
+          sentiment: input.sentiment,
+          customerTier: input.customerTier,
+          bestRetrievalScore: input.bestRetrievalScore,
+        },
+      );
     },
 
     async listOpenTicketIds(input: {

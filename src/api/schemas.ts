@@ -117,6 +117,16 @@ export const tenantSettingsSchema = z
       .max(100)
       .optional(),
     products: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+    escalation_triggers: z
+      .object({
+        keywords: z.array(z.string().trim().min(2).max(100)).max(500).optional(),
+        min_retrieval_score: z.number().min(0).max(1).nullable().optional(),
+        negative_sentiment_max: z.number().int().min(0).max(10).optional(),
+        high_tiers: z.array(z.enum(CUSTOMER_TIERS)).optional(),
+        level: z.number().int().min(1).max(MAX_ESCALATION_LEVEL).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

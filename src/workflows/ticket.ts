@@ -384,6 +384,38 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       ),
     );
     enqueueItsm('triaged');
+    await escalateOnTriggers(classification, passages);
+  }
+
+  /** Seed 003's escalation triggers, checked once triage is known. */
+  async function escalateOnTriggers(classification: Classification, passages: Passage[]): Promise<void> {
+    const decision = await store.checkEscalationTriggers({
+      tenantId: state.tenantId,
+      ticketId: state.ticketId,
+      sentiment: classification.sentiment,
+      customerTier: state.customerTier,
+      bestRetrievalScore: passages.length ? Math.max(...passages.map((p) => p.score)) : null,
+    });
+    if (!decision) return;
+    await exclusive(async () => {
+      const action: TicketAction = {
+        type: 'escalate',
+        reason: decision.reason,
+        level: Math.max(decision.level, state.escalationLevel + 1),
+      };
+      try {
+        assertActionAllowed(state, action);
+      } catch {
+        return; // resolved, closed or already escalated beyond: nothing to do
+      }
+      await commit(applyAction(state, action, Date.now()), {
+        action: 'escalate',
+        actor: SYSTEM,
+        eventId: uuid4(),
+        details: { reason: decision.reason, level: action.level, automatic: true },
+      });
+      enqueueItsm('updated');
+    });
   }
 
   // ---- ITSM: events go out in order, in the background, however long the tool is down ----

@@ -26,7 +26,7 @@ test('create → triage → agent reply → resolve → close, with Postgres and
     token: tenant.tokens.client,
     headers: { 'Idempotency-Key': 'lifecycle-1' },
     body: {
-      content: 'I was charged twice for my subscription this month, please refund the duplicate charge.',
+      content: 'I was charged twice for my subscription this month, please fix the duplicate charge.',
       email: 'customer@example.com',
     },
   });
@@ -267,4 +267,20 @@ test('listing filters by status and pages with a cursor', async () => {
   });
   const none = await h.call('GET', '/v1/tickets?status=closed', { token: other.tokens.agent });
   expect(none.body.items).toEqual([]);
+});
+
+test('a trigger word escalates the ticket automatically after triage, with its reason', async () => {
+  const created = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'Wenn das nicht bis Freitag gelöst ist, schalten wir unseren Anwalt ein.' },
+  });
+  const id = created.body.id;
+  const escalated = await eventually(async () => {
+    const r = await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent });
+    return r.body.status === 'escalated' ? r.body : undefined;
+  });
+  expect(escalated.escalation_level).toBe(1);
+  const audit = await h.db('audit_log').where({ ticket_id: id, action: 'escalate' }).first();
+  expect(audit).toMatchObject({ actor_id: 'ticket-workflow', to_status: 'escalated' });
+  expect(audit.changes).toMatchObject({ reason: 'trigger words: anwalt', automatic: true });
 });
