@@ -1,0 +1,143 @@
+/**
+ * Input checks and the scoring arithmetic shared by the stores. Both stores check input the same way so the
+ * contract suite sees the same errors, and the embedded store scores the way Qdrant does (cosine on normalised
+ * vectors, BM25 IDF applied to sparse weights at query time, rank-based fusion).
+ */
+import { VectorStoreError } from './errors';
+import type { KbChunkPoint, SparseVector, VectorSearchQuery } from './ports';
+
+/** Reciprocal Rank Fusion constant of the original paper (Cormack et al. 2009): score = Σ 1 / (k + rank). */
+export const RRF_K = 60;
+
+/**
+ * How many candidates each signal contributes before fusion. Fusion can only reorder what the two rankings
+ * return, so each must look deeper than the final limit; four times the limit (at least 20) keeps a chunk that
+ * only one signal finds in play without scoring the whole tenant twice.
+ */
+export function candidatePoolSize(limit: number): number {
+  return Math.max(limit * 4, 20);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_SPARSE_INDEX = 0xffffffff; // Qdrant sparse indices are uint32
+
+function invalid(message: string): VectorStoreError {
+  return new VectorStoreError('invalid_input', message);
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(`${field} must be a non-empty string`);
+}
+
+/** Qdrant answers point ids in lower case, so both stores keep them that way to compare equal. */
+export function normaliseChunkId(chunkId: string): string {
+  if (typeof chunkId !== 'string' || !UUID.test(chunkId))
+    throw invalid(`chunkId must be a UUID, got ${chunkId}`);
+  return chunkId.toLowerCase();
+}
+
+export function checkDense(dense: unknown, dimensions: number | undefined, what: string): void {
+  if (!Array.isArray(dense) || dense.length === 0)
+    throw invalid(`${what} dense vector must be a non-empty array`);
+  if (dimensions !== undefined && dense.length !== dimensions) {
+    throw invalid(`${what} dense vector has ${dense.length} dimensions, the store has ${dimensions}`);
+  }
+  if (!dense.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw invalid(`${what} dense vector must hold finite numbers`);
+  }
+}
+
+/** Qdrant's SparseVector rules: same length, unique uint32 indices, float values. */
+export function checkSparse(sparse: SparseVector | undefined, what: string): void {
+  if (!sparse || !Array.isArray(sparse.indices) || !Array.isArray(sparse.values)) {
+    throw invalid(`${what} sparse vector must have indices and values arrays`);
+  }
+  if (sparse.indices.length !== sparse.values.length) {
+    throw invalid(
+      `${what} sparse vector has ${sparse.indices.length} indices but ${sparse.values.length} values`,
+    );
+  }
+  const seen = new Set<number>();
+  for (const index of sparse.indices) {
+    if (!Number.isInteger(index) || index < 0 || index > MAX_SPARSE_INDEX) {
+      throw invalid(`${what} sparse index ${index} is not a uint32`);
+    }
+    if (seen.has(index)) throw invalid(`${what} sparse index ${index} is repeated`);
+    seen.add(index);
+  }
+  if (!sparse.values.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw invalid(`${what} sparse vector must hold finite values`);
+  }
+}
+
+export function checkPoint(point: KbChunkPoint, dimensions: number | undefined): void {
+  const what = `chunk ${point.chunkId}`;
+  normaliseChunkId(point.chunkId);
+  requireText(point.tenantId, 'tenantId');
+  requireText(point.documentId, 'documentId');
+  if (point.externalId !== null && typeof point.externalId !== 'string') {
+    throw invalid('externalId must be a string or null');
+  }
+  if (typeof point.title !== 'string' || typeof point.text !== 'string')
+    throw invalid('title and text must be strings');
+  if (!Number.isInteger(point.version)) throw invalid('version must be an integer');
+  if (typeof point.isCurrent !== 'boolean') throw invalid('isCurrent must be a boolean');
+  checkDense(point.dense, dimensions, what);
+  checkSparse(point.sparse, what);
+}
+
+export function checkSearch(query: VectorSearchQuery, dimensions: number | undefined): void {
+  requireText(query.tenantId, 'tenantId');
+  if (!Number.isInteger(query.limit) || query.limit < 1) throw invalid(`limit must be a positive integer`);
+  checkDense(query.dense, dimensions, 'query');
+  checkSparse(query.sparse, 'query');
+}
+
+export function checkDocumentRef(tenantId: string, documentId: string): void {
+  requireText(tenantId, 'tenantId');
+  requireText(documentId, 'documentId');
+}
+
+export function checkDimensions(dimensions: number): void {
+  if (!Number.isInteger(dimensions) || dimensions < 1) throw invalid('dimensions must be a positive integer');
+}
+
+/** Qdrant's Cosine distance normalises stored and query vectors, then takes the dot product. */
+export function unitVector(vector: readonly number[]): number[] {
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return norm === 0 ? vector.map(() => 0) : vector.map((x) => x / norm);
+}
+
+export function dot(a: readonly number[], b: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/**
+ * The BM25 inverse document frequency Qdrant's `modifier: idf` applies to each query term:
+ * ln((N - n + 0.5) / (n + 0.5) + 1), N documents in all, n of them containing the term.
+ */
+export function bm25Idf(totalDocuments: number, documentsWithTerm: number): number {
+  return Math.log((totalDocuments - documentsWithTerm + 0.5) / (documentsWithTerm + 0.5) + 1);
+}
+
+/** Higher score first; equal scores by id, so results never depend on insertion or hash order. */
+export function byScoreThenId<T extends { id: string; score: number }>(a: T, b: T): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Reciprocal Rank Fusion over rankings of ids (best first): each ranking adds 1 / (k + rank), rank from 1.
+ * Only positions count, never the raw scores, which live on different scales for dense and sparse.
+ */
+export function reciprocalRankFusion(
+  rankings: readonly (readonly string[])[],
+  k = RRF_K,
+): Map<string, number> {
+  const fused = new Map<string, number>();
+  for (const ranking of rankings) {
+    ranking.forEach((id, position) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + position + 1)));
+  }
+  return fused;
+}
