@@ -37,6 +37,7 @@ const schema = z.object({
   JWT_AUDIENCE: optionalString,
 
   SECRET_KEYS: optionalString,
+  ITSM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PUBLIC_URL: optionalString,
 
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
@@ -71,6 +72,8 @@ export interface AppConfig {
   secretKeys: string | undefined;
   /** Base URL of the API, for links in notifications. */
   publicUrl: string;
+  /** Per-call timeout of ITSM requests. */
+  itsmTimeoutMs: number;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
 }
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(c.JWT_AUDIENCE ? { audience: c.JWT_AUDIENCE } : {}),
     },
     secretKeys: c.SECRET_KEYS,
+    itsmTimeoutMs: c.ITSM_TIMEOUT_MS,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),

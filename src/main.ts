@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       db,
       logger,
       secrets,
+      itsmTimeoutMs: config.itsmTimeoutMs,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: temporal.uiUrl,

@@ -12,6 +12,7 @@ import { TicketRepository } from './db/ticket-repository';
 import type { Logger } from './infra/logger';
 import type { SecretBox } from './itsm/secrets';
 import { NotificationRepository } from './notifications/repository';
+import { IntegrationRepository } from './integrations/repository';
 import { ReportRepository } from './db/report-repository';
 
 export interface ApiRuntime {
@@ -44,6 +45,7 @@ export async function startApi(options: {
     tenants,
     notifications: new NotificationRepository(db, options.secrets),
     reports: new ReportRepository(db),
+    integrations: new IntegrationRepository(db, options.secrets),
     workflows,
     authenticator: createAuthenticator(options.auth),
     logger,

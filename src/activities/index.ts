@@ -245,7 +245,7 @@ export function createActivities(deps: ActivityDeps) {
         await tickets.recordSync({
           tenantId: event.tenantId,
           ticketId: event.ticketId,
-          system: 'unknown',
+          system: 'itsm',
           direction: 'outbound',
           operation: event.type,
           status: 'failed',

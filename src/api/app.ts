@@ -4,12 +4,14 @@ import type { Knex } from 'knex';
 import { pinoHttp } from 'pino-http';
 import type { TenantModel } from '../db/models';
 import type { ReportRepository } from '../db/report-repository';
+import type { IntegrationRepository } from '../integrations/repository';
 import type { NotificationRepository } from '../notifications/repository';
 import type { TenantRepository } from '../db/tenant-repository';
 import type { TicketRepository } from '../db/ticket-repository';
 import type { Logger } from '../infra/logger';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
+import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
 import { createTicketRouter } from './routes/tickets';
@@ -27,6 +29,7 @@ export interface AppDeps {
   tenants: TenantRepository;
   notifications: NotificationRepository;
   reports: ReportRepository;
+  integrations: IntegrationRepository;
   workflows: TicketWorkflows;
   authenticator: Authenticator;
   logger: Logger;
@@ -98,6 +101,17 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const v1 = express.Router();
+  v1.use(
+    '/integrations',
+    createInboundRouter({
+      tenants: deps.tenants,
+      tickets: deps.tickets,
+      integrations: deps.integrations,
+      workflows: deps.workflows,
+      logger: deps.logger,
+      maxBodyBytes: deps.maxBodyBytes,
+    }),
+  );
   v1.use(requireJsonBody);
   v1.use(
     express.json({
@@ -119,6 +133,7 @@ export function createApp(deps: AppDeps): express.Express {
       defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
     }),
   );
+  v1.use('/integrations', tenantScope, createIntegrationRouter({ integrations: deps.integrations }));
   v1.use(
     tenantScope,
     createSlaRouter({

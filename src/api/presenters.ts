@@ -107,6 +107,16 @@ export function presentTicketDetail(t: TicketModel, nowMs: number) {
         notification_status: e.notification_status,
       })),
     },
+    // The ITSM syncs of this ticket, newest first: failed ones stay visible to ops here and in the Temporal UI.
+    syncs: (t.sync_logs ?? []).slice(0, 20).map((l) => ({
+      system: l.system,
+      operation: l.operation,
+      status: l.status,
+      attempts: l.attempts,
+      error: l.error_message,
+      duration_ms: l.duration_ms,
+      at: iso(l.started_at),
+    })),
     external_refs: (t.external_refs ?? []).map((r) => ({
       system: r.system,
       external_id: r.external_id,

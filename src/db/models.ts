@@ -56,6 +56,7 @@ export class TicketModel extends BaseModel {
   messages?: MessageModel[];
   sla_events?: SlaEventModel[];
   external_refs?: ExternalRefModel[];
+  sync_logs?: SyncLogModel[];
 
   static override get relationMappings(): RelationMappings {
     const hasMany = (modelClass: typeof BaseModel, table: string): RelationMappings[string] => ({
@@ -68,6 +69,7 @@ export class TicketModel extends BaseModel {
       messages: hasMany(MessageModel, 'messages'),
       sla_events: hasMany(SlaEventModel, 'sla_events'),
       external_refs: hasMany(ExternalRefModel, 'ticket_external_refs'),
+      sync_logs: hasMany(SyncLogModel, 'integration_sync_logs'),
     };
   }
 }

@@ -226,7 +226,8 @@ export class TicketRepository {
   async findDetail(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
     return TicketModel.query(this.db)
       .where({ 'tickets.tenant_id': tenantId, 'tickets.id': ticketId })
-      .withGraphFetched('[triage_results, messages, sla_events, external_refs]')
+      .withGraphFetched('[triage_results, messages, sla_events, external_refs, sync_logs]')
+      .modifyGraph('sync_logs', (b) => b.orderBy('id', 'desc'))
       .modifyGraph('triage_results', (b) => b.orderBy('created_at', 'desc'))
       .modifyGraph('messages', (b) => b.orderBy([{ column: 'created_at' }, { column: 'id' }]))
       .modifyGraph('sla_events', (b) => b.orderBy([{ column: 'fired_at' }, { column: 'id' }]))
@@ -399,6 +400,10 @@ export class TicketRepository {
       completed_at: new Date(),
       metadata: entry.metadata ?? {},
     });
+  }
+
+  async findMessageByEvent(eventId: string): Promise<MessageModel | undefined> {
+    return MessageModel.query(this.db).where({ event_id: eventId }).first();
   }
 
   /** Ids of the tenant's tickets not yet closed, in id order, for paging. */

@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** Paths that may carry secrets: pino replaces them before anything is written. */
-const REDACT = [
+export const LOG_REDACTIONS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
@@ -16,5 +16,5 @@ const REDACT = [
 ];
 
 export function createLogger(level: string, name = 'support-triage'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+  return pino({ name, level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } });
 }

@@ -11,10 +11,12 @@ import { type ActivityDeps, createActivities } from '../activities';
 import { createEmptyRetriever } from '../adapters/ai/empty-retriever';
 import { createLocalClassifier } from '../adapters/ai/local-classifier';
 import { createLocalDrafter } from '../adapters/ai/local-drafter';
-import { createUnconfiguredItsmGateway } from '../adapters/itsm/ports';
 import { TenantRepository } from '../db/tenant-repository';
 import { TicketRepository } from '../db/ticket-repository';
 import type { Logger } from '../infra/logger';
+import { createItsmGateway } from '../integrations/itsm-gateway';
+import { IntegrationRepository } from '../integrations/repository';
+import { createRateLimiterRegistry } from '../itsm/http';
 import type { SecretBox } from '../itsm/secrets';
 import { NotificationRepository } from '../notifications/repository';
 
@@ -25,19 +27,34 @@ export interface DefaultDepsOptions {
   logger: Logger;
   secrets: SecretBox;
   links: ActivityDeps['links'];
+  itsmTimeoutMs?: number;
 }
 
 /** The adapters the product uses by default: local, offline implementations behind each port. */
-export function defaultActivityDeps({ db, logger, secrets, links }: DefaultDepsOptions): ActivityDeps {
+export function defaultActivityDeps({
+  db,
+  logger,
+  secrets,
+  links,
+  itsmTimeoutMs,
+}: DefaultDepsOptions): ActivityDeps {
+  const tickets = new TicketRepository(db);
+  const limiters = createRateLimiterRegistry();
   return {
-    tickets: new TicketRepository(db),
+    tickets,
     notifications: new NotificationRepository(db, secrets),
     links,
     tenants: new TenantRepository(db),
     classifier: createLocalClassifier(),
     retriever: createEmptyRetriever(),
     drafter: createLocalDrafter(),
-    itsm: createUnconfiguredItsmGateway(),
+    itsm: createItsmGateway({
+      integrations: new IntegrationRepository(db, secrets),
+      tickets,
+      rateLimiterFor: (tenantId, perMinute) => limiters.get(tenantId, perMinute),
+      publicUrl: links.publicUrl,
+      timeoutMs: itsmTimeoutMs,
+    }),
     logger,
   };
 }

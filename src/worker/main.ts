@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       db,
       logger,
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
+      itsmTimeoutMs: config.itsmTimeoutMs,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: config.temporal.uiUrl,

@@ -34,6 +34,8 @@ export interface TicketWorkflowInput {
 export interface ActionEnvelope {
   actionId: string;
   actor: Actor;
+  /** Where the action came from; changes that came from the ITSM tool are not synced back to it. */
+  origin?: 'api' | 'itsm';
 }
 
 export interface AssignTicketArgs extends ActionEnvelope {
@@ -107,9 +109,9 @@ export const searchAttributes = {
   category: defineSearchAttributeKey('TicketCategory', SearchAttributeType.KEYWORD),
   customerTier: defineSearchAttributeKey('CustomerTier', SearchAttributeType.KEYWORD),
   slaState: defineSearchAttributeKey('SlaState', SearchAttributeType.KEYWORD),
-  firstResponseSla: defineSearchAttributeKey('FirstResponseSla', SearchAttributeType.KEYWORD),
-  nextReplySla: defineSearchAttributeKey('NextReplySla', SearchAttributeType.KEYWORD),
-  resolutionSla: defineSearchAttributeKey('ResolutionSla', SearchAttributeType.KEYWORD),
+  /** Each clock's state as `clock:state`, e.g. `first_response:breached` (one list: the dev server allows 10 keywords). */
+  slaClocks: defineSearchAttributeKey('SlaClocks', SearchAttributeType.KEYWORD_LIST),
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   escalationLevel: defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT),
+  itsmSync: defineSearchAttributeKey('ItsmSync', SearchAttributeType.KEYWORD),
 } as const;

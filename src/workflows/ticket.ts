@@ -17,12 +17,11 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { TicketActivities } from '../activities';
-import type { ItsmEventType } from '../adapters/itsm/ports';
+import type { ItsmEvent, ItsmEventType } from '../adapters/itsm/ports';
 import type { TicketChange, TicketMirror } from '../db/ticket-repository';
 import { type TicketLiveView, toLiveView } from '../domain/live-view';
 import {
   type SlaAlert,
-  type SlaClock,
   clockList,
   clockState,
   mapClocks,
@@ -63,6 +62,8 @@ import {
   setPriorityUpdate,
 } from './messages';
 
+type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'>;
+
 /** Postgres writes: retried until they succeed, so a database outage delays a change but never drops it. */
 const store = proxyActivities<TicketActivities>({
   startToCloseTimeout: '30 seconds',
@@ -86,7 +87,7 @@ const ai = proxyActivities<TicketActivities>({
 const itsm = proxyActivities<TicketActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
 /** The innermost message of an activity failure: what actually went wrong. */
@@ -123,7 +124,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   /** Bumped on every in-memory change: wakes the SLA loop to recompute its next timer. */
   let changes = 0;
   let locked = false;
-  const itsmQueue: ItsmEventType[] = [];
+  /** ITSM events waiting to go out, in order; `itsmFailed` counts those that gave up. */
+  const itsmQueue: ItsmQueued[] = [];
+  let itsmFailed = 0;
 
   /** Serialises state changes: each is validated against, and persisted after, the one before. */
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -160,15 +163,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   function publishSearchAttributes(): void {
     const now = Date.now();
     const timeline = timelineOf(state.policy);
-    const clockStateOf = (clock: SlaClock | null) =>
-      clock ? clockState(clock, now, state.policy.warning_thresholds, timeline) : null;
-    const perClock = [
-      [searchAttributes.firstResponseSla, clockStateOf(state.clocks.first_response)],
-      [searchAttributes.nextReplySla, clockStateOf(state.clocks.next_reply)],
-      [searchAttributes.resolutionSla, clockStateOf(state.clocks.resolution)],
-    ] as const;
+    const clockStates = clockList(state.clocks).map(
+      (clock) => `${clock.kind}:${clockState(clock, now, state.policy.warning_thresholds, timeline)}`,
+    );
+    const itsmState = itsmQueue.length > 0 ? 'pending' : itsmFailed > 0 ? 'failed' : 'synced';
     upsertSearchAttributes([
-      ...perClock.flatMap(([key, value]) => (value ? [{ key, value }] : [])),
+      { key: searchAttributes.itsmSync, value: itsmState },
+      { key: searchAttributes.slaClocks, value: clockStates },
       { key: searchAttributes.status, value: state.status },
       { key: searchAttributes.priority, value: state.priority },
       { key: searchAttributes.slaState, value: ticketSlaState(state, now) },
@@ -197,8 +198,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     publishSearchAttributes();
   }
 
-  function enqueueItsm(type: ItsmEventType): void {
-    itsmQueue.push(type);
+  function enqueueItsm(type: ItsmEventType, extra: Omit<ItsmQueued, 'type'> = {}): void {
+    itsmQueue.push({ type, ...extra });
   }
 
   // ---- agent actions: validated before they are accepted, applied one at a time ----
@@ -218,7 +219,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     definition: UpdateDefinition<TicketLiveView, [Args]>,
     toAction: (args: Args) => TicketAction,
     describe: (args: Args) => Pick<TicketChange, 'message' | 'details'>,
-    itsmEvent: (args: Args) => ItsmEventType | null,
+    itsmEvent: (args: Args) => ItsmQueued | null,
   ): void {
     setHandler(
       definition,
@@ -237,8 +238,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
             eventId: args.actionId,
             ...describe(args),
           });
-          const event = itsmEvent(args);
-          if (event) enqueueItsm(event);
+          // A change that came from the ITSM tool is not sent back to it: no sync loops.
+          const event = args.origin === 'itsm' ? null : itsmEvent(args);
+          if (event) enqueueItsm(event.type, event);
           return toLiveView(state, Date.now());
         }),
       {
@@ -257,7 +259,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     assignTicketUpdate,
     (a) => ({ type: 'assign', assignee: a.assignee }),
     (a) => ({ details: { assignee: a.assignee } }),
-    () => 'updated',
+    () => ({ type: 'updated' }),
   );
   handleAction(
     addMessageUpdate,
@@ -276,31 +278,31 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         ...(a.nextStatus ? { next_status: a.nextStatus } : {}),
       },
     }),
-    () => 'commented',
+    (a) => ({ type: 'commented', sourceEventId: a.actionId }),
   );
   handleAction(
     escalateTicketUpdate,
     (a) => ({ type: 'escalate', reason: a.reason, level: a.level }),
     (a) => ({ details: { reason: a.reason, level: a.level ?? state.escalationLevel + 1 } }),
-    () => 'updated',
+    () => ({ type: 'updated' }),
   );
   handleAction(
     resolveTicketUpdate,
     (a) => ({ type: 'resolve', resolution: a.resolution }),
     (a) => ({ details: a.resolution ? { resolution: a.resolution } : {} }),
-    () => 'resolved',
+    (a) => ({ type: 'resolved', ...(a.resolution ? { note: a.resolution } : {}) }),
   );
   handleAction(
     reopenTicketUpdate,
     (a) => ({ type: 'reopen', reason: a.reason }),
     (a) => ({ details: a.reason ? { reason: a.reason } : {} }),
-    () => 'reopened',
+    () => ({ type: 'reopened' }),
   );
   handleAction(
     closeTicketUpdate,
     (a) => ({ type: 'close', reason: a.reason }),
     (a) => ({ details: a.reason ? { reason: a.reason } : {} }),
-    () => 'closed',
+    () => ({ type: 'closed' }),
   );
   handleAction(
     setPriorityUpdate,
@@ -308,7 +310,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     (a) => ({
       details: { priority: a.priority, ...(a.customerTier ? { customer_tier: a.customerTier } : {}) },
     }),
-    () => 'updated',
+    () => ({ type: 'updated' }),
   );
   setHandler(getTicketStateQuery, () => toLiveView(state, Date.now()));
   setHandler(applySlaPolicySignal, (policy) => {
@@ -422,19 +424,22 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   async function runItsmQueue(): Promise<void> {
     for (;;) {
       await condition(() => itsmQueue.length > 0 || state.status === 'closed');
-      const type = itsmQueue[0];
-      if (type === undefined) return;
+      const next = itsmQueue[0];
+      if (next === undefined) return;
+      publishSearchAttributes();
       try {
         await itsm.syncTicketToItsm({
           eventId: uuid4(),
           tenantId: state.tenantId,
           ticketId: state.ticketId,
-          type,
+          ...next,
         });
       } catch (error) {
-        log.error('ITSM sync gave up', { type, error: String(error) });
+        itsmFailed += 1;
+        log.error('ITSM sync gave up', { type: next.type, error: String(error) });
       }
       itsmQueue.shift();
+      publishSearchAttributes();
     }
   }
 

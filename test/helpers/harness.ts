@@ -11,7 +11,8 @@ import type { ActivityDeps } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
 import type { Role } from '../../src/domain/vocabulary';
-import { createLogger } from '../../src/infra/logger';
+import pino from 'pino';
+import { LOG_REDACTIONS, createLogger } from '../../src/infra/logger';
 import { startApi } from '../../src/runtime';
 import { secretBoxFromEnv } from '../../src/itsm/secrets';
 import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
@@ -89,7 +90,7 @@ export async function mintToken(
 }
 
 export async function startHarness(
-  options: { deps?: Partial<ActivityDeps>; worker?: boolean } = {},
+  options: { deps?: Partial<ActivityDeps>; worker?: boolean; logLines?: string[] } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
@@ -103,7 +104,13 @@ export async function startHarness(
     OUTBOX_GRACE_MS: '300',
     LOG_LEVEL: 'silent',
   });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  // With logLines, every log line (API and worker) is kept, so a test can check what was written.
+  const logger = options.logLines
+    ? pino(
+        { level: 'debug', redact: LOG_REDACTIONS },
+        { write: (line: string) => options.logLines!.push(line) },
+      )
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb(databaseUrl, 5);
   const api = await startApi({
     config,
@@ -122,7 +129,16 @@ export async function startHarness(
       address: temporalAddress,
       namespace: 'default',
       taskQueue,
-      deps: { ...defaultActivityDeps({ db, logger, secrets: testSecretBox, links: TEST_LINKS }), ...deps },
+      deps: {
+        ...defaultActivityDeps({
+          db,
+          logger,
+          secrets: testSecretBox,
+          links: TEST_LINKS,
+          itsmTimeoutMs: 1500,
+        }),
+        ...deps,
+      },
       workflowBundle: await workflowBundle(),
     });
     running = { worker, run: worker.run(), close: () => connection.close() };

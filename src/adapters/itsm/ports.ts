@@ -8,9 +8,14 @@ export interface ItsmEvent {
   tenantId: string;
   ticketId: string;
   type: ItsmEventType;
+  /** The workflow event that caused it, e.g. the message's event id for a comment. */
+  sourceEventId?: string;
+  /** Free text for the tool, e.g. the resolution note. */
+  note?: string;
 }
 
 export interface ItsmSyncOutcome {
+  /** The tool synced to, or `none`. */
   system: string;
   status: 'success' | 'skipped';
   externalId?: string;

@@ -22,6 +22,7 @@ import {
   setPriorityUpdate,
 } from '../../workflows/messages';
 import { hasRole, requireRole } from '../auth';
+import { uuidFromText } from '../ids';
 import { type HttpProblem, parseOr400, problems } from '../problems';
 import { presentTicket, presentTicketDetail } from '../presenters';
 import {
@@ -63,8 +64,7 @@ function idempotencyKey(req: Request): string | null {
 function actionId(req: Request, ticketId: string, action: string): string {
   const key = idempotencyKey(req);
   if (!key) return crypto.randomUUID();
-  const hex = crypto.createHash('sha256').update(`${ticketId}:${action}:${key}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromText(`${ticketId}:${action}:${key}`);
 }
 
 function actorOf(req: Request): Actor {

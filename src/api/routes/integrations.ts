@@ -1,0 +1,202 @@
+/**
+ * /v1/integrations/itsm: a tenant's ITSM connection (admin), and the inbound webhook its tool calls. Inbound
+ * events are verified by signature and replay window, deduplicated by event id, and applied to the ticket's
+ * workflow as updates marked `origin: itsm`, which the workflow does not sync back (no loops).
+ */
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { TenantRepository } from '../../db/tenant-repository';
+import type { TicketRepository } from '../../db/ticket-repository';
+import type { IntegrationRepository } from '../../integrations/repository';
+import { parseItsmConfig, redactConfig } from '../../itsm/config';
+import { parseInbound, verifyInbound } from '../../itsm/inbound';
+import type { Logger } from '../../infra/logger';
+import {
+  type ActionEnvelope,
+  addMessageUpdate,
+  closeTicketUpdate,
+  reopenTicketUpdate,
+  resolveTicketUpdate,
+} from '../../workflows/messages';
+import { requireRole } from '../auth';
+import { uuidFromText } from '../ids';
+import { HttpProblem, parseOr400, problems } from '../problems';
+import type { TicketWorkflows } from '../workflow-gateway';
+
+const inboundSecretSchema = z
+  .object({ inbound_secret: z.string().min(16).max(512).optional() })
+  .passthrough();
+
+export function createIntegrationRouter(deps: { integrations: IntegrationRepository }): Router {
+  const router = Router();
+
+  router.get('/itsm', requireRole('admin'), async (req, res) => {
+    const integration = await deps.integrations.open(req.tenant!.id);
+    if (!integration) throw problems.notFound('ITSM integration');
+    res.json({
+      ...redactConfig(integration.config),
+      inbound: {
+        url: `/v1/integrations/itsm/inbound/${req.tenant!.slug}`,
+        secret_configured: integration.inboundSecret !== null,
+      },
+    });
+  });
+
+  router.put('/itsm', requireRole('admin'), async (req, res) => {
+    const { inbound_secret: inboundSecret, ...rest } = parseOr400(inboundSecretSchema, req.body);
+    const parsed = parseItsmConfig(rest);
+    if (!parsed.ok) throw problems.validation(parsed.errors);
+    await deps.integrations.save(req.tenant!.id, parsed.config, inboundSecret ?? null);
+    res.json({
+      ...redactConfig(parsed.config),
+      inbound: {
+        url: `/v1/integrations/itsm/inbound/${req.tenant!.slug}`,
+        secret_configured: inboundSecret !== undefined,
+      },
+    });
+  });
+
+  router.delete('/itsm', requireRole('admin'), async (req, res) => {
+    if (!(await deps.integrations.remove(req.tenant!.id))) throw problems.notFound('ITSM integration');
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+export interface InboundDeps {
+  tenants: TenantRepository;
+  tickets: TicketRepository;
+  integrations: IntegrationRepository;
+  workflows: TicketWorkflows;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** Mounted before JSON parsing and JWT auth: the signature over the raw body is the authentication. */
+export function createInboundRouter(deps: InboundDeps): Router {
+  const router = Router();
+  router.post(
+    '/itsm/inbound/:tenant',
+    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
+    async (req: Request, res) => {
+      const tenant = await deps.tenants.findByIdOrSlug(String(req.params.tenant));
+      const integration = tenant ? await deps.integrations.open(tenant.id) : undefined;
+      // The same answer for an unknown tenant and a bad signature: nothing to learn from probing.
+      const unauthorized = problems.unauthorized('the webhook signature is missing, invalid or stale');
+      if (!tenant || !integration?.inboundSecret) throw unauthorized;
+      const tool = integration.config.tool_type;
+      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verified = verifyInbound(tool, {
+        headers: req.headers,
+        rawBody,
+        secret: integration.inboundSecret,
+      });
+      if (!verified.ok) {
+        deps.logger.warn({ tenantId: tenant.id, tool, reason: verified.reason }, 'inbound webhook refused');
+        throw unauthorized;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw problems.malformedJson();
+      }
+      let event;
+      try {
+        event = parseInbound(tool, body, { headers: req.headers, config: integration.config });
+      } catch (error) {
+        throw problems.validation([
+          { field: '(body)', message: error instanceof Error ? error.message : 'unreadable event' },
+        ]);
+      }
+      const eventId = verified.eventId ?? event.eventId;
+      const ticketId =
+        event.correlationTicketId ??
+        (await deps.integrations.ticketIdByExternalId(tenant.id, tool, event.externalId)) ??
+        null;
+      if (!(await deps.integrations.claimInboundEvent(tenant.id, tool, eventId, ticketId, 'received'))) {
+        res.json({ status: 'duplicate' });
+        return;
+      }
+      const outcome = await apply(tenant.id, ticketId, event, eventId, tool);
+      await deps.integrations.setInboundOutcome(tenant.id, tool, eventId, outcome);
+      res.json({ status: outcome });
+    },
+  );
+
+  async function apply(
+    tenantId: string,
+    ticketId: string | null,
+    event: ReturnType<typeof parseInbound>,
+    eventId: string,
+    tool: string,
+  ): Promise<string> {
+    if (event.origin === 'triage') return 'ignored_own_change';
+    if (event.kind === 'ignored') return 'ignored';
+    if (!ticketId) return 'unknown_ticket';
+    const ticket = await deps.tickets.findById(tenantId, ticketId);
+    if (!ticket) return 'unknown_ticket';
+    const envelope: ActionEnvelope = {
+      actionId: uuidFromText(`${tenantId}:${tool}:${eventId}`),
+      actor: { id: `itsm:${tool}`, role: 'system' },
+      origin: 'itsm',
+    };
+    const target =
+      event.kind === 'status_changed'
+        ? event.mappedStatus
+        : event.kind === 'comment_added'
+          ? null
+          : event.kind;
+    try {
+      if (event.kind === 'comment_added' && event.comment) {
+        await deps.workflows.act(
+          ticket,
+          addMessageUpdate,
+          {
+            ...envelope,
+            author: 'agent',
+            body: event.comment.body,
+            isPublic: event.comment.isPublic,
+          },
+          envelope.actionId,
+        );
+        return 'comment_added';
+      }
+      if (target === 'resolved') {
+        await deps.workflows.act(
+          ticket,
+          resolveTicketUpdate,
+          { ...envelope, resolution: `resolved in ${tool}` },
+          envelope.actionId,
+        );
+        return 'resolved';
+      }
+      if (target === 'closed') {
+        await deps.workflows.act(
+          ticket,
+          closeTicketUpdate,
+          { ...envelope, reason: `closed in ${tool}` },
+          envelope.actionId,
+        );
+        return 'closed';
+      }
+      if ((target === 'open' || target === 'in_progress') && ticket.status === 'resolved') {
+        await deps.workflows.act(
+          ticket,
+          reopenTicketUpdate,
+          { ...envelope, reason: `reopened in ${tool}` },
+          envelope.actionId,
+        );
+        return 'reopened';
+      }
+      return 'no_change';
+    } catch (error) {
+      // The change is not legal for the ticket now (say, already resolved): recorded, nothing else to do.
+      if (error instanceof HttpProblem && error.status === 409) return 'no_change';
+      throw error;
+    }
+  }
+
+  return router;
+}
