@@ -7,6 +7,7 @@ COPY tsconfig.json tsconfig.build.json knexfile.ts ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
+COPY data ./data
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -14,7 +15,11 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Training data of the offline models (trained at first start, then cached under DATA_DIR).
+COPY --from=build /app/data ./data
 COPY package.json ./
+ENV DATA_DIR=/app/.data
+RUN mkdir -p /app/.data && chown node /app/.data
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/api/server.js"]

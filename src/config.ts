@@ -37,6 +37,18 @@ const schema = z.object({
   JWT_AUDIENCE: optionalString,
 
   SECRET_KEYS: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  OPENAI_CHAT_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  OPENAI_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(16).max(4096).default(512),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  QDRANT_URL: optionalString,
+  QDRANT_API_KEY: optionalString,
+  QDRANT_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('kb_chunks'),
   ITSM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PUBLIC_URL: optionalString,
 
@@ -74,6 +86,19 @@ export interface AppConfig {
   publicUrl: string;
   /** Per-call timeout of ITSM requests. */
   itsmTimeoutMs: number;
+  /** OpenAI (or a compatible server) when an API key is set; offline models otherwise. */
+  openai:
+    | {
+        apiKey: string;
+        baseUrl: string | undefined;
+        chatModel: string;
+        embeddingModel: string;
+        embeddingDimensions: number;
+        timeoutMs: number;
+      }
+    | undefined;
+  /** Qdrant when a URL is set; the embedded vector store otherwise. */
+  qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
 }
@@ -119,6 +144,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     secretKeys: c.SECRET_KEYS,
     itsmTimeoutMs: c.ITSM_TIMEOUT_MS,
+    openai: c.OPENAI_API_KEY
+      ? {
+          apiKey: c.OPENAI_API_KEY,
+          baseUrl: c.OPENAI_BASE_URL,
+          chatModel: c.OPENAI_CHAT_MODEL,
+          embeddingModel: c.OPENAI_EMBEDDING_MODEL,
+          embeddingDimensions: c.OPENAI_EMBEDDING_DIMENSIONS,
+          timeoutMs: c.LLM_TIMEOUT_MS,
+        }
+      : undefined,
+    qdrant: c.QDRANT_URL
+      ? { url: c.QDRANT_URL, apiKey: c.QDRANT_API_KEY, collection: c.QDRANT_COLLECTION }
+      : undefined,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),

@@ -10,6 +10,7 @@ import { secretBoxFromEnv } from './itsm/secrets';
 import { createLogger } from './infra/logger';
 import { resolvePostgres } from './infra/postgres';
 import { resolveTemporal } from './infra/temporal-server';
+import { createAiStack } from './adapters/ai/stack';
 import { startApi } from './runtime';
 import { createWorker, defaultActivityDeps } from './worker';
 
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(db);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
+  const ai = createAiStack(config, logger);
+  await ai.warmUp();
   const temporal = await resolveTemporal({
     address: config.temporal.address,
     cliPath: config.temporal.cliPath,
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deps: defaultActivityDeps({
       db,
+      ai,
       logger,
       secrets,
       itsmTimeoutMs: config.itsmTimeoutMs,
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
     }),
   });
   const workerRun = worker.run();
-  const api = await startApi({ config, auth, secrets, db, temporalAddress: temporal.address, logger });
+  const api = await startApi({ config, auth, secrets, ai, db, temporalAddress: temporal.address, logger });
 
   logger.info(
     {
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     await workerRun;
     await connection.close();
     await db.destroy();
+    await ai.close();
     await temporal.stop();
     await pg.stop();
     process.exit(0);

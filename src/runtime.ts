@@ -13,6 +13,8 @@ import type { Logger } from './infra/logger';
 import type { SecretBox } from './itsm/secrets';
 import { NotificationRepository } from './notifications/repository';
 import { IntegrationRepository } from './integrations/repository';
+import { KnowledgeRepository } from './knowledge/repository';
+import type { AiStack } from './adapters/ai/stack';
 import { ReportRepository } from './db/report-repository';
 
 export interface ApiRuntime {
@@ -26,6 +28,7 @@ export async function startApi(options: {
   config: AppConfig;
   auth: AppConfig['auth'];
   secrets: SecretBox;
+  ai: Pick<AiStack, 'search' | 'store'>;
   db: Knex;
   temporalAddress: string;
   logger: Logger;
@@ -46,6 +49,8 @@ export async function startApi(options: {
     notifications: new NotificationRepository(db, options.secrets),
     reports: new ReportRepository(db),
     integrations: new IntegrationRepository(db, options.secrets),
+    knowledge: new KnowledgeRepository(db),
+    ai: options.ai,
     workflows,
     authenticator: createAuthenticator(options.auth),
     logger,

@@ -3,7 +3,7 @@
  * clients and tests pass their own.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Classifier, Drafter, Retriever } from '../adapters/ai/ports';
+import type { CategorySpec, Classifier, Drafter, Retriever } from '../adapters/ai/ports';
 import type { ItsmEvent, ItsmGateway } from '../adapters/itsm/ports';
 import type { TicketChange, TicketRepository, TriageRecord } from '../db/ticket-repository';
 import type { TenantRepository } from '../db/tenant-repository';
@@ -16,6 +16,7 @@ import {
 } from '../domain/escalation-triggers';
 import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../infra/logger';
+import type { KnowledgeActivityDeps } from '../knowledge/activities';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../notifications/repository';
 
@@ -29,6 +30,7 @@ export interface ActivityDeps {
   retriever: Retriever;
   drafter: Drafter;
   itsm: ItsmGateway;
+  knowledge: KnowledgeActivityDeps;
   logger: Logger;
 }
 
@@ -45,14 +47,10 @@ async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function tenantList(settings: Record<string, unknown>, key: string, fallback: readonly string[]): string[] {
+/** A tenant's own list (names, or specs with descriptions and examples), or the product's default. */
+function tenantList<T>(settings: Record<string, unknown>, key: string, fallback: readonly T[]): T[] {
   const value = settings[key];
-  if (Array.isArray(value) && value.length > 0) {
-    return value
-      .map((v) => (typeof v === 'string' ? v : (v as { name?: string }).name))
-      .filter((v): v is string => !!v);
-  }
-  return [...fallback];
+  return Array.isArray(value) && value.length > 0 ? (value as T[]) : [...fallback];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -86,8 +84,8 @@ export function createActivities(deps: ActivityDeps) {
       return withHeartbeat(() =>
         deps.classifier.classify({
           text: ticketText(ticket),
-          categories: tenantList(settings, 'categories', DEFAULT_CATEGORIES),
-          products: tenantList(settings, 'products', PRODUCTS),
+          categories: tenantList<string | CategorySpec>(settings, 'categories', DEFAULT_CATEGORIES),
+          products: tenantList<string>(settings, 'products', PRODUCTS),
         }),
       );
     },

@@ -7,7 +7,7 @@
  * - product: few-shot over the product catalogue, GENERAL when nothing matches.
  * - language, sentiment, urgency: the rule-based models of this folder.
  */
-import type { ClassifyInput, Classifier } from '../adapters/ai/ports';
+import type { CategorySpec, ClassifyInput, Classifier } from '../adapters/ai/ports';
 import type { Classification } from '../domain/triage';
 import { DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import {
@@ -32,16 +32,10 @@ export const OFFLINE_MODEL_NAME = 'offline-tfidf-logreg-v1';
 export const OFFLINE_FEW_SHOT_MODEL_NAME = 'offline-tfidf-centroid-v1';
 
 /** A category as a tenant may define it: a name, optionally what it means and a few example tickets. */
-export interface CategorySpec {
-  name: string;
-  description?: string;
-  examples?: readonly string[];
-}
+export type { CategorySpec };
 
 /** `ClassifyInput` whose categories may carry descriptions and examples (plain names still work). */
-export interface OfflineClassifyInput extends Omit<ClassifyInput, 'categories'> {
-  categories: readonly (string | CategorySpec)[];
-}
+export type OfflineClassifyInput = ClassifyInput;
 
 export interface OfflineClassifierOptions {
   /** Where trained models are cached; null disables the cache. Default `.data/models`. */

@@ -4,7 +4,9 @@ import type { Knex } from 'knex';
 import { pinoHttp } from 'pino-http';
 import type { TenantModel } from '../db/models';
 import type { ReportRepository } from '../db/report-repository';
+import type { AiStack } from '../adapters/ai/stack';
 import type { IntegrationRepository } from '../integrations/repository';
+import type { KnowledgeRepository } from '../knowledge/repository';
 import type { NotificationRepository } from '../notifications/repository';
 import type { TenantRepository } from '../db/tenant-repository';
 import type { TicketRepository } from '../db/ticket-repository';
@@ -12,6 +14,7 @@ import type { Logger } from '../infra/logger';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
+import { createKnowledgeRouter } from './routes/knowledge';
 import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
 import { createTicketRouter } from './routes/tickets';
@@ -30,6 +33,8 @@ export interface AppDeps {
   notifications: NotificationRepository;
   reports: ReportRepository;
   integrations: IntegrationRepository;
+  knowledge: KnowledgeRepository;
+  ai: Pick<AiStack, 'search' | 'store'>;
   workflows: TicketWorkflows;
   authenticator: Authenticator;
   logger: Logger;
@@ -134,6 +139,16 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   v1.use('/integrations', tenantScope, createIntegrationRouter({ integrations: deps.integrations }));
+  v1.use(
+    '/kb',
+    tenantScope,
+    createKnowledgeRouter({
+      knowledge: deps.knowledge,
+      search: deps.ai.search,
+      store: deps.ai.store,
+      workflows: deps.workflows,
+    }),
+  );
   v1.use(
     tenantScope,
     createSlaRouter({

@@ -1,5 +1,6 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { loadConfig } from '../config';
+import { createAiStack } from '../adapters/ai/stack';
 import { createDb, migrateToLatest } from '../db/knex';
 import { resolveAuthOptions, resolveSecretKeys } from '../infra/dev-secret';
 import { secretBoxFromEnv } from '../itsm/secrets';
@@ -15,11 +16,14 @@ async function main(): Promise<void> {
     );
   }
   const db = createDb(config.database.url, config.database.poolMax);
+  // The API searches the knowledge base itself; with the embedded store, run API and worker in one process.
+  const ai = createAiStack(config, logger);
   await migrateToLatest(db);
   const api = await startApi({
     config,
     auth: resolveAuthOptions(config),
     secrets: secretBoxFromEnv(resolveSecretKeys(config)),
+    ai,
     db,
     temporalAddress: config.temporal.address,
     logger,

@@ -16,6 +16,11 @@ import {
   type ApplySlaPolicyInput,
   type BulkProgress,
   getBulkProgressQuery,
+  getIngestProgressQuery,
+  INGEST_DOCUMENT_WORKFLOW_TYPE,
+  type IngestDocumentInput,
+  type IngestProgress,
+  ingestWorkflowId,
   INVALID_TRANSITION,
   TICKET_WORKFLOW_TYPE,
   type TicketWorkflowInput,
@@ -80,6 +85,35 @@ export class TicketWorkflows {
     if (!operationId.startsWith(`sla-policy-${tenantId}-`)) return undefined;
     try {
       return await this.client.workflow.getHandle(operationId).query(getBulkProgressQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Starts a document's ingestion and waits up to `waitMs` for it; undefined progress means still running. */
+  async ingestDocument(input: IngestDocumentInput, waitMs: number): Promise<IngestProgress | undefined> {
+    const handle = await this.client.workflow.start(INGEST_DOCUMENT_WORKFLOW_TYPE, {
+      workflowId: ingestWorkflowId(input.documentId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: searchAttributes.tenantId, value: input.tenantId }],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      return await Promise.race([handle.result() as Promise<IngestProgress>, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async ingestProgress(documentId: string): Promise<IngestProgress | undefined> {
+    try {
+      return await this.client.workflow.getHandle(ingestWorkflowId(documentId)).query(getIngestProgressQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;

@@ -8,12 +8,12 @@ import {
 } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { type ActivityDeps, createActivities } from '../activities';
-import { createEmptyRetriever } from '../adapters/ai/empty-retriever';
-import { createLocalClassifier } from '../adapters/ai/local-classifier';
-import { createLocalDrafter } from '../adapters/ai/local-drafter';
+import { createKnowledgeActivities } from '../knowledge/activities';
+import type { AiStack } from '../adapters/ai/stack';
 import { TenantRepository } from '../db/tenant-repository';
 import { TicketRepository } from '../db/ticket-repository';
 import type { Logger } from '../infra/logger';
+import { KnowledgeRepository } from '../knowledge/repository';
 import { createItsmGateway } from '../integrations/itsm-gateway';
 import { IntegrationRepository } from '../integrations/repository';
 import { createRateLimiterRegistry } from '../itsm/http';
@@ -24,15 +24,17 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export interface DefaultDepsOptions {
   db: Knex;
+  ai: AiStack;
   logger: Logger;
   secrets: SecretBox;
   links: ActivityDeps['links'];
   itsmTimeoutMs?: number;
 }
 
-/** The adapters the product uses by default: local, offline implementations behind each port. */
+/** The adapters the product uses: the AI stack's models and stores, Postgres repositories, the ITSM gateway. */
 export function defaultActivityDeps({
   db,
+  ai,
   logger,
   secrets,
   links,
@@ -45,9 +47,15 @@ export function defaultActivityDeps({
     notifications: new NotificationRepository(db, secrets),
     links,
     tenants: new TenantRepository(db),
-    classifier: createLocalClassifier(),
-    retriever: createEmptyRetriever(),
-    drafter: createLocalDrafter(),
+    classifier: ai.classifier,
+    retriever: ai.search,
+    drafter: ai.drafter,
+    knowledge: {
+      knowledge: new KnowledgeRepository(db),
+      embedder: ai.embedder,
+      sparse: ai.sparse,
+      store: ai.store,
+    },
     itsm: createItsmGateway({
       integrations: new IntegrationRepository(db, secrets),
       tickets,
@@ -91,7 +99,7 @@ export async function createWorker(
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: { ...createActivities(options.deps), ...createKnowledgeActivities(options.deps.knowledge) },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -1,5 +1,6 @@
 /** Worker-only process (docker-compose's `worker` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { loadConfig } from '../config';
+import { createAiStack } from '../adapters/ai/stack';
 import { createDb } from '../db/knex';
 import { resolveSecretKeys } from '../infra/dev-secret';
 import { createLogger } from '../infra/logger';
@@ -15,12 +16,15 @@ async function main(): Promise<void> {
     );
   }
   const db = createDb(config.database.url, config.database.poolMax);
+  const ai = createAiStack(config, logger);
+  await ai.warmUp();
   const { worker, connection } = await createWorker({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: defaultActivityDeps({
       db,
+      ai,
       logger,
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
       itsmTimeoutMs: config.itsmTimeoutMs,
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
   await worker.run();
   await connection.close();
   await db.destroy();
+  await ai.close();
 }
 
 main().catch((error) => {

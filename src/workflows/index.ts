@@ -1,2 +1,3 @@
 export { applySlaPolicyWorkflow } from './apply-sla-policy';
+export { ingestDocumentWorkflow } from './ingest-document';
 export { ticketWorkflow } from './ticket';

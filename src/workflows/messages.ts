@@ -115,3 +115,25 @@ export const searchAttributes = {
   escalationLevel: defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT),
   itsmSync: defineSearchAttributeKey('ItsmSync', SearchAttributeType.KEYWORD),
 } as const;
+
+export const INGEST_DOCUMENT_WORKFLOW_TYPE = 'ingestDocumentWorkflow';
+
+export function ingestWorkflowId(documentId: string): string {
+  return `kb-ingest-${documentId}`;
+}
+
+export interface IngestDocumentInput {
+  tenantId: string;
+  documentId: string;
+  /** The version this one replaces: archived once this one is ready. */
+  previousId: string | null;
+}
+
+export interface IngestProgress {
+  state: 'chunking' | 'indexing' | 'ready' | 'failed';
+  chunks_total: number;
+  chunks_indexed: number;
+  error: string | null;
+}
+
+export const getIngestProgressQuery = defineQuery<IngestProgress>('getIngestProgress');

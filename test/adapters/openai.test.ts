@@ -7,10 +7,11 @@ import {
   createOpenAiDrafter,
   createOpenAiEmbedder,
 } from '../../src/adapters/ai/openai';
-import { createLocalClassifier } from '../../src/adapters/ai/local-classifier';
 import { createLocalDrafter } from '../../src/adapters/ai/local-drafter';
 import type { Classification } from '../../src/domain/triage';
 import { type FakeOpenAi, startFakeOpenAi } from '../fixtures/fake-openai';
+import { createOfflineClassifier } from '../../src/ai';
+import { SHARED_MODEL_CACHE } from '../helpers/harness';
 
 const KEY = 'sk-test-secret-key-0000';
 let fake: FakeOpenAi;
@@ -25,7 +26,7 @@ beforeAll(async () => {
     embeddingModel: 'embed-test',
     embeddingDimensions: 8,
     timeoutMs: 500,
-    fallbackClassifier: createLocalClassifier(),
+    fallbackClassifier: createOfflineClassifier({ cacheDir: SHARED_MODEL_CACHE }),
     fallbackDrafter: createLocalDrafter(),
   };
 });

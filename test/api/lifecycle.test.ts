@@ -43,7 +43,8 @@ test('create → triage → agent reply → resolve → close, with Postgres and
   expect(triaged.ticket.category).toBe('billing');
   expect(triaged.ticket.triage).toMatchObject({ category: 'billing', is_current: true });
   expect(triaged.ticket.triage.sentiment).toBeGreaterThanOrEqual(1);
-  expect(triaged.ticket.draft.body).toContain('billing');
+  expect(triaged.ticket.draft.body).toContain('knowledge base has no article');
+  expect(triaged.ticket.draft.citations).toEqual([]);
   expect(triaged.live).toMatchObject({
     status: 'open',
     category: 'billing',

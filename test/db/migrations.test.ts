@@ -33,6 +33,8 @@ test('up, down, up again', async () => {
     'audit_log',
     'inbound_events',
     'integration_sync_logs',
+    'kb_chunks',
+    'kb_documents',
     'messages',
     'notification_deliveries',
     'notification_targets',

@@ -3,11 +3,15 @@
  * its own task queue, the API on a free port, and helpers to mint tokens and call endpoints.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { type WorkflowBundleWithSourceMap, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from '../../src/activities';
+import { createAiStack } from '../../src/adapters/ai/stack';
 import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
 import type { Role } from '../../src/domain/vocabulary';
@@ -20,6 +24,8 @@ import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/wor
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const testSecretBox = secretBoxFromEnv(TEST_SECRET_KEYS);
+/** Trained offline models are cached here across test files and runs (keyed by a hash of their data). */
+export const SHARED_MODEL_CACHE = path.join(os.tmpdir(), 'support-triage-models');
 export const TEST_LINKS = {
   publicUrl: 'http://api.test',
   temporalUiUrl: 'http://ui.test',
@@ -112,10 +118,14 @@ export async function startHarness(
       )
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb(databaseUrl, 5);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
+  const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE);
+  await ai.warmUp();
   const api = await startApi({
     config,
     auth: config.auth,
     secrets: testSecretBox,
+    ai,
     db,
     temporalAddress,
     logger,
@@ -132,6 +142,7 @@ export async function startHarness(
       deps: {
         ...defaultActivityDeps({
           db,
+          ai,
           logger,
           secrets: testSecretBox,
           links: TEST_LINKS,
@@ -215,6 +226,8 @@ export async function startHarness(
       await stopWorker();
       await api.stop();
       await db.destroy();
+      await ai.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

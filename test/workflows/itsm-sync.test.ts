@@ -107,8 +107,11 @@ test('a ticket creates exactly one Jira issue; replies and resolve follow it', a
   );
   await sleep(500);
   expect(issuesFor(id)).toHaveLength(1);
-  const syncs = await h.db('integration_sync_logs').where({ ticket_id: id, status: 'success' });
-  expect(syncs.map((s) => s.operation)).toEqual(expect.arrayContaining(['created', 'triaged', 'commented']));
+  await eventually(async () => {
+    const syncs = await h.db('integration_sync_logs').where({ ticket_id: id, status: 'success' });
+    const operations = syncs.map((s) => s.operation);
+    return ['created', 'triaged', 'commented'].every((op) => operations.includes(op));
+  });
 });
 
 test('a create whose answer is lost is retried without a second issue', async () => {

@@ -11,7 +11,14 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import type { Classification, Draft, Passage } from '../../domain/triage';
 import { URGENCIES, priorityFromUrgency } from '../../domain/vocabulary';
-import type { ClassifyInput, Classifier, Drafter, Embedder } from './ports';
+import {
+  type CategorySpec,
+  type ClassifyInput,
+  type Classifier,
+  type Drafter,
+  type Embedder,
+  categoryName,
+} from './ports';
 
 export interface OpenAiOptions {
   apiKey: string;
@@ -118,6 +125,10 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
   return {
     async classify(input: ClassifyInput): Promise<Classification> {
       const started = Date.now();
+      const categories = input.categories.map(categoryName);
+      const described = input.categories
+        .filter((c): c is CategorySpec => typeof c !== 'string' && !!c.description)
+        .map((c) => `${c.name}: ${c.description}`);
       let completion;
       try {
         completion = await client.chat.completions.create({
@@ -128,7 +139,8 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
               role: 'system',
               content:
                 `You triage customer support tickets. ${INJECTION_GUARD} Choose the category from ` +
-                `${input.categories.join(', ')} and the product from ${input.products.join(', ')}.`,
+                `${categories.join(', ')} and the product from ${input.products.join(', ')}.` +
+                (described.length ? ` Categories: ${described.join('; ')}.` : ''),
             },
             { role: 'user', content: `<ticket>\n${input.text.replaceAll('</ticket>', '')}\n</ticket>` },
           ],
@@ -137,7 +149,7 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
             json_schema: {
               name: 'ticket_triage',
               strict: true,
-              schema: classificationSchema(input.categories, input.products),
+              schema: classificationSchema(categories, input.products),
             },
           },
         });
@@ -149,7 +161,7 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
         completionTokens: completion.usage?.completion_tokens ?? 0,
       };
       const parsed = parseJson(completion.choices[0]?.message?.content);
-      const checked = classificationParser(input.categories, input.products).safeParse(parsed);
+      const checked = classificationParser(categories, input.products).safeParse(parsed);
       if (!checked.success) {
         const local = await options.fallbackClassifier.classify(input);
         return {

@@ -1,10 +1,21 @@
 /** The AI ports the activities depend on. Local implementations ship; issue #4 adds OpenAI and Qdrant ones. */
 import type { Classification, Draft, Passage } from '../../domain/triage';
 
+/** A tenant's category: a name, and optionally a description and a few labelled examples. */
+export interface CategorySpec {
+  name: string;
+  description?: string;
+  examples?: readonly string[];
+}
+
 export interface ClassifyInput {
   text: string;
-  categories: readonly string[];
+  categories: readonly (string | CategorySpec)[];
   products: readonly string[];
+}
+
+export function categoryName(category: string | CategorySpec): string {
+  return typeof category === 'string' ? category : category.name;
 }
 
 export interface Classifier {

@@ -1,0 +1,41 @@
+/** Ingests one knowledge-base document: resumable after any crash, with its progress as a query. */
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import type { KnowledgeActivities } from '../knowledge/activities';
+import { type IngestDocumentInput, type IngestProgress, getIngestProgressQuery } from './messages';
+
+const kb = proxyActivities<KnowledgeActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
+});
+
+const BATCH = 32;
+
+export async function ingestDocumentWorkflow(input: IngestDocumentInput): Promise<IngestProgress> {
+  const progress: IngestProgress = { state: 'chunking', chunks_total: 0, chunks_indexed: 0, error: null };
+  setHandler(getIngestProgressQuery, () => progress);
+  const ref = { tenantId: input.tenantId, documentId: input.documentId };
+  try {
+    progress.chunks_total = (await kb.chunkKbDocument(ref)).chunkCount;
+    progress.state = 'indexing';
+    for (let from = 0; from < progress.chunks_total; from += BATCH) {
+      progress.chunks_indexed += await kb.embedKbChunks({ ...ref, from, to: from + BATCH });
+    }
+    await kb.activateKbDocument({ ...ref, previousId: input.previousId });
+    progress.state = 'ready';
+  } catch (error) {
+    progress.state = 'failed';
+    progress.error =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    await kb.failKbDocument({ ...ref, message: progress.error });
+  }
+  return progress;
+}
