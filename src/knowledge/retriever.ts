@@ -26,7 +26,14 @@ export function createKnowledgeSearch(deps: {
   sparse: SparseEncoder;
   store: VectorStore;
 }): KnowledgeSearch {
+  // A tenant with no documents yet searches an empty index, not a missing one.
+  let ready: Promise<void> | undefined;
   async function search(input: { tenantId: string; query: string; limit: number }): Promise<KnowledgeHit[]> {
+    ready ??= deps.store.ensureReady(deps.embedder.dimensions).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
     const [dense] = await deps.embedder.embed([input.query]);
     const hits = await deps.store.search({
       tenantId: input.tenantId,
