@@ -1,9 +1,11 @@
 /**
  * Thousands of open tickets with live SLA clocks on one worker: how late do warnings and breaches fire, and
  * how much memory does the process (API + worker) use? Real Temporal dev server and PostgreSQL.
- *   npx tsx bench/sla-load.ts [--tickets 2000] [--target 90] [--concurrency 16]
- * Each ticket gets a first-response target of `target` seconds and a resolution target of twice that, with a
- * warning at 50%: four alerts per ticket, spread over the run.
+ *   npx tsx bench/sla-load.ts [--tickets 2000] [--probes 200] [--target 60] [--concurrency 16]
+ * First `tickets` open tickets are created and left running (medium priority, clocks of hours: they hold
+ * timers, state and memory). Once their triage has settled, `probes` tickets (high priority) get a first-response
+ * target of `target` seconds and a resolution target of twice that, with a warning at 50%: four alerts each,
+ * whose lateness (fired minus due) is measured while the thousands are resident.
  */
 import { parseArgs } from 'node:util';
 import { startEphemeralStack } from '../src/infra/ephemeral-stack';
@@ -17,11 +19,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       tickets: { type: 'string', default: '2000' },
-      target: { type: 'string', default: '90' },
+      probes: { type: 'string', default: '200' },
+      target: { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '16' },
     },
   });
   const count = Number(values.tickets);
+  const probes = Number(values.probes);
   const target = Number(values.target);
   const stack = await startEphemeralStack();
   process.env.TEST_DATABASE_URL = stack.databaseUrl;
@@ -37,28 +41,49 @@ async function main(): Promise<void> {
   try {
     const tenant = await h.createTenant({
       sla_policy: {
-        targets: { medium: { first_response_seconds: target, resolution_seconds: 2 * target } },
+        targets: {
+          medium: { first_response_seconds: 4 * 3600, resolution_seconds: 8 * 3600 },
+          high: { first_response_seconds: target, resolution_seconds: 2 * target },
+        },
         warning_thresholds: [0.5],
         escalation: { notify: false },
       },
     });
+    const create = async (n: number, priority: string, label: string) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Number(values.concurrency) }, async () => {
+          while (next < n) {
+            const i = next++;
+            const r = await h.call('POST', '/v1/tickets', {
+              token: tenant.tokens.client,
+              body: { content: `${label} ${i}: the export fails with an error`, priority },
+            });
+            if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
+          }
+        }),
+      );
+    };
     const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Number(values.concurrency) }, async () => {
-        while (next < count) {
-          const i = next++;
-          const r = await h.call('POST', '/v1/tickets', {
-            token: tenant.tokens.client,
-            body: { content: `Ticket ${i}: the export fails`, priority: 'medium' },
-          });
-          if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
-        }
-      }),
-    );
-    const createdIn = (Date.now() - started) / 1000;
-    console.log(`created ${count} tickets in ${createdIn.toFixed(1)} s`);
-    const expected = count * 4;
+    await create(count, 'medium', 'Resident ticket');
+    console.log(`created ${count} resident tickets in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const settleStarted = Date.now();
+    for (;;) {
+      const pending = Number(
+        (
+          await h
+            .db('tickets')
+            .where({ tenant_id: tenant.id })
+            .whereIn('status', ['new', 'triaging'])
+            .count('* as n')
+        )[0]!.n,
+      );
+      if (pending === 0) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    console.log(`their triage settled ${((Date.now() - settleStarted) / 1000).toFixed(1)} s later`);
+    await create(probes, 'high', 'Probe ticket');
+    const expected = probes * 4;
     const deadline = Date.now() + (2 * target + 120) * 1000;
     let fired = 0;
     while (Date.now() < deadline) {
@@ -84,13 +109,14 @@ async function main(): Promise<void> {
     );
     const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
     console.log(
-      `alerts: ${lateness.length}/${expected} fired, duplicates ${duplicates}; lateness median ${percentile(lateness, 50).toFixed(0)} ms, ` +
+      `${count} resident + ${probes} probe tickets; alerts: ${lateness.length}/${expected} fired, duplicates ${duplicates}; lateness median ${percentile(lateness, 50).toFixed(0)} ms, ` +
         `p99 ${percentile(lateness, 99).toFixed(0)} ms, max ${lateness[lateness.length - 1]?.toFixed(0)} ms`,
     );
     console.log(`process (API + worker) peak RSS ${mb(peakRss)}, peak heap ${mb(peakHeap)}`);
     console.log(
       JSON.stringify({
-        tickets: count,
+        resident_tickets: count,
+        probe_tickets: probes,
         alerts_expected: expected,
         alerts_fired: lateness.length,
         duplicates,

@@ -103,6 +103,8 @@ export const slaReportQuerySchema = z
   .strict()
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
 
+const categoryName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lowercase letters, digits and _');
+
 export const tenantSettingsSchema = z
   .object({
     sla_policy: slaPolicySchema.optional(),
@@ -111,8 +113,20 @@ export const tenantSettingsSchema = z
       .min(0)
       .max(24 * 365)
       .optional(),
+    // A name, or a name with a description and a few labelled examples (for the few-shot model and the LLM).
     categories: z
-      .array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/))
+      .array(
+        z.union([
+          categoryName,
+          z
+            .object({
+              name: categoryName,
+              description: z.string().trim().min(1).max(500).optional(),
+              examples: z.array(z.string().trim().min(1).max(2000)).max(50).optional(),
+            })
+            .strict(),
+        ]),
+      )
       .min(1)
       .max(100)
       .optional(),

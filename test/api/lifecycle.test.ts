@@ -285,3 +285,44 @@ test('a trigger word escalates the ticket automatically after triage, with its r
   expect(audit).toMatchObject({ actor_id: 'ticket-workflow', to_status: 'escalated' });
   expect(audit.changes).toMatchObject({ reason: 'trigger words: anwalt', automatic: true });
 });
+
+test("a tenant's own categories, with descriptions and examples, are what triage chooses from", async () => {
+  const own = await h.createTenant();
+  const bad = await h.call('PUT', '/v1/tenants/current/settings', {
+    token: own.tokens.admin,
+    body: { categories: [{ name: 'Not Valid' }] },
+  });
+  expect(bad.status).toBe(400);
+  const saved = await h.call('PUT', '/v1/tenants/current/settings', {
+    token: own.tokens.admin,
+    body: {
+      categories: [
+        {
+          name: 'outage',
+          description: 'the service is down or unreachable',
+          examples: ['the site is down', 'cannot reach the API at all'],
+        },
+        {
+          name: 'how_to',
+          description: 'questions about using the product',
+          examples: ['how do I add a user?', 'where is the export button?'],
+        },
+        'shipping',
+      ],
+    },
+  });
+  expect(saved.status).toBe(200);
+  expect(
+    (await h.call('PUT', '/v1/tenants/current/settings', { token: own.tokens.agent, body: {} })).status,
+  ).toBe(403);
+  const created = await h.call('POST', '/v1/tickets', {
+    token: own.tokens.client,
+    body: { content: 'Your whole site is down, we cannot reach the API at all since this morning' },
+  });
+  const ticket = await eventually(async () => {
+    const r = await h.call('GET', `/v1/tickets/${created.body.id}`, { token: own.tokens.agent });
+    return r.body.triage ? r.body : undefined;
+  });
+  expect(ticket.category).toBe('outage');
+  expect(ticket.triage.model_used).toBe('offline-tfidf-centroid-v1');
+});

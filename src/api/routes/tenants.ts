@@ -4,7 +4,7 @@ import { DuplicateTenantError, type TenantRepository } from '../../db/tenant-rep
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import { presentTenant } from '../presenters';
-import { createTenantSchema } from '../schemas';
+import { createTenantSchema, tenantSettingsSchema } from '../schemas';
 
 /** Creating a tenant needs no tenant of the caller's own: a superadmin bootstraps the first one. */
 export function createTenantRouter(tenants: TenantRepository, tenantScope: RequestHandler): Router {
@@ -19,6 +19,12 @@ export function createTenantRouter(tenants: TenantRepository, tenantScope: Reque
       if (error instanceof DuplicateTenantError) throw problems.conflict('duplicate-tenant', error.message);
       throw error;
     }
+  });
+
+  /** An admin's own settings: categories, products, escalation triggers, auto-close, SLA policy. */
+  router.put('/current/settings', tenantScope, requireRole('admin'), async (req, res) => {
+    const settings = parseOr400(tenantSettingsSchema, req.body);
+    res.json(presentTenant(await tenants.updateSettings(req.tenant!.id, settings)));
   });
 
   router.get('/current', tenantScope, async (req, res) => {
