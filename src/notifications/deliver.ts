@@ -1,6 +1,6 @@
 /** Sends one SLA alert to one target: a Slack incoming webhook, or a signed generic webhook. */
 import type { NotificationTarget } from './repository';
-import { signatureHeaders } from './signing';
+import { signedHeaders } from '../itsm/signing';
 
 export interface SlaAlertMessage {
   event_id: string;
@@ -67,9 +67,8 @@ export async function deliverAlert(
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.type === 'webhook') {
     if (!target.secret) throw new DeliveryError('webhook target has no signing secret', false);
-    Object.assign(headers, signatureHeaders(target.secret, body, options.nowMs ?? Date.now()), {
-      'X-Event-Id': message.event_id,
-    });
+    // The same signature scheme as the ITSM webhook connector, so one receiver verifies both.
+    Object.assign(headers, signedHeaders(target.secret, body, message.event_id, options.nowMs ?? Date.now()));
   }
   let response: Response;
   try {
