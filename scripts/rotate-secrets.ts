@@ -1,6 +1,7 @@
 /**
  * After putting a new key first in SECRET_KEYS (keeping the old one after it): `npm run secrets:rotate`
  * re-seals every stored credential with the new key; then the old key can be removed.
+ * `npm run secrets:rotate -- <tenant id>` rotates one tenant's.
  */
 import { loadConfig } from '../src/config';
 import { createDb } from '../src/db/knex';
@@ -13,7 +14,11 @@ async function main(): Promise<void> {
   if (!config.database.url) throw new Error('set DATABASE_URL to the database to rotate');
   const db = createDb(config.database.url, 2);
   try {
-    const result = await rotateSealedSecrets(db, secretBoxFromEnv(resolveSecretKeys(config)));
+    const result = await rotateSealedSecrets(
+      db,
+      secretBoxFromEnv(resolveSecretKeys(config)),
+      process.argv[2],
+    );
     console.log(`checked ${result.checked} sealed values, re-sealed ${result.rotated} with the active key`);
   } finally {
     await db.destroy();

@@ -10,14 +10,18 @@ const SEALED_COLUMNS: Array<{ table: string; key: string; columns: string[] }> =
   { table: 'notification_targets', key: 'id', columns: ['url_sealed', 'secret_sealed'] },
 ];
 
+/** Rotates every tenant's secrets, or one tenant's. */
 export async function rotateSealedSecrets(
   db: Knex,
   box: SecretBox,
+  tenantId?: string,
 ): Promise<{ checked: number; rotated: number }> {
   let checked = 0;
   let rotated = 0;
   for (const { table, key, columns } of SEALED_COLUMNS) {
-    const rows: Array<Record<string, string | null>> = await db(table).select(key, 'tenant_id', ...columns);
+    const query = db(table).select(key, 'tenant_id', ...columns);
+    if (tenantId) query.where({ tenant_id: tenantId });
+    const rows: Array<Record<string, string | null>> = await query;
     for (const row of rows) {
       const changes: Record<string, string> = {};
       for (const column of columns) {

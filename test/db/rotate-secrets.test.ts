@@ -26,7 +26,7 @@ test('rotation re-seals with the active key; old and new rings read the same cre
     await new IntegrationRepository(db, before).save(tenant.id, parsed.config, 'inbound-secret-0123456789');
 
     const during = secretBoxFromEnv(`${newKey},${oldKey}`);
-    const result = await rotateSealedSecrets(db, during);
+    const result = await rotateSealedSecrets(db, during, tenant.id);
     expect(result.rotated).toBeGreaterThanOrEqual(2);
     const row = await db('tenant_integrations').where({ tenant_id: tenant.id }).first();
     expect(row.credentials_sealed.startsWith('v1.new.')).toBe(true);
@@ -36,7 +36,7 @@ test('rotation re-seals with the active key; old and new rings read the same cre
     const opened = await new IntegrationRepository(db, after).open(tenant.id);
     expect(opened?.config.credentials).toMatchObject({ api_token: 'zendesk-token-abc-123' });
     expect(opened?.inboundSecret).toBe('inbound-secret-0123456789');
-    expect((await rotateSealedSecrets(db, during)).rotated).toBe(0);
+    expect((await rotateSealedSecrets(db, during, tenant.id)).rotated).toBe(0);
   } finally {
     await db.destroy();
   }
