@@ -282,3 +282,27 @@ test('a changed policy reaches open tickets through the bulk operation; the repo
   const bad = await h.call('GET', `/v1/reports/sla?from=${to}&to=${from}`, { token: tenant.tokens.agent });
   expect(bad.status).toBe(400);
 });
+
+test('with a business calendar, closed time does not count: today as a holiday moves the deadline to tomorrow', async () => {
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const allDay: Array<[string, string]> = [['00:00', '24:00']];
+  const put = await putPolicy({
+    targets: { medium: { first_response_seconds: 2, resolution_seconds: 60 } },
+    calendar: {
+      timezone: 'UTC',
+      weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay },
+      holidays: [today],
+    },
+    escalation: { notify: false },
+  });
+  expect(put.status).toBe(200);
+  const id = await ticket();
+  await sleep(3500);
+  expect(await events(id)).toEqual([]);
+  const live = await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent });
+  const firstResponse = live.body.sla.clocks.find((c: { clock: string }) => c.clock === 'first_response');
+  const tomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  expect(firstResponse).toMatchObject({ state: 'on_track', elapsed_seconds: 0 });
+  expect(Date.parse(firstResponse.deadline)).toBe(tomorrow + 2000);
+});
