@@ -9,7 +9,7 @@ import { resolveAuthOptions, resolveSecretKeys } from './infra/dev-secret';
 import { secretBoxFromEnv } from './itsm/secrets';
 import { createLogger } from './infra/logger';
 import { resolvePostgres } from './infra/postgres';
-import { resolveTemporal } from './infra/temporal-server';
+import { ensureSearchAttributes, resolveTemporal } from './infra/temporal-server';
 import { createAiStack } from './adapters/ai/stack';
 import { startApi } from './runtime';
 import { createWorker, defaultActivityDeps } from './worker';
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     uiUrl: config.temporal.uiUrl,
     logger,
   });
+  await ensureSearchAttributes(temporal.address, config.temporal.namespace, logger);
   const { worker, connection } = await createWorker({
     address: temporal.address,
     namespace: config.temporal.namespace,

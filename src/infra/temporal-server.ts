@@ -29,6 +29,50 @@ const CLI_TYPE_NAMES: Record<string, string> = {
   [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
 };
 
+const INDEXED_VALUE_TYPES: Record<string, number> = {
+  [SearchAttributeType.TEXT]: 1,
+  [SearchAttributeType.KEYWORD]: 2,
+  [SearchAttributeType.INT]: 3,
+  [SearchAttributeType.DOUBLE]: 4,
+  [SearchAttributeType.BOOL]: 5,
+  [SearchAttributeType.DATETIME]: 6,
+  [SearchAttributeType.KEYWORD_LIST]: 7,
+};
+
+/**
+ * Registers the product's search attributes that the server lacks. The dev server registers its flags only when
+ * it creates its database, so a data folder from an older version needs this; other servers may refuse it
+ * (permissions), which is reported and left to ops.
+ */
+export async function ensureSearchAttributes(
+  address: string,
+  namespace: string,
+  logger?: Logger,
+): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
+    const missing = Object.values(searchAttributes).filter((key) => !known.has(key.name));
+    if (missing.length === 0) return [];
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]!])),
+    });
+    const names = missing.map((key) => key.name);
+    logger?.info({ added: names }, 'registered missing search attributes');
+    return names;
+  } catch (error) {
+    logger?.warn(
+      { err: error },
+      'could not register search attributes: register them with `temporal operator`',
+    );
+    return [];
+  } finally {
+    await connection.close();
+  }
+}
+
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute`. */
 export function searchAttributeFlags(): string[] {
   return Object.values(searchAttributes).map((key) => `${key.name}=${CLI_TYPE_NAMES[key.type]}`);

@@ -4,6 +4,7 @@ import { createAiStack } from '../adapters/ai/stack';
 import { createDb } from '../db/knex';
 import { resolveSecretKeys } from '../infra/dev-secret';
 import { createLogger } from '../infra/logger';
+import { ensureSearchAttributes } from '../infra/temporal-server';
 import { secretBoxFromEnv } from '../itsm/secrets';
 import { createWorker, defaultActivityDeps } from '.';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const db = createDb(config.database.url, config.database.poolMax);
   const ai = createAiStack(config, logger);
   await ai.warmUp();
+  await ensureSearchAttributes(config.temporal.address, config.temporal.namespace, logger);
   const { worker, connection } = await createWorker({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
