@@ -70,7 +70,23 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     async persistTicketChange(change: TicketChange): Promise<void> {
-      const { applied } = await tickets.applyChange(change);
+      let applied: boolean;
+      try {
+        ({ applied } = await tickets.applyChange(change));
+      } catch (error) {
+        // PostgreSQL's data exceptions (class 22) will fail the same way on every retry.
+        const code =
+          (error as { code?: string; nativeError?: { code?: string } }).nativeError?.code ??
+          (error as { code?: string }).code;
+        if (code?.startsWith('22')) {
+          throw ApplicationFailure.create({
+            type: 'InvalidData',
+            message: 'the change holds data the database refuses',
+            nonRetryable: true,
+          });
+        }
+        throw error;
+      }
       const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
       if (change.slaEvent)
         logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');

@@ -60,6 +60,25 @@ export function resolveTenant(tenants: TenantRepository): RequestHandler {
   };
 }
 
+/** The first path in a JSON value whose string holds a NUL character, which PostgreSQL cannot store. */
+function nulPath(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(body)' : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...path, key].join('.');
+      const found = nulPath(child, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+const refuseNulCharacters: RequestHandler = (req, _res, next) => {
+  const field = nulPath(req.body);
+  if (field) throw problems.validation([{ field, message: 'must not contain NUL characters' }]);
+  next();
+};
+
 /** A body is JSON or absent: anything else is refused before parsing. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
@@ -94,11 +113,17 @@ export function createApp(deps: AppDeps): express.Express {
     await Promise.all([
       withTimeout(deps.db.raw('select 1'), 2000).then(
         () => (checks.database = 'ok'),
-        (e: Error) => (checks.database = `unavailable: ${e.message.split('\n')[0]}`),
+        (e: Error) => {
+          deps.logger.warn({ err: e }, 'readiness: database unavailable');
+          checks.database = 'unavailable';
+        },
       ),
       withTimeout(deps.temporalReady(), 2000).then(
         () => (checks.temporal = 'ok'),
-        (e: Error) => (checks.temporal = `unavailable: ${e.message.split('\n')[0]}`),
+        (e: Error) => {
+          deps.logger.warn({ err: e }, 'readiness: Temporal unavailable');
+          checks.temporal = 'unavailable';
+        },
       ),
     ]);
     const ready = Object.values(checks).every((v) => v === 'ok');
@@ -125,6 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
       type: ['application/json', 'application/*+json'],
     }),
   );
+  v1.use(refuseNulCharacters);
   v1.use(authenticate(deps.authenticator));
   const tenantScope = resolveTenant(deps.tenants);
   v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));

@@ -67,14 +67,15 @@ function presentTriage(r: TriageResultModel) {
 }
 
 /** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
-export function presentTicketDetail(t: TicketModel, nowMs: number) {
+/** The full ticket for agents; clients (portals, gateways) see no internal notes, drafts or sync internals. */
+export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'agent' | 'client' = 'agent') {
   const current = t.triage_results?.find((r) => r.is_current);
   const snapshot = t.sla_clocks as {
     clocks: SlaClocks;
     warning_thresholds: number[];
     calendar: BusinessCalendar | null;
   } | null;
-  return {
+  const detail = {
     ...presentTicket(t),
     triage: current ? presentTriage(current) : null,
     triage_history: (t.triage_results ?? []).map(presentTriage),
@@ -124,5 +125,14 @@ export function presentTicketDetail(t: TicketModel, nowMs: number) {
       external_status: r.external_status,
       updated_at: iso(r.updated_at),
     })),
+  };
+  if (audience === 'agent') return detail;
+  return {
+    ...detail,
+    triage: detail.triage && { category: detail.triage.category, language: detail.triage.language },
+    triage_history: [],
+    draft: null,
+    messages: detail.messages.filter((m) => m.is_public),
+    syncs: [],
   };
 }

@@ -120,6 +120,10 @@ export class IntegrationRepository {
     }
   }
 
+  async releaseInboundEvent(tenantId: string, system: ToolType, eventId: string): Promise<void> {
+    await this.db('inbound_events').where({ tenant_id: tenantId, system, event_id: eventId }).delete();
+  }
+
   async setInboundOutcome(
     tenantId: string,
     system: ToolType,

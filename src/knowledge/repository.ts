@@ -141,7 +141,10 @@ export class KnowledgeRepository {
     await this.db.transaction(async (trx) => {
       if (previousId) await this.archiveRows(trx, previousId);
       try {
-        await trx('kb_documents').where({ id: document.id }).update({ is_current: true, status: 'ready' });
+        // In a savepoint: a unique violation must not abort the surrounding transaction.
+        await trx.transaction((savepoint) =>
+          savepoint('kb_documents').where({ id: document.id }).update({ is_current: true, status: 'ready' }),
+        );
       } catch (error) {
         // The same content became current meanwhile (another request): this copy is redundant.
         if (!isUniqueViolation(error)) throw error;

@@ -28,6 +28,7 @@ export interface TicketWorkflowInput {
   /** Set when the workflow continued as new: the state it carries over. */
   carriedState?: TicketState;
   carriedStateVersion?: number;
+  carriedActionIds?: string[];
 }
 
 /** Every agent action carries who did it and an id that makes a retried request a no-op. */

@@ -104,6 +104,8 @@ const notifier = proxyActivities<TicketActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+const MAX_REMEMBERED_ACTIONS = 200;
+
 const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
 const PASSAGE_LIMIT = 5;
 
@@ -123,20 +125,35 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   let stateVersion = input.carriedStateVersion ?? 0;
   /** Bumped on every in-memory change: wakes the SLA loop to recompute its next timer. */
   let changes = 0;
-  let locked = false;
+  /** State changes in flight or waiting for their turn. */
+  let pendingChanges = 0;
+  let changeQueue: Promise<unknown> = Promise.resolve();
+  /** Update ids already applied, carried across continue-as-new (Temporal dedups them within one run only). */
+  const appliedActions: string[] = [...(input.carriedActionIds ?? [])];
   /** ITSM events waiting to go out, in order; `itsmFailed` counts those that gave up. */
   const itsmQueue: ItsmQueued[] = [];
   let itsmFailed = 0;
 
-  /** Serialises state changes: each is validated against, and persisted after, the one before. */
-  async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    await condition(() => !locked);
-    locked = true;
-    try {
-      return await work();
-    } finally {
-      locked = false;
-    }
+  /**
+   * Serialises state changes, first come first served: each is validated against, and persisted after, the one
+   * before. (A shared flag with `condition` would let several waiters through in the same activation.)
+   */
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    pendingChanges += 1;
+    const run = changeQueue.then(work).finally(() => {
+      pendingChanges -= 1;
+    });
+    changeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  const backgroundWork = new Set<Promise<void>>();
+  /** Work that runs beside the main loop (notifications, signalled changes); awaited before the workflow ends. */
+  function background(work: Promise<void>): void {
+    const tracked = work
+      .catch((error) => log.error('background work failed', { error: String(error) }))
+      .finally(() => backgroundWork.delete(tracked));
+    backgroundWork.add(tracked);
   }
 
   function mirrorOf(s: TicketState, nowMs: number): TicketMirror {
@@ -225,6 +242,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       definition,
       (args: Args) =>
         exclusive(async () => {
+          // A retried request after continue-as-new: already applied, answer with the current state.
+          if (appliedActions.includes(args.actionId)) return toLiveView(state, Date.now());
           const action = toAction(args);
           try {
             assertActionAllowed(state, action);
@@ -238,6 +257,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
             eventId: args.actionId,
             ...describe(args),
           });
+          appliedActions.push(args.actionId);
+          if (appliedActions.length > MAX_REMEMBERED_ACTIONS) appliedActions.shift();
           // A change that came from the ITSM tool is not sent back to it: no sync loops.
           const event = args.origin === 'itsm' ? null : itsmEvent(args);
           if (event) enqueueItsm(event.type, event);
@@ -245,6 +266,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         }),
       {
         validator: (args: Args) => {
+          if (appliedActions.includes(args.actionId)) return;
           try {
             assertActionAllowed(state, toAction(args));
           } catch (error) {
@@ -523,14 +545,6 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     });
   }
 
-  const backgroundWork = new Set<Promise<void>>();
-  function background(work: Promise<void>): void {
-    const tracked = work
-      .catch((error) => log.error('background work failed', { error: String(error) }))
-      .finally(() => backgroundWork.delete(tracked));
-    backgroundWork.add(tracked);
-  }
-
   async function autoClose(): Promise<void> {
     await exclusive(async () => {
       if (state.status !== 'resolved') return;
@@ -548,12 +562,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   /** Runs the clocks until the ticket is closed, sleeping on a durable timer until the next thing is due. */
   async function runLifecycle(triage: { done: boolean }): Promise<void> {
     while (state.status !== 'closed') {
-      if (workflowInfo().continueAsNewSuggested && triage.done && !locked && itsmQueue.length === 0) {
-        await condition(allHandlersFinished);
+      if (workflowInfo().continueAsNewSuggested && triage.done) {
+        // Nothing may be in flight when the run ends: changes, notifications, ITSM events, handlers.
+        await condition(
+          () =>
+            allHandlersFinished() &&
+            pendingChanges === 0 &&
+            itsmQueue.length === 0 &&
+            backgroundWork.size === 0,
+        );
         await continueAsNew<typeof ticketWorkflow>({
           ...input,
           carriedState: state,
           carriedStateVersion: stateVersion,
+          carriedActionIds: appliedActions,
         });
       }
       const seen = changes;

@@ -1,7 +1,14 @@
 /** Authentication and authorisation: bad tokens are refused, roles and tenants are enforced. */
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
-import { type Harness, type TestTenant, TEST_JWT_SECRET, mintToken, startHarness } from '../helpers/harness';
+import {
+  type Harness,
+  type TestTenant,
+  TEST_JWT_SECRET,
+  eventually,
+  mintToken,
+  startHarness,
+} from '../helpers/harness';
 
 let h: Harness;
 let acme: TestTenant;
@@ -117,4 +124,32 @@ test('a client cannot act as an agent, and only a superadmin creates tenants', a
     .where({ ticket_id: acmeTicket })
     .whereIn('action', ['resolve', 'escalate', 'assign', 'close', 'add_message']);
   expect(audit).toEqual([]);
+});
+
+test('clients see public messages only, and no drafts or internal details', async () => {
+  const r = await h.call('POST', '/v1/tickets', {
+    token: acme.tokens.client,
+    body: { content: 'The export crashes' },
+  });
+  const id = r.body.id;
+  await eventually(
+    async () =>
+      (await h.call('GET', `/v1/tickets/${id}/workflow`, { token: acme.tokens.agent })).body.status ===
+      'open',
+  );
+  await h.call('POST', `/v1/tickets/${id}/messages`, {
+    token: acme.tokens.agent,
+    body: { body: 'internal: looks like bug 123', internal: true },
+  });
+  await h.call('POST', `/v1/tickets/${id}/messages`, {
+    token: acme.tokens.agent,
+    body: { body: 'We are on it.' },
+  });
+  const agentView = await h.call('GET', `/v1/tickets/${id}`, { token: acme.tokens.agent });
+  expect(agentView.body.messages).toHaveLength(2);
+  expect(agentView.body.draft).not.toBeNull();
+  const clientView = await h.call('GET', `/v1/tickets/${id}`, { token: acme.tokens.client });
+  expect(clientView.body.messages.map((m: { body: string }) => m.body)).toEqual(['We are on it.']);
+  expect(clientView.body.draft).toBeNull();
+  expect(clientView.body.triage).toEqual({ category: agentView.body.triage.category, language: 'en' });
 });

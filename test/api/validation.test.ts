@@ -216,3 +216,30 @@ test('tenant creation validates slug, tier and settings, and refuses duplicates'
   expect(await counts()).toEqual(before);
   expect(await h.db('tenants').where({ slug: 'ok-slug' })).toEqual([]);
 });
+
+test('NUL characters, which PostgreSQL cannot store, are refused on every endpoint before anything is written', async () => {
+  const before = await counts();
+  const created = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'a\u0000b' },
+  });
+  expect(created.status).toBe(400);
+  expect(created.body.errors).toEqual([{ field: 'content', message: 'must not contain NUL characters' }]);
+  const message = await h.call('POST', `/v1/tickets/${ticketId}/messages`, {
+    token: tenant.tokens.client,
+    body: { body: 'hello\u0000' },
+  });
+  expect(message.status).toBe(400);
+  const nested = await h.call('POST', '/v1/tickets', {
+    token: tenant.tokens.client,
+    body: { content: 'fine', metadata: { logs: ['ok', 'bad\u0000'] } },
+  });
+  expect(nested.body.errors[0].field).toBe('metadata.logs.1');
+  expect(await counts()).toEqual(before);
+  // The ticket still takes actions afterwards.
+  const ok = await h.call('POST', `/v1/tickets/${ticketId}/messages`, {
+    token: tenant.tokens.client,
+    body: { body: 'hello' },
+  });
+  expect(ok.status).toBe(200);
+});

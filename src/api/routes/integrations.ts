@@ -3,6 +3,7 @@
  * events are verified by signature and replay window, deduplicated by event id, and applied to the ticket's
  * workflow as updates marked `origin: itsm`, which the workflow does not sync back (no loops).
  */
+import crypto from 'node:crypto';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { TenantRepository } from '../../db/tenant-repository';
@@ -110,7 +111,12 @@ export function createInboundRouter(deps: InboundDeps): Router {
           { field: '(body)', message: error instanceof Error ? error.message : 'unreadable event' },
         ]);
       }
-      const eventId = verified.eventId ?? event.eventId;
+      // Deduplicate on what the signature covers: a delivery header (unsigned) could be changed to replay.
+      const eventId = crypto
+        .createHash('sha256')
+        .update(`${String(req.headers['x-signature-timestamp'] ?? '')}.`)
+        .update(rawBody)
+        .digest('hex');
       const ticketId =
         event.correlationTicketId ??
         (await deps.integrations.ticketIdByExternalId(tenant.id, tool, event.externalId)) ??
@@ -119,7 +125,14 @@ export function createInboundRouter(deps: InboundDeps): Router {
         res.json({ status: 'duplicate' });
         return;
       }
-      const outcome = await apply(tenant.id, ticketId, event, eventId, tool);
+      let outcome: string;
+      try {
+        outcome = await apply(tenant.id, ticketId, event, eventId, tool);
+      } catch (error) {
+        // Not applied: release the claim, so the tool's redelivery is applied rather than called a duplicate.
+        await deps.integrations.releaseInboundEvent(tenant.id, tool, eventId);
+        throw error;
+      }
       await deps.integrations.setInboundOutcome(tenant.id, tool, eventId, outcome);
       res.json({ status: outcome });
     },

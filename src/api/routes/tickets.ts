@@ -168,7 +168,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     if (!id.success) throw problems.notFound('ticket');
     const ticket = await tickets.findDetail(req.tenant!.id, id.data);
     if (!ticket) throw problems.notFound('ticket');
-    res.json(presentTicketDetail(ticket, Date.now()));
+    res.json(presentTicketDetail(ticket, Date.now(), hasRole(req, 'agent', 'admin') ? 'agent' : 'client'));
   });
 
   /** The workflow's live state, for ops: what the running workflow holds right now. */
