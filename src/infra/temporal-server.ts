@@ -16,7 +16,15 @@ import type { Logger } from './logger';
 const execFileAsync = promisify(execFile);
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The folder holding package.json, from the sources (src/infra) or the build (dist/src/infra) alike. */
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export const PROJECT_ROOT = findProjectRoot(__dirname);
 export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
 
 const CLI_TYPE_NAMES: Record<string, string> = {
