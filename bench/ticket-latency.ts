@@ -3,20 +3,14 @@
  * Temporal dev server and PostgreSQL. Prints median, p90 and max over N sequential tickets (default 20).
  *   npx tsx bench/ticket-latency.ts [count]
  */
-import { startEphemeralStack } from '../src/infra/ephemeral-stack';
-import { startHarness } from '../test/helpers/harness';
+import { percentile as fractionPercentile } from '../src/ai/metrics';
+import { run, withProduct } from './support';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+const percentile = (sorted: number[], p: number) => fractionPercentile(sorted, p / 100);
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 20);
-  const stack = await startEphemeralStack();
-  process.env.TEST_DATABASE_URL = stack.databaseUrl;
-  process.env.TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
-  const h = await startHarness();
-  try {
+  await withProduct(async (h) => {
     const tenant = await h.createTenant();
     // One warm-up ticket: the first workflow task also loads the workflow bundle into the worker.
     const samples: number[] = [];
@@ -46,16 +40,7 @@ async function main(): Promise<void> {
         max_ms: samples[samples.length - 1],
       }),
     );
-  } finally {
-    await h.stop();
-    await stack.stop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);

@@ -6,15 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startEphemeralStack } from '../src/infra/ephemeral-stack';
-import { eventually, startHarness } from '../test/helpers/harness';
+import { run, withProduct } from '../bench/support';
+import { eventually } from '../test/helpers/harness';
 
 async function main(): Promise<void> {
-  const stack = await startEphemeralStack();
-  process.env.TEST_DATABASE_URL = stack.databaseUrl;
-  process.env.TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
-  const h = await startHarness();
-  try {
+  await withProduct(async (h) => {
     const tenant = await h.createTenant({
       sla_policy: { targets: { medium: { first_response_seconds: 2, resolution_seconds: 3 } } },
     });
@@ -53,16 +49,7 @@ async function main(): Promise<void> {
     // The same JSON format as the Temporal CLI's and UI's history export.
     fs.writeFileSync(file, historyToJSON(history));
     console.log(`wrote ${file} (${history.events?.length} events)`);
-  } finally {
-    await h.stop();
-    await stack.stop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);

@@ -36,8 +36,4 @@ export class TenantRepository {
   async updateSettings(id: string, settings: object): Promise<TenantModel> {
     return TenantModel.query(this.db).patchAndFetchById(id, { settings } as Partial<TenantModel>);
   }
-
-  async list(): Promise<TenantModel[]> {
-    return TenantModel.query(this.db).orderBy('created_at');
-  }
 }

@@ -10,7 +10,6 @@ import type { TicketStatus } from '../domain/vocabulary';
 import { isUniqueViolation } from './knex';
 import {
   AuditEntryModel,
-  ExternalRefModel,
   MessageModel,
   SlaEventModel,
   SyncLogModel,
@@ -433,9 +432,5 @@ export class TicketRepository {
         cycle: key.cycle,
       })
       .first();
-  }
-
-  async externalRefs(ticketId: string): Promise<ExternalRefModel[]> {
-    return ExternalRefModel.query(this.db).where({ ticket_id: ticketId });
   }
 }

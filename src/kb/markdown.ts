@@ -3,10 +3,7 @@ import { createSectionBuilder, tidyLines } from './sections';
 import { htmlToText } from './html';
 import type { ParsedDocument } from './types';
 
-/** marked ships only ES modules: Node ≥ 20.19 requires them natively, and jest compiles it (jest.config.js). */
-function markdownLexer(): (markdown: string) => Token[] {
-  return lexer;
-}
+// marked ships only ES modules: Node ≥ 20.19 requires them natively, and jest compiles it (jest.config.js).
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
@@ -110,6 +107,6 @@ export function parseMarkdown(content: string): ParsedDocument {
       }
     }
   };
-  visit(markdownLexer()(content));
+  visit(lexer(content));
   return { title: title ?? firstHeading, sections: builder.sections() };
 }

@@ -177,10 +177,4 @@ export class KnowledgeRepository {
       .where({ id: documentId })
       .update({ status: 'failed', error_message: message });
   }
-
-  async documentsById(ids: string[]): Promise<Map<string, KbDocumentRow>> {
-    if (ids.length === 0) return new Map();
-    const rows: KbDocumentRow[] = await this.db('kb_documents').whereIn('id', ids);
-    return new Map(rows.map((r) => [r.id, r]));
-  }
 }

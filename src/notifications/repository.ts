@@ -137,13 +137,7 @@ export class NotificationRepository {
       .where({ ...alert, status: 'retrying' })
       .update({ status: 'failed' });
     await this.db('sla_events')
-      .where({
-        ticket_id: key.ticketId,
-        clock: key.clock,
-        kind: key.kind,
-        threshold: key.threshold,
-        cycle: key.cycle,
-      })
+      .where(alert)
       .update({ notification_status: status, notification_sent_at: status === 'sent' ? new Date() : null });
   }
 }

@@ -25,14 +25,3 @@ export interface ItsmSyncOutcome {
 export interface ItsmGateway {
   sync(event: ItsmEvent): Promise<ItsmSyncOutcome>;
 }
-
-/** No ITSM tool connected: every event is recorded as skipped. */
-export function createUnconfiguredItsmGateway(): ItsmGateway {
-  return {
-    sync: async () => ({
-      system: 'none',
-      status: 'skipped',
-      detail: 'no ITSM integration configured for this tenant',
-    }),
-  };
-}
