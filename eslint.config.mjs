@@ -30,7 +30,7 @@ export default tseslint.config(
             },
             { group: ['@qdrant/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'] },
             {
-              group: ['**/activities/*', '**/api/*', '**/db/*', '**/adapters/*', '**/infra/*'],
+              group: ['**/activities/*', '**/api/*', '**/stores/*', '**/connectors/*', '**/platform/*'],
               message: 'Import activity types with `import type` only.',
               allowTypeImports: true,
             },

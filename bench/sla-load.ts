@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { run, withProduct } from './support';
-import { percentile as fractionPercentile } from '../src/ai/metrics';
+import { percentile as fractionPercentile } from '../src/ml/metrics';
 
 /** p-th percentile (0–100); NaN when nothing was measured. */
 function percentile(sorted: number[], p: number): number {

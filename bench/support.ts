@@ -1,5 +1,5 @@
 /** What the benchmarks and scripts that drive a whole product instance share. */
-import { startEphemeralStack } from '../src/infra/ephemeral-stack';
+import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 import { type Harness, startHarness } from '../test/helpers/harness';
 
 /** Runs `work` against a throwaway database and Temporal server with the API and a worker, then cleans up. */

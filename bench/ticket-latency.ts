@@ -3,7 +3,7 @@
  * Temporal dev server and PostgreSQL. Prints median, p90 and max over N sequential tickets (default 20).
  *   npx tsx bench/ticket-latency.ts [count]
  */
-import { percentile as fractionPercentile } from '../src/ai/metrics';
+import { percentile as fractionPercentile } from '../src/ml/metrics';
 import { run, withProduct } from './support';
 
 const percentile = (sorted: number[], p: number) => fractionPercentile(sorted, p / 100);

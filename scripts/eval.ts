@@ -14,21 +14,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type TrainingExample, trainTextClassifier } from '../src/ai/classifier';
+import { type TrainingExample, trainTextClassifier } from '../src/ml/classifier';
 import {
   findDataDir,
   loadBanking77,
   loadBitext,
   loadDefaultExamples,
   readLabelledCsv,
-} from '../src/ai/datasets';
+} from '../src/ml/datasets';
 import {
   HybridIndex,
   type IndexedDocument,
   createSparseEncoder,
   defaultEmbeddingCorpus,
   loadLsaEmbedder,
-} from '../src/ai/embedding';
+} from '../src/ml/embedding';
 import {
   type RetrievalQuery,
   buildBitextFaq,
@@ -36,14 +36,14 @@ import {
   evaluateRetrieval,
   readJsonl,
   round,
-} from '../src/ai/evaluation';
-import { meanReciprocalRank, percentile, recallAtK } from '../src/ai/metrics';
-import type { Embedder } from '../src/adapters/ai/ports';
+} from '../src/ml/evaluation';
+import { meanReciprocalRank, percentile, recallAtK } from '../src/ml/metrics';
+import type { Embedder } from '../src/connectors/ai/ports';
 import { uuidFromText } from '../src/api/ids';
-import { createEmbeddedVectorStore } from '../src/vector';
-import { defaultCacheDir } from '../src/ai/model-cache';
-import { createOfflineClassifier } from '../src/ai/offline-classifier';
-import { stratifiedSplit } from '../src/ai/random';
+import { createEmbeddedVectorStore } from '../src/stores/vector';
+import { defaultCacheDir } from '../src/ml/model-cache';
+import { createOfflineClassifier } from '../src/ml/offline-classifier';
+import { stratifiedSplit } from '../src/ml/random';
 import { DEFAULT_CATEGORIES, PRODUCTS } from '../src/domain/vocabulary';
 
 const SPLIT_SEED = 42;

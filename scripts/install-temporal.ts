@@ -2,7 +2,7 @@
  * Makes sure a Temporal CLI is available for `npm start` and `npm test`: TEMPORAL_CLI_PATH, a `temporal` on
  * PATH, or one built into .tools/bin with `go install` (a few minutes, once).
  */
-import { findTemporalCli } from '../src/infra/temporal-server';
+import { findTemporalCli } from '../src/platform/temporal-server';
 
 findTemporalCli(process.env.TEMPORAL_CLI_PATH)
   .then((cli) => {

@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { collectKbFiles, parseDocument, type KbFile } from '../src/kb';
+import { collectKbFiles, parseDocument, type KbFile } from '../src/knowledge';
 
 type Outcome = 'created' | 'updated' | 'unchanged' | 'failed';
 

@@ -3,11 +3,11 @@
  * re-seals every stored credential with the new key; then the old key can be removed.
  * `npm run secrets:rotate -- <tenant id>` rotates one tenant's.
  */
-import { loadConfig } from '../src/config';
-import { createDb } from '../src/db/knex';
-import { resolveSecretKeys } from '../src/infra/dev-secret';
-import { rotateSealedSecrets } from '../src/integrations/rotate-secrets';
-import { secretBoxFromEnv } from '../src/itsm/secrets';
+import { loadConfig } from '../src/platform/config';
+import { createDb } from '../src/stores/db';
+import { resolveSecretKeys } from '../src/platform/dev-secret';
+import { rotateSealedSecrets } from '../src/stores/rotate-secrets';
+import { secretBoxFromEnv } from '../src/platform/crypto/secrets';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../src/config';
-import { resolveAuthOptions } from '../src/infra/dev-secret';
+import { loadConfig } from '../src/platform/config';
+import { resolveAuthOptions } from '../src/platform/dev-secret';
 import { ROLES, type Role } from '../src/domain/vocabulary';
 
 async function main(): Promise<void> {

@@ -3,15 +3,15 @@
  * (TEMPORAL_ADDRESS or a dev server with its UI), migrations, the worker and the API.
  */
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config';
-import { createDb, migrateToLatest } from './db/knex';
-import { resolveAuthOptions, resolveSecretKeys } from './infra/dev-secret';
-import { secretBoxFromEnv } from './itsm/secrets';
-import { createLogger } from './infra/logger';
-import { resolvePostgres } from './infra/postgres';
-import { ensureSearchAttributes, resolveTemporal } from './infra/temporal-server';
-import { createAiStack } from './adapters/ai/stack';
-import { startApi } from './runtime';
+import { ConfigError, loadConfig } from './platform/config';
+import { createDb, migrateToLatest } from './stores/db';
+import { resolveAuthOptions, resolveSecretKeys } from './platform/dev-secret';
+import { secretBoxFromEnv } from './platform/crypto/secrets';
+import { createLogger } from './platform/logger';
+import { resolvePostgres } from './platform/postgres';
+import { ensureSearchAttributes, resolveTemporal } from './platform/temporal-server';
+import { createAiStack } from './connectors/ai/stack';
+import { startApi } from './api/start';
 import { createWorker, defaultActivityDeps } from './worker';
 
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Starts the real servers the suite runs against, once: a fresh PostgreSQL database and a Temporal dev server
- * (see src/infra/ephemeral-stack.ts). Test files read TEST_DATABASE_URL and TEST_TEMPORAL_ADDRESS.
+ * (see src/platform/ephemeral-stack.ts). Test files read TEST_DATABASE_URL and TEST_TEMPORAL_ADDRESS.
  */
-import { startEphemeralStack } from '../src/infra/ephemeral-stack';
+import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 
 export default async function globalSetup(): Promise<void> {
   // Pure unit tests can skip the servers: JEST_NO_SERVERS=1 npx jest test/domain

@@ -1,4 +1,4 @@
-import type { EphemeralStack } from '../src/infra/ephemeral-stack';
+import type { EphemeralStack } from '../src/platform/ephemeral-stack';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __triageStack?: EphemeralStack }).__triageStack?.stop();

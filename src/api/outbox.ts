@@ -3,9 +3,9 @@
  * leaves a row with workflow_started_at unset. This relay starts those workflows. Starting is idempotent
  * (the workflow id is the ticket's), so a race with the API's own start is harmless.
  */
-import type { TenantRepository } from '../db/tenant-repository';
-import type { TicketRepository } from '../db/ticket-repository';
-import type { Logger } from '../infra/logger';
+import type { TenantRepository } from '../stores/tenant-repository';
+import type { TicketRepository } from '../stores/ticket-repository';
+import type { Logger } from '../platform/logger';
 import { tenantAutoCloseAfterMs, tenantPolicy } from './tenant-policy';
 import type { TicketWorkflows } from './workflow-gateway';
 

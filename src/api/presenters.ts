@@ -1,5 +1,5 @@
 /** How rows look on the wire: snake_case, ISO timestamps, no internal columns. */
-import type { TenantModel, TicketModel, TriageResultModel } from '../db/models';
+import type { TenantModel, TicketModel, TriageResultModel } from '../stores/models';
 import { slaView } from '../domain/live-view';
 import type { BusinessCalendar } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';

@@ -1,7 +1,7 @@
 /** Errors as RFC 9457 problem+json: a stable `type`, a human `detail`, per-field `errors` for validation. */
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import type { Logger } from '../infra/logger';
+import type { Logger } from '../platform/logger';
 
 export interface FieldError {
   field: string;

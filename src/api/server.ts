@@ -1,11 +1,11 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
-import { loadConfig } from '../config';
-import { createAiStack } from '../adapters/ai/stack';
-import { createDb, migrateToLatest } from '../db/knex';
-import { resolveAuthOptions, resolveSecretKeys } from '../infra/dev-secret';
-import { secretBoxFromEnv } from '../itsm/secrets';
-import { createLogger } from '../infra/logger';
-import { startApi } from '../runtime';
+import { loadConfig } from '../platform/config';
+import { createAiStack } from '../connectors/ai/stack';
+import { createDb, migrateToLatest } from '../stores/db';
+import { resolveAuthOptions, resolveSecretKeys } from '../platform/dev-secret';
+import { secretBoxFromEnv } from '../platform/crypto/secrets';
+import { createLogger } from '../platform/logger';
+import { startApi } from './start';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,5 +1,5 @@
 /** What a tenant's settings mean for a new ticket's workflow. */
-import type { TenantModel } from '../db/models';
+import type { TenantModel } from '../stores/models';
 import type { SlaPolicy } from '../domain/sla';
 import { resolveSlaPolicy } from '../domain/sla-policy';
 import type { TenantSettings } from './schemas';

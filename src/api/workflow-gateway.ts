@@ -7,7 +7,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import type { TicketModel } from '../db/models';
+import type { TicketModel } from '../stores/models';
 import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
 import type { CustomerTier, Priority } from '../domain/vocabulary';

@@ -7,18 +7,18 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Knex } from 'knex';
-import { type ActivityDeps, createActivities } from '../activities';
-import { createKnowledgeActivities } from '../knowledge/activities';
-import type { AiStack } from '../adapters/ai/stack';
-import { TenantRepository } from '../db/tenant-repository';
-import { TicketRepository } from '../db/ticket-repository';
-import type { Logger } from '../infra/logger';
-import { KnowledgeRepository } from '../knowledge/repository';
-import { createItsmGateway } from '../integrations/itsm-gateway';
-import { IntegrationRepository } from '../integrations/repository';
-import { createRateLimiterRegistry } from '../itsm/http';
-import type { SecretBox } from '../itsm/secrets';
-import { NotificationRepository } from '../notifications/repository';
+import { type ActivityDeps, createActivities } from '../activities/ticket';
+import { createKnowledgeActivities } from '../activities/knowledge';
+import type { AiStack } from '../connectors/ai/stack';
+import { TenantRepository } from '../stores/tenant-repository';
+import { TicketRepository } from '../stores/ticket-repository';
+import type { Logger } from '../platform/logger';
+import { KnowledgeRepository } from '../stores/knowledge-repository';
+import { createItsmGateway } from '../connectors/itsm/gateway';
+import { IntegrationRepository } from '../stores/integration-repository';
+import { createRateLimiterRegistry } from '../connectors/itsm/http';
+import type { SecretBox } from '../platform/crypto/secrets';
+import { NotificationRepository } from '../stores/notification-repository';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 

@@ -1,11 +1,11 @@
 /** Worker-only process (docker-compose's `worker` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
-import { loadConfig } from '../config';
-import { createAiStack } from '../adapters/ai/stack';
-import { createDb } from '../db/knex';
-import { resolveSecretKeys } from '../infra/dev-secret';
-import { createLogger } from '../infra/logger';
-import { ensureSearchAttributes } from '../infra/temporal-server';
-import { secretBoxFromEnv } from '../itsm/secrets';
+import { loadConfig } from '../platform/config';
+import { createAiStack } from '../connectors/ai/stack';
+import { createDb } from '../stores/db';
+import { resolveSecretKeys } from '../platform/dev-secret';
+import { createLogger } from '../platform/logger';
+import { ensureSearchAttributes } from '../platform/temporal-server';
+import { secretBoxFromEnv } from '../platform/crypto/secrets';
 import { createWorker, defaultActivityDeps } from '.';
 
 async function main(): Promise<void> {

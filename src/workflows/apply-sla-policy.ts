@@ -9,7 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { TicketActivities } from '../activities';
+import type { TicketActivities } from '../activities/ticket';
 import {
   type ApplySlaPolicyInput,
   type BulkProgress,

@@ -1,6 +1,6 @@
 /** Ingests one knowledge-base document: resumable after any crash, with its progress as a query. */
 import { proxyActivities, setHandler } from '@temporalio/workflow';
-import type { KnowledgeActivities } from '../knowledge/activities';
+import type { KnowledgeActivities } from '../activities/knowledge';
 import { type IngestDocumentInput, type IngestProgress, getIngestProgressQuery } from './messages';
 
 const kb = proxyActivities<KnowledgeActivities>({

@@ -16,9 +16,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { TicketActivities } from '../activities';
-import type { ItsmEvent, ItsmEventType } from '../adapters/itsm/ports';
-import type { TicketChange, TicketMirror } from '../db/ticket-repository';
+import type { TicketActivities } from '../activities/ticket';
+import type { ItsmEvent, ItsmEventType } from '../connectors/itsm/ports';
+import type { TicketChange, TicketMirror } from '../stores/ticket-repository';
 import { type TicketLiveView, toLiveView } from '../domain/live-view';
 import {
   type SlaAlert,

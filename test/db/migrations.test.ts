@@ -1,7 +1,7 @@
 /** Migrations go up, down to nothing, and up again, on a database of their own; constraints hold. */
 import crypto from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
-import { createDb, migrateToLatest } from '../../src/db/knex';
+import { createDb, migrateToLatest } from '../../src/stores/db';
 
 let admin: Knex;
 let db: Knex;

@@ -1,10 +1,10 @@
 /** Key rotation of stored credentials: re-sealed with the new key, readable all along. */
 import crypto from 'node:crypto';
-import { createDb } from '../../src/db/knex';
-import { IntegrationRepository } from '../../src/integrations/repository';
-import { rotateSealedSecrets } from '../../src/integrations/rotate-secrets';
-import { parseItsmConfig } from '../../src/itsm/config';
-import { secretBoxFromEnv } from '../../src/itsm/secrets';
+import { createDb } from '../../src/stores/db';
+import { IntegrationRepository } from '../../src/stores/integration-repository';
+import { rotateSealedSecrets } from '../../src/stores/rotate-secrets';
+import { parseItsmConfig } from '../../src/connectors/itsm/config';
+import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
 
 const oldKey = `old:${crypto.randomBytes(32).toString('base64')}`;
 const newKey = `new:${crypto.randomBytes(32).toString('base64')}`;

@@ -1,5 +1,5 @@
 /** What happens when parts fail: the model keeps failing, or the API dies between writing a ticket and starting it. */
-import { TicketRepository, hashRequest } from '../../src/db/ticket-repository';
+import { TicketRepository, hashRequest } from '../../src/stores/ticket-repository';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
 let h: Harness;

@@ -6,12 +6,12 @@
 import crypto from 'node:crypto';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { TenantRepository } from '../../db/tenant-repository';
-import type { TicketRepository } from '../../db/ticket-repository';
-import type { IntegrationRepository } from '../../integrations/repository';
-import { parseItsmConfig, redactConfig } from '../../itsm/config';
-import { parseInbound, verifyInbound } from '../../itsm/inbound';
-import type { Logger } from '../../infra/logger';
+import type { TenantRepository } from '../../stores/tenant-repository';
+import type { TicketRepository } from '../../stores/ticket-repository';
+import type { IntegrationRepository } from '../../stores/integration-repository';
+import { parseItsmConfig, redactConfig } from '../../connectors/itsm/config';
+import { parseInbound, verifyInbound } from '../../connectors/itsm/inbound';
+import type { Logger } from '../../platform/logger';
 import {
   type ActionEnvelope,
   addMessageUpdate,

@@ -4,10 +4,10 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { KnowledgeSearch } from '../../knowledge/retriever';
-import type { KbDocumentRow, KnowledgeRepository } from '../../knowledge/repository';
-import { contentHash, detectFormat } from '../../kb';
-import type { VectorStore } from '../../vector';
+import type { KnowledgeSearch } from '../../connectors/ai/retriever';
+import type { KbDocumentRow, KnowledgeRepository } from '../../stores/knowledge-repository';
+import { contentHash, detectFormat } from '../../knowledge';
+import type { VectorStore } from '../../stores/vector';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import type { TicketWorkflows } from '../workflow-gateway';

@@ -1,9 +1,9 @@
 /** Tenant SLA administration: the policy, applying it to open tickets, notification targets, and reports. */
 import { Router } from 'express';
-import type { ReportRepository } from '../../db/report-repository';
-import type { TenantRepository } from '../../db/tenant-repository';
+import type { ReportRepository } from '../../stores/report-repository';
+import type { TenantRepository } from '../../stores/tenant-repository';
 import { resolveSlaPolicy } from '../../domain/sla-policy';
-import type { NotificationRepository } from '../../notifications/repository';
+import type { NotificationRepository } from '../../stores/notification-repository';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import {

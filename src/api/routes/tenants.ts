@@ -1,6 +1,6 @@
 /** /v1/tenants: superadmins create tenants; everyone can read their own. */
 import { type RequestHandler, Router } from 'express';
-import { DuplicateTenantError, type TenantRepository } from '../../db/tenant-repository';
+import { DuplicateTenantError, type TenantRepository } from '../../stores/tenant-repository';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import { presentTenant } from '../presenters';

@@ -2,16 +2,16 @@
 import crypto from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import type { TenantModel, TicketModel } from '../../db/models';
+import type { TenantModel, TicketModel } from '../../stores/models';
 import {
   DuplicateExternalIdError,
   IdempotencyConflictError,
   type TicketRepository,
   decodeCursor,
   hashRequest,
-} from '../../db/ticket-repository';
+} from '../../stores/ticket-repository';
 import type { Actor } from '../../domain/ticket-state';
-import type { Logger } from '../../infra/logger';
+import type { Logger } from '../../platform/logger';
 import {
   addMessageUpdate,
   assignTicketUpdate,

@@ -1,0 +1,278 @@
+/**
+ * Activities: every piece of I/O the ticket workflow does. Built by a factory so the worker passes real
+ * clients and tests pass their own.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { CategorySpec, Classifier, Drafter, Retriever } from '../connectors/ai/ports';
+import type { ItsmEvent, ItsmGateway } from '../connectors/itsm/ports';
+import type { TicketChange, TicketRepository, TriageRecord } from '../stores/ticket-repository';
+import type { TenantRepository } from '../stores/tenant-repository';
+import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
+import {
+  DEFAULT_ESCALATION_TRIGGERS,
+  type EscalationTriggers,
+  type TriggerDecision,
+  evaluateTriggers,
+} from '../domain/escalation-triggers';
+import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
+import type { Logger } from '../platform/logger';
+import type { KnowledgeActivityDeps } from './knowledge';
+import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../connectors/notifications/deliver';
+import type { AlertKey, NotificationRepository } from '../stores/notification-repository';
+
+export interface ActivityDeps {
+  tickets: TicketRepository;
+  notifications: NotificationRepository;
+  /** Where links in notifications point. */
+  links: { publicUrl: string; temporalUiUrl: string | undefined; namespace: string };
+  tenants: TenantRepository;
+  classifier: Classifier;
+  retriever: Retriever;
+  drafter: Drafter;
+  itsm: ItsmGateway;
+  knowledge: KnowledgeActivityDeps;
+  logger: Logger;
+}
+
+export const FAILURE_TICKET_NOT_FOUND = 'TicketNotFound';
+
+/** Keeps a long call visibly alive, so a dead worker's attempt is retried after the heartbeat timeout. */
+async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** A tenant's own list (names, or specs with descriptions and examples), or the product's default. */
+function tenantList<T>(settings: Record<string, unknown>, key: string, fallback: readonly T[]): T[] {
+  const value = settings[key];
+  return Array.isArray(value) && value.length > 0 ? (value as T[]) : [...fallback];
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { tickets, tenants, logger } = deps;
+
+  async function loadTicket(tenantId: string, ticketId: string) {
+    const ticket = await tickets.findById(tenantId, ticketId);
+    if (!ticket) {
+      throw ApplicationFailure.create({
+        type: FAILURE_TICKET_NOT_FOUND,
+        message: `ticket ${ticketId} not found`,
+        nonRetryable: true,
+      });
+    }
+    return ticket;
+  }
+
+  return {
+    async persistTicketChange(change: TicketChange): Promise<void> {
+      let applied: boolean;
+      try {
+        ({ applied } = await tickets.applyChange(change));
+      } catch (error) {
+        // PostgreSQL's data exceptions (class 22) will fail the same way on every retry.
+        const code =
+          (error as { code?: string; nativeError?: { code?: string } }).nativeError?.code ??
+          (error as { code?: string }).code;
+        if (code?.startsWith('22')) {
+          throw ApplicationFailure.create({
+            type: 'InvalidData',
+            message: 'the change holds data the database refuses',
+            nonRetryable: true,
+          });
+        }
+        throw error;
+      }
+      const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
+      if (change.slaEvent)
+        logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
+      else logger.info(log, 'ticket change');
+    },
+
+    async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const tenant = await tenants.findByIdOrSlug(input.tenantId);
+      const settings = tenant?.settings ?? {};
+      return withHeartbeat(() =>
+        deps.classifier.classify({
+          text: ticketText(ticket),
+          categories: tenantList<string | CategorySpec>(settings, 'categories', DEFAULT_CATEGORIES),
+          products: tenantList<string>(settings, 'products', PRODUCTS),
+        }),
+      );
+    },
+
+    async retrieveKnowledge(input: {
+      tenantId: string;
+      ticketId: string;
+      limit: number;
+    }): Promise<Passage[]> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      return withHeartbeat(() =>
+        deps.retriever.retrieve({ tenantId: input.tenantId, query: ticketText(ticket), limit: input.limit }),
+      );
+    },
+
+    async draftReply(input: {
+      tenantId: string;
+      ticketId: string;
+      classification: Classification;
+      passages: Passage[];
+    }): Promise<Draft> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      return withHeartbeat(() =>
+        deps.drafter.draft({
+          text: ticketText(ticket),
+          classification: input.classification,
+          passages: input.passages,
+        }),
+      );
+    },
+
+    async listNotificationTargets(input: {
+      tenantId: string;
+      kind?: 'warning' | 'breach';
+    }): Promise<string[]> {
+      return deps.notifications.activeTargetIds(input.tenantId, input.kind ?? 'breach');
+    },
+
+    /** One alert to one target. The target's URL and secret are read here, so they never enter workflow history. */
+    async deliverSlaNotification(input: AlertKey & { targetId: string }): Promise<void> {
+      const { targetId, ...key } = input;
+      const attempt = Context.current().info.attempt;
+      const [target, ticket, event] = await Promise.all([
+        deps.notifications.open(key.tenantId, targetId),
+        loadTicket(key.tenantId, key.ticketId),
+        tickets.findSlaEvent(key),
+      ]);
+      if (!target || !event) return; // the target was removed, or the alert is not recorded: nothing to send
+      const { publicUrl, temporalUiUrl, namespace } = deps.links;
+      const message: SlaAlertMessage = {
+        event_id: `${key.ticketId}:${key.clock}:${key.cycle}:${key.kind}:${key.threshold}:${targetId}`,
+        type: key.kind === 'breach' ? 'sla.breach' : 'sla.warning',
+        ticket: {
+          id: ticket.id,
+          title: ticket.title,
+          priority: event.priority,
+          customer_tier: ticket.customer_tier,
+          status: ticket.status,
+          url: `${publicUrl}/v1/tickets/${ticket.id}`,
+        },
+        clock: key.clock,
+        threshold: key.threshold,
+        cycle: key.cycle,
+        deadline: event.deadline.toISOString(),
+        fired_at: event.fired_at.toISOString(),
+        remaining_seconds: event.remaining_seconds,
+        temporal_ui_url: temporalUiUrl
+          ? `${temporalUiUrl}/namespaces/${namespace}/workflows/${ticket.workflow_id}`
+          : null,
+      };
+      try {
+        const { httpStatus } = await deliverAlert(target, message);
+        await deps.notifications.recordAttempt(key, targetId, {
+          status: 'sent',
+          attempts: attempt,
+          httpStatus,
+        });
+      } catch (error) {
+        const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        await deps.notifications.recordAttempt(key, targetId, {
+          status: failure.retryable ? 'retrying' : 'failed',
+          attempts: attempt,
+          httpStatus: failure.httpStatus,
+          error: failure.message,
+        });
+        throw ApplicationFailure.create({
+          type: 'NotificationDeliveryFailed',
+          message: failure.message,
+          nonRetryable: !failure.retryable,
+        });
+      }
+    },
+
+    async recordNotificationOutcome(
+      input: AlertKey & { status: 'sent' | 'failed' | 'not_configured' },
+    ): Promise<void> {
+      const { status, ...key } = input;
+      await deps.notifications.recordOutcome(key, status);
+    },
+
+    /** Seed 003's escalation triggers over the ticket's text and the tenant's trigger settings. */
+    async checkEscalationTriggers(input: {
+      tenantId: string;
+      ticketId: string;
+      sentiment: number;
+      customerTier: CustomerTier;
+      bestRetrievalScore: number | null;
+    }): Promise<TriggerDecision | null> {
+      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const tenant = await tenants.findByIdOrSlug(input.tenantId);
+      const configured = (
+        tenant?.settings as { escalation_triggers?: Partial<EscalationTriggers> } | undefined
+      )?.escalation_triggers;
+      return evaluateTriggers(
+        { ...DEFAULT_ESCALATION_TRIGGERS, ...configured },
+        {
+          text: ticketText(ticket),
+          sentiment: input.sentiment,
+          customerTier: input.customerTier,
+          bestRetrievalScore: input.bestRetrievalScore,
+        },
+      );
+    },
+
+    async listOpenTicketIds(input: {
+      tenantId: string;
+      afterId: string | null;
+      limit: number;
+    }): Promise<string[]> {
+      return tickets.openTicketIds(input.tenantId, input.afterId, input.limit);
+    },
+
+    async recordTriage(record: TriageRecord): Promise<void> {
+      await tickets.recordTriage(record);
+    },
+
+    async syncTicketToItsm(event: ItsmEvent): Promise<void> {
+      const startedAt = new Date();
+      const attempt = Context.current().info.attempt;
+      try {
+        const outcome = await deps.itsm.sync(event);
+        await tickets.recordSync({
+          tenantId: event.tenantId,
+          ticketId: event.ticketId,
+          system: outcome.system,
+          direction: 'outbound',
+          operation: event.type,
+          status: outcome.status,
+          attempts: attempt,
+          durationMs: Date.now() - startedAt.getTime(),
+          startedAt,
+          metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+        });
+      } catch (error) {
+        await tickets.recordSync({
+          tenantId: event.tenantId,
+          ticketId: event.ticketId,
+          system: 'itsm',
+          direction: 'outbound',
+          operation: event.type,
+          status: 'failed',
+          attempts: attempt,
+          errorMessage: error instanceof Error ? error.message : String(error),
+          durationMs: Date.now() - startedAt.getTime(),
+          startedAt,
+          metadata: { event_id: event.eventId },
+        });
+        throw error;
+      }
+    },
+  };
+}
+
+export type TicketActivities = ReturnType<typeof createActivities>;

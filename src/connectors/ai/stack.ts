@@ -1,0 +1,90 @@
+/**
+ * The AI parts the product runs with, chosen once from configuration: OpenAI (or a compatible server) when an
+ * API key is set, offline models otherwise; Qdrant when a URL is set, the embedded vector store otherwise.
+ * One stack per process: the API (search) and the worker (triage, ingestion) share it.
+ */
+import path from 'node:path';
+import { createOfflineClassifier, createSparseEncoder, loadLsaEmbedder } from '../../ml';
+import type { AppConfig } from '../../platform/config';
+import type { Logger } from '../../platform/logger';
+import { type KnowledgeSearch, createKnowledgeSearch } from './retriever';
+import { type VectorStore, createEmbeddedVectorStore, createQdrantVectorStore } from '../../stores/vector';
+import { createLocalDrafter } from './local-drafter';
+import {
+  createOpenAiClassifier,
+  createOpenAiClient,
+  createOpenAiDrafter,
+  createOpenAiEmbedder,
+} from './openai';
+import type { Classifier, Drafter, Embedder, SparseEncoder } from './ports';
+
+export interface AiStack {
+  classifier: Classifier;
+  drafter: Drafter;
+  embedder: Embedder;
+  sparse: SparseEncoder;
+  store: VectorStore;
+  search: KnowledgeSearch;
+  describe: Record<string, string>;
+  /** Loads or trains the offline models now, so the first ticket is not the one that waits. */
+  warmUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createAiStack(
+  config: Pick<AppConfig, 'dataDir' | 'openai' | 'qdrant'>,
+  logger?: Logger,
+  /** Where trained offline models are cached; several stacks (tests) can share one. */
+  cacheDir = path.join(config.dataDir, 'models'),
+): AiStack {
+  const offlineClassifier = createOfflineClassifier({ cacheDir });
+  const offlineDrafter = createLocalDrafter();
+  const sparse = createSparseEncoder();
+  let classifier: Classifier = offlineClassifier;
+  let drafter: Drafter = offlineDrafter;
+  let embedder: Embedder;
+  if (config.openai) {
+    const options = {
+      ...config.openai,
+      fallbackClassifier: offlineClassifier,
+      fallbackDrafter: offlineDrafter,
+    };
+    const client = createOpenAiClient(options);
+    classifier = createOpenAiClassifier(client, options);
+    drafter = createOpenAiDrafter(client, options);
+    embedder = createOpenAiEmbedder(client, options);
+  } else {
+    embedder = loadLsaEmbedder({ cacheDir }).embedder;
+  }
+  // Vectors of different models do not mix: each embedding model gets its own embedded index.
+  const store = config.qdrant
+    ? createQdrantVectorStore({
+        url: config.qdrant.url,
+        apiKey: config.qdrant.apiKey,
+        collection: config.qdrant.collection,
+      })
+    : createEmbeddedVectorStore({
+        dir: path.join(config.dataDir, 'vectors', embedder.model.replace(/[^\w.-]/g, '_')),
+      });
+  const describe = {
+    classifier: config.openai
+      ? `openai:${config.openai.chatModel} (fallback offline)`
+      : 'offline-tfidf-logreg',
+    embeddings: embedder.model,
+    vector_store: store.kind,
+  };
+  logger?.info(describe, 'AI stack');
+  return {
+    classifier,
+    drafter,
+    embedder,
+    sparse,
+    store,
+    search: createKnowledgeSearch({ embedder, sparse, store }),
+    describe,
+    warmUp: async () => {
+      await offlineClassifier.warmUp();
+    },
+    close: () => store.close(),
+  };
+}

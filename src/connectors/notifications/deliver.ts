@@ -1,0 +1,95 @@
+/** Sends one SLA alert to one target: a Slack incoming webhook, or a signed generic webhook. */
+import type { NotificationTarget } from '../../stores/notification-repository';
+import { signedHeaders } from '../../platform/crypto/signing';
+
+export interface SlaAlertMessage {
+  event_id: string;
+  type: 'sla.warning' | 'sla.breach';
+  ticket: { id: string; title: string; priority: string; customer_tier: string; status: string; url: string };
+  clock: string;
+  threshold: number;
+  cycle: number;
+  deadline: string;
+  fired_at: string;
+  remaining_seconds: number;
+  temporal_ui_url: string | null;
+}
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+  }
+}
+
+const CLOCK_NAMES: Record<string, string> = {
+  first_response: 'first response',
+  next_reply: 'next reply',
+  resolution: 'resolution',
+};
+
+export function humanDuration(seconds: number): string {
+  const s = Math.round(Math.abs(seconds));
+  const parts = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor((s % 86400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ] as const;
+  const shown = parts.filter(([n]) => n > 0).slice(0, 2);
+  return shown.length ? shown.map(([n, unit]) => `${n}${unit}`).join(' ') : '0s';
+}
+
+/** Slack's incoming-webhook payload: `text` as the fallback, one section block with the link. */
+export function slackPayload(m: SlaAlertMessage): { text: string; blocks: unknown[] } {
+  const clock = CLOCK_NAMES[m.clock] ?? m.clock;
+  const time =
+    m.type === 'sla.breach'
+      ? `overdue by ${humanDuration(m.remaining_seconds)}`
+      : `${humanDuration(m.remaining_seconds)} left`;
+  const headline = `${m.type === 'sla.breach' ? ':rotating_light: SLA breach' : ':warning: SLA warning'}: ${clock} ${time}`;
+  const title = m.ticket.title.replace(/[<>&]/g, ' ');
+  const text = `${headline} on <${m.ticket.url}|${title}> (${m.ticket.priority}, ${m.ticket.customer_tier})`;
+  const links = m.temporal_ui_url ? ` · <${m.temporal_ui_url}|workflow>` : '';
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text}${links}` } }] };
+}
+
+export async function deliverAlert(
+  target: NotificationTarget,
+  message: SlaAlertMessage,
+  options: { fetch?: typeof fetch; timeoutMs?: number; nowMs?: number } = {},
+): Promise<{ httpStatus: number }> {
+  const doFetch = options.fetch ?? fetch;
+  const body = JSON.stringify(target.type === 'slack' ? slackPayload(message) : message);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.type === 'webhook') {
+    if (!target.secret) throw new DeliveryError('webhook target has no signing secret', false);
+    // The same signature scheme as the ITSM webhook connector, so one receiver verifies both.
+    Object.assign(headers, signedHeaders(target.secret, body, message.event_id, options.nowMs ?? Date.now()));
+  }
+  let response: Response;
+  try {
+    response = await doFetch(target.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    // Name the target, never its URL: a Slack webhook URL is a credential.
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'could not connect';
+    throw new DeliveryError(`${target.type} target "${target.name}" ${reason}`, true);
+  }
+  await response.body?.cancel().catch(() => undefined);
+  if (response.ok) return { httpStatus: response.status };
+  const retryable = response.status === 429 || response.status >= 500 || response.status === 408;
+  throw new DeliveryError(
+    `${target.type} target "${target.name}" answered ${response.status}`,
+    retryable,
+    response.status,
+  );
+}

@@ -1,0 +1,180 @@
+/** Knowledge-base documents and chunks in Postgres: the source of truth the vector store is built from. */
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { isUniqueViolation } from './db';
+
+export interface KbDocumentRow {
+  id: string;
+  tenant_id: string;
+  external_id: string | null;
+  title: string;
+  source: string | null;
+  format: 'markdown' | 'html' | 'text';
+  content: string;
+  content_hash: string;
+  version: number;
+  status: 'ingesting' | 'ready' | 'failed' | 'archived';
+  chunk_count: number;
+  is_current: boolean;
+  archived_at: Date | null;
+  error_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface KbChunkRow {
+  id: string;
+  tenant_id: string;
+  document_id: string;
+  chunk_index: number;
+  heading_path: string;
+  text: string;
+  chunk_hash: string;
+  version: number;
+}
+
+/** Chunk ids are derived, so re-running an ingestion step writes the same rows and points again. */
+export function chunkId(documentId: string, index: number): string {
+  const hex = crypto.createHash('sha256').update(`${documentId}:${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export type NewDocumentOutcome =
+  | { kind: 'unchanged'; document: KbDocumentRow }
+  | { kind: 'created' | 'updated'; document: KbDocumentRow; previous: KbDocumentRow | null };
+
+export class KnowledgeRepository {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Registers a document to ingest. The same content already current for the tenant is `unchanged`; an
+   * `external_id` that has a current version makes a new version of it.
+   */
+  async register(input: {
+    tenantId: string;
+    externalId: string | null;
+    title: string;
+    source: string | null;
+    format: KbDocumentRow['format'];
+    content: string;
+    contentHash: string;
+  }): Promise<NewDocumentOutcome> {
+    const same = await this.db('kb_documents')
+      .where({ tenant_id: input.tenantId, content_hash: input.contentHash })
+      .whereIn('status', ['ready', 'ingesting'])
+      .orderBy('created_at', 'desc')
+      .first();
+    if (same && (same.is_current || same.status === 'ingesting')) {
+      return { kind: 'unchanged', document: same };
+    }
+    const previous: KbDocumentRow | null = input.externalId
+      ? ((await this.db('kb_documents')
+          .where({ tenant_id: input.tenantId, external_id: input.externalId, is_current: true })
+          .first()) ?? null)
+      : null;
+    const [document] = await this.db('kb_documents')
+      .insert({
+        tenant_id: input.tenantId,
+        external_id: input.externalId,
+        title: input.title,
+        source: input.source,
+        format: input.format,
+        content: input.content,
+        content_hash: input.contentHash,
+        version: (previous?.version ?? 0) + 1,
+        status: 'ingesting',
+        is_current: false,
+      })
+      .returning('*');
+    return { kind: previous ? 'updated' : 'created', document, previous };
+  }
+
+  async find(tenantId: string, id: string): Promise<KbDocumentRow | undefined> {
+    return this.db('kb_documents').where({ tenant_id: tenantId, id }).first();
+  }
+
+  async list(tenantId: string, includeArchived: boolean): Promise<KbDocumentRow[]> {
+    const q = this.db('kb_documents').where({ tenant_id: tenantId }).orderBy('created_at', 'desc').limit(500);
+    if (!includeArchived) q.where({ is_current: true });
+    return q;
+  }
+
+  async saveChunks(
+    document: KbDocumentRow,
+    chunks: Array<{ headingPath: string; text: string; hash: string }>,
+  ): Promise<void> {
+    const rows = chunks.map((c, index) => ({
+      id: chunkId(document.id, index),
+      tenant_id: document.tenant_id,
+      document_id: document.id,
+      chunk_index: index,
+      heading_path: c.headingPath,
+      text: c.text,
+      chunk_hash: c.hash,
+      version: document.version,
+    }));
+    await this.db.transaction(async (trx) => {
+      await trx('kb_chunks').where({ document_id: document.id }).delete();
+      for (let i = 0; i < rows.length; i += 500) await trx('kb_chunks').insert(rows.slice(i, i + 500));
+      await trx('kb_documents').where({ id: document.id }).update({ chunk_count: rows.length });
+    });
+  }
+
+  async chunks(documentId: string, from: number, to: number): Promise<KbChunkRow[]> {
+    return this.db('kb_chunks')
+      .where({ document_id: documentId })
+      .where('chunk_index', '>=', from)
+      .where('chunk_index', '<', to)
+      .orderBy('chunk_index');
+  }
+
+  async markEmbedded(documentId: string, from: number, to: number): Promise<void> {
+    await this.db('kb_chunks')
+      .where({ document_id: documentId })
+      .where('chunk_index', '>=', from)
+      .where('chunk_index', '<', to)
+      .update({ embedded_at: new Date() });
+  }
+
+  /** The new version becomes current and the previous one is archived, in one transaction. */
+  async activate(document: KbDocumentRow, previousId: string | null): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      if (previousId) await this.archiveRows(trx, previousId);
+      try {
+        // In a savepoint: a unique violation must not abort the surrounding transaction.
+        await trx.transaction((savepoint) =>
+          savepoint('kb_documents').where({ id: document.id }).update({ is_current: true, status: 'ready' }),
+        );
+      } catch (error) {
+        // The same content became current meanwhile (another request): this copy is redundant.
+        if (!isUniqueViolation(error)) throw error;
+        await trx('kb_documents')
+          .where({ id: document.id })
+          .update({ status: 'archived', archived_at: new Date() });
+        return;
+      }
+      await trx('kb_chunks').where({ document_id: document.id }).update({ is_current: true });
+    });
+  }
+
+  async archive(tenantId: string, id: string): Promise<boolean> {
+    const doc = await this.find(tenantId, id);
+    if (!doc || doc.status === 'archived') return false;
+    await this.db.transaction((trx) => this.archiveRows(trx, id));
+    return true;
+  }
+
+  private async archiveRows(trx: Knex.Transaction, documentId: string): Promise<void> {
+    const now = new Date();
+    await trx('kb_documents')
+      .where({ id: documentId })
+      .update({ is_current: false, status: 'archived', archived_at: now });
+    await trx('kb_chunks').where({ document_id: documentId }).update({ is_current: false, archived_at: now });
+  }
+
+  async fail(documentId: string, message: string): Promise<void> {
+    await this.db('kb_documents')
+      .where({ id: documentId })
+      .update({ status: 'failed', error_message: message });
+  }
+}

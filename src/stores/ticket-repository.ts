@@ -1,0 +1,436 @@
+/**
+ * All SQL about tickets lives here. The workflow owns a ticket's live state; this repository keeps the
+ * Postgres mirror of it, writes that are idempotent (keyed by event ids) and ordered (by state_version).
+ */
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Actor } from '../domain/ticket-state';
+import type { Classification, Draft, Passage } from '../domain/triage';
+import type { TicketStatus } from '../domain/vocabulary';
+import { isUniqueViolation } from './db';
+import {
+  AuditEntryModel,
+  MessageModel,
+  SlaEventModel,
+  SyncLogModel,
+  TicketModel,
+  TriageResultModel,
+} from './models';
+
+export interface NewTicket {
+  tenantId: string;
+  title: string;
+  content: string;
+  requesterEmail: string | null;
+  priority: string;
+  priorityPinned: boolean;
+  customerTier: string;
+  source: string;
+  metadata: Record<string, unknown>;
+  externalId: string | null;
+  createdBy: string;
+  idempotencyKey: string | null;
+  /** Hash of the request body: a reused Idempotency-Key with another body is refused. */
+  requestHash: string;
+}
+
+export class IdempotencyConflictError extends Error {
+  constructor() {
+    super('this Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class DuplicateExternalIdError extends Error {
+  constructor(readonly existingTicketId: string) {
+    super('a ticket with this external_id already exists');
+  }
+}
+
+/** The workflow-owned columns, written as one snapshot. */
+export interface TicketMirror {
+  status: TicketStatus;
+  priority: string;
+  category: string | null;
+  assignee: string | null;
+  escalation_level: number;
+  reopen_count: number;
+  first_response_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  sla_state: string;
+  sla_clocks: unknown;
+}
+
+export interface TicketChange {
+  /** Unique per change: the activity can be retried, the change is applied once. */
+  eventId: string;
+  ticketId: string;
+  tenantId: string;
+  /** Monotonic per ticket: an older snapshot never overwrites a newer one. */
+  stateVersion: number;
+  actor: Actor;
+  action: string;
+  fromStatus: TicketStatus;
+  mirror: TicketMirror;
+  message?: {
+    authorType: 'customer' | 'agent' | 'ai' | 'system';
+    authorId: string | null;
+    body: string;
+    isPublic: boolean;
+  };
+  /** An SLA warning or breach recorded with the change (once, by its unique key). */
+  slaEvent?: Omit<SlaEventRecord, 'ticketId' | 'tenantId'>;
+  details?: Record<string, unknown>;
+}
+
+export interface TriageRecord {
+  runId: string;
+  ticketId: string;
+  tenantId: string;
+  classification: Classification;
+  passages: Passage[];
+  draft: Draft;
+}
+
+export interface SlaEventRecord {
+  ticketId: string;
+  tenantId: string;
+  clock: string;
+  kind: 'warning' | 'breach';
+  threshold: number;
+  cycle: number;
+  dueAt: string;
+  deadline: string;
+  firedAt: string;
+  remainingSeconds: number;
+  priority: string;
+  escalationLevel: number;
+  notificationStatus: 'not_configured' | 'pending';
+}
+
+export interface TicketListFilters {
+  status?: string[];
+  priority?: string[];
+  category?: string;
+  customerTier?: string;
+  assignee?: string;
+  slaState?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string): Cursor | undefined {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
+      return undefined;
+    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    return { createdAt, id };
+  } catch {
+    return undefined;
+  }
+}
+
+export function hashRequest(body: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+export class TicketRepository {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Inserts the ticket, or returns the one an earlier request with the same Idempotency-Key created.
+   * The insert and the key are one row, so a crash can never leave one without the other.
+   */
+  async create(input: NewTicket): Promise<{ ticket: TicketModel; created: boolean }> {
+    if (input.idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(input.tenantId, input.idempotencyKey);
+      if (existing) return this.replayed(existing, input.requestHash);
+    }
+    const id = crypto.randomUUID();
+    try {
+      const ticket = await TicketModel.query(this.db).insertAndFetch({
+        id,
+        tenant_id: input.tenantId,
+        title: input.title,
+        content: input.content,
+        requester_email: input.requesterEmail,
+        priority: input.priority,
+        priority_pinned: input.priorityPinned,
+        customer_tier: input.customerTier,
+        source: input.source,
+        metadata: input.metadata,
+        external_id: input.externalId,
+        created_by: input.createdBy,
+        idempotency_key: input.idempotencyKey,
+        request_hash: input.requestHash,
+        workflow_id: `ticket-${id}`,
+        status: 'new',
+      });
+      return { ticket, created: true };
+    } catch (error) {
+      if (input.idempotencyKey && isUniqueViolation(error, 'tickets_tenant_id_idempotency_key_unique')) {
+        // A concurrent request with the same key won the race.
+        const existing = await this.findByIdempotencyKey(input.tenantId, input.idempotencyKey);
+        if (existing) return this.replayed(existing, input.requestHash);
+      }
+      if (isUniqueViolation(error, 'tickets_tenant_id_external_id_unique')) {
+        const existing = await TicketModel.query(this.db)
+          .where({ tenant_id: input.tenantId, external_id: input.externalId })
+          .first();
+        throw new DuplicateExternalIdError(existing?.id ?? '');
+      }
+      throw error;
+    }
+  }
+
+  private replayed(existing: TicketModel, requestHash: string): { ticket: TicketModel; created: boolean } {
+    if (existing.request_hash !== requestHash) throw new IdempotencyConflictError();
+    return { ticket: existing, created: false };
+  }
+
+  private async findByIdempotencyKey(tenantId: string, key: string): Promise<TicketModel | undefined> {
+    return TicketModel.query(this.db).where({ tenant_id: tenantId, idempotency_key: key }).first();
+  }
+
+  async markWorkflowStarted(ticketId: string): Promise<void> {
+    await TicketModel.query(this.db)
+      .patch({ workflow_started_at: new Date() } as Partial<TicketModel>)
+      .where({ id: ticketId })
+      .whereNull('workflow_started_at');
+  }
+
+  /** Tickets whose workflow start was never confirmed: the outbox relay starts them. */
+  async findUnstarted(olderThanMs: number, limit = 100): Promise<TicketModel[]> {
+    return TicketModel.query(this.db)
+      .whereNull('workflow_started_at')
+      .where('created_at', '<', new Date(Date.now() - olderThanMs))
+      .orderBy('created_at')
+      .limit(limit);
+  }
+
+  async findById(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
+    return TicketModel.query(this.db).where({ tenant_id: tenantId, id: ticketId }).first();
+  }
+
+  async findDetail(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
+    return TicketModel.query(this.db)
+      .where({ 'tickets.tenant_id': tenantId, 'tickets.id': ticketId })
+      .withGraphFetched('[triage_results, messages, sla_events, external_refs, sync_logs]')
+      .modifyGraph('sync_logs', (b) => b.orderBy('id', 'desc'))
+      .modifyGraph('triage_results', (b) => b.orderBy('created_at', 'desc'))
+      .modifyGraph('messages', (b) => b.orderBy([{ column: 'created_at' }, { column: 'id' }]))
+      .modifyGraph('sla_events', (b) => b.orderBy([{ column: 'fired_at' }, { column: 'id' }]))
+      .first();
+  }
+
+  async list(
+    tenantId: string,
+    filters: TicketListFilters,
+    limit: number,
+    after?: Cursor,
+  ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
+    const q = TicketModel.query(this.db).where('tenant_id', tenantId);
+    if (filters.status?.length) q.whereIn('status', filters.status);
+    if (filters.priority?.length) q.whereIn('priority', filters.priority);
+    if (filters.category) q.where('category', filters.category);
+    if (filters.customerTier) q.where('customer_tier', filters.customerTier);
+    if (filters.assignee) q.where('assignee', filters.assignee);
+    if (filters.slaState) q.where('sla_state', filters.slaState);
+    if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
+    if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
+    if (after) {
+      q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+    }
+    const rows = await q
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id })
+        : null;
+    return { items, nextCursor };
+  }
+
+  /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
+  async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
+    return this.db.transaction(async (trx) => {
+      const inserted = await trx(AuditEntryModel.tableName)
+        .insert({
+          tenant_id: change.tenantId,
+          ticket_id: change.ticketId,
+          actor_type: change.actor.role,
+          actor_id: change.actor.id,
+          action: change.action,
+          from_status: change.fromStatus,
+          to_status: change.mirror.status,
+          changes: JSON.stringify(change.details ?? {}),
+          event_id: change.eventId,
+        })
+        .onConflict('event_id')
+        .ignore()
+        .returning('id');
+      if (inserted.length === 0) return { applied: false };
+      if (change.message) {
+        await MessageModel.query(trx).insert({
+          ticket_id: change.ticketId,
+          tenant_id: change.tenantId,
+          author_type: change.message.authorType,
+          author_id: change.message.authorId,
+          body: change.message.body,
+          is_public: change.message.isPublic,
+          event_id: change.eventId,
+        });
+      }
+      if (change.slaEvent) {
+        await this.insertSlaEvent(trx, {
+          ...change.slaEvent,
+          ticketId: change.ticketId,
+          tenantId: change.tenantId,
+        });
+      }
+      await this.writeMirror(trx, change.ticketId, change.stateVersion, change.mirror);
+      return { applied: true };
+    });
+  }
+
+  async writeMirror(db: Knex, ticketId: string, stateVersion: number, mirror: TicketMirror): Promise<void> {
+    await db('tickets')
+      .where({ id: ticketId })
+      .andWhere('state_version', '<', stateVersion)
+      .update({ ...mirror, sla_clocks: JSON.stringify(mirror.sla_clocks), state_version: stateVersion });
+  }
+
+  /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */
+  async recordTriage(record: TriageRecord): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const exists = await TriageResultModel.query(trx).where({ run_id: record.runId }).first();
+      if (exists) return;
+      await TriageResultModel.query(trx)
+        .patch({ is_current: false } as Partial<TriageResultModel>)
+        .where({ ticket_id: record.ticketId, is_current: true });
+      const c = record.classification;
+      await TriageResultModel.query(trx).insert({
+        ticket_id: record.ticketId,
+        tenant_id: record.tenantId,
+        run_id: record.runId,
+        category: c.category,
+        urgency: c.urgency,
+        suggested_priority: c.suggestedPriority,
+        sentiment: c.sentiment,
+        product: c.product,
+        language: c.language,
+        confidence: c.confidence,
+        reasoning: c.reasoning,
+        draft_reply: record.draft.body,
+        citations: record.draft.citations,
+        passages: record.passages,
+        model_used: c.model,
+        latency_ms: c.latencyMs,
+        prompt_tokens: c.promptTokens,
+        completion_tokens: c.completionTokens,
+        is_current: true,
+      });
+    });
+  }
+
+  /** Records an SLA warning or breach once; returns false when it was already recorded. */
+  async insertSlaEvent(db: Knex, e: SlaEventRecord): Promise<boolean> {
+    const rows = await db(SlaEventModel.tableName)
+      .insert({
+        ticket_id: e.ticketId,
+        tenant_id: e.tenantId,
+        clock: e.clock,
+        kind: e.kind,
+        threshold: e.threshold,
+        cycle: e.cycle,
+        due_at: e.dueAt,
+        deadline: e.deadline,
+        fired_at: e.firedAt,
+        remaining_seconds: e.remainingSeconds,
+        priority: e.priority,
+        escalation_level: e.escalationLevel,
+        notification_status: e.notificationStatus,
+      })
+      .onConflict(['ticket_id', 'clock', 'kind', 'threshold', 'cycle'])
+      .ignore()
+      .returning('id');
+    return rows.length > 0;
+  }
+
+  async recordSync(entry: {
+    tenantId: string;
+    ticketId: string | null;
+    system: string;
+    direction: 'inbound' | 'outbound';
+    operation: string;
+    status: 'success' | 'failed' | 'skipped';
+    attempts: number;
+    errorMessage?: string;
+    durationMs: number;
+    startedAt: Date;
+    metadata?: Record<string, unknown>;
+  }): Promise<void> {
+    await SyncLogModel.query(this.db).insert({
+      tenant_id: entry.tenantId,
+      ticket_id: entry.ticketId,
+      system: entry.system,
+      direction: entry.direction,
+      operation: entry.operation,
+      status: entry.status,
+      attempts: entry.attempts,
+      error_message: entry.errorMessage ?? null,
+      duration_ms: entry.durationMs,
+      started_at: entry.startedAt,
+      completed_at: new Date(),
+      metadata: entry.metadata ?? {},
+    });
+  }
+
+  async findMessageByEvent(eventId: string): Promise<MessageModel | undefined> {
+    return MessageModel.query(this.db).where({ event_id: eventId }).first();
+  }
+
+  /** Ids of the tenant's tickets not yet closed, in id order, for paging. */
+  async openTicketIds(tenantId: string, afterId: string | null, limit: number): Promise<string[]> {
+    const q = this.db('tickets')
+      .where({ tenant_id: tenantId })
+      .whereNot({ status: 'closed' })
+      .whereNotNull('workflow_started_at');
+    if (afterId) q.where('id', '>', afterId);
+    const rows: Array<{ id: string }> = await q.orderBy('id').limit(limit).select('id');
+    return rows.map((r) => r.id);
+  }
+
+  async findSlaEvent(key: {
+    ticketId: string;
+    clock: string;
+    kind: string;
+    threshold: number;
+    cycle: number;
+  }): Promise<SlaEventModel | undefined> {
+    return SlaEventModel.query(this.db)
+      .where({
+        ticket_id: key.ticketId,
+        clock: key.clock,
+        kind: key.kind,
+        threshold: key.threshold,
+        cycle: key.cycle,
+      })
+      .first();
+  }
+}

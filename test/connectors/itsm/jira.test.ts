@@ -1,0 +1,239 @@
+import { createConnector } from '../../../src/connectors/itsm/registry';
+import type { ExternalRef } from '../../../src/connectors/itsm/types';
+import { FakeJira } from '../../fixtures/fake-itsm/jira';
+import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+
+let jira: FakeJira;
+
+beforeAll(async () => {
+  jira = await new FakeJira().start();
+});
+afterAll(() => jira.stop());
+afterEach(() => jira.server.clearInjections());
+
+function jiraConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
+  return config({
+    tool_type: 'jira',
+    base_url: jira.url,
+    credentials: credentials ?? { email: jira.email, api_token: jira.apiToken },
+    settings: { project_key: 'SUP', custom_fields: { customfield_10000: 'acme' }, ...settings },
+  });
+}
+
+const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
+  createConnector(jiraConfig(settings), { timeoutMs });
+
+describe('jira connector', () => {
+  it('creates an issue with ADF description, correlation label, mapped priority and custom fields', async () => {
+    const snap = snapshot({ priority: 'critical' });
+    const before = jira.server.requests.length;
+    const ref = await connector().createTicket(snap, { eventId: 'evt-create-1' });
+
+    expect(ref).toMatchObject({ system: 'jira', created: true, externalStatus: 'To Do' });
+    expect(ref.externalId).toMatch(/^SUP-\d+$/);
+    expect(ref.externalUrl).toBe(`${jira.url}/browse/${ref.externalId}`);
+
+    const sent = jira.server.requests.slice(before);
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /rest/api/3/search/jql',
+      'POST /rest/api/3/issue',
+      `GET /rest/api/3/issue/${ref.externalId}`,
+    ]);
+    expect(sent[0]!.query.get('jql')).toBe(`labels = "triage-${snap.ticketId}" ORDER BY created ASC`);
+    const create = sent[1]!;
+    expect(create.headers.authorization).toBe(
+      'Basic ' + Buffer.from(`${jira.email}:${jira.apiToken}`).toString('base64'),
+    );
+    expect(create.headers['content-type']).toBe('application/json');
+    const fields = create.json.fields;
+    expect(fields.project).toEqual({ key: 'SUP' });
+    expect(fields.issuetype).toEqual({ name: 'Task' });
+    expect(fields.summary).toBe(snap.title);
+    expect(fields.labels).toEqual([`triage-${snap.ticketId}`]);
+    expect(fields.priority).toEqual({ name: 'Highest' });
+    expect(fields.customfield_10000).toBe('acme');
+    expect(fields.description.type).toBe('doc');
+    expect(fields.description.version).toBe(1);
+    expect(fields.description.content[0]).toEqual({
+      type: 'paragraph',
+      content: [
+        { type: 'text', text: 'I was charged twice this month, please refund.' },
+        { type: 'hardBreak' },
+        { type: 'text', text: 'Order #4411.' },
+      ],
+    });
+    expect(create.json.properties).toEqual([
+      {
+        key: 'support-triage',
+        value: { ticketId: snap.ticketId, tenantId: 'acme', eventId: 'evt-create-1' },
+      },
+    ]);
+  });
+
+  it('creates exactly once when the activity is retried after creating (crash before the local record)', async () => {
+    const snap = snapshot();
+    const c = connector();
+    const first = await c.createTicket(snap, { eventId: 'evt-1' });
+    // The worker died before recording `first`; the retried activity calls createTicket again.
+    const second = await c.createTicket(snap, { eventId: 'evt-1' });
+    expect(second).toEqual({ ...first, created: false });
+    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1);
+  });
+
+  it('creates exactly once when the create response is lost to a timeout', async () => {
+    const snap = snapshot();
+    jira.server.inject({
+      delayMs: 1500,
+      match: (r) => r.method === 'POST' && r.path === '/rest/api/3/issue',
+    });
+    const c = connector({}, 400);
+    await expectItsmError(c.createTicket(snap, { eventId: 'evt-lost' }), {
+      kind: 'timeout',
+      retryable: true,
+    });
+    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1); // Jira did create it
+
+    const retried = await c.createTicket(snap, { eventId: 'evt-lost' });
+    expect(retried.created).toBe(false);
+    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1);
+    expect(retried.externalId).toBe(jira.issuesWithLabel(`triage-${snap.ticketId}`)[0]!.key);
+  });
+
+  it('finds by correlation, and returns null when nothing carries the key', async () => {
+    const snap = snapshot();
+    const c = connector();
+    expect(await c.findByCorrelation(snap.ticketId)).toBeNull();
+    const { created: _created, ...ref } = await c.createTicket(snap, { eventId: 'e' });
+    expect(await c.findByCorrelation(snap.ticketId)).toEqual(ref);
+  });
+
+  it('refuses a ticket id that could inject into JQL', async () => {
+    await expectItsmError(connector().findByCorrelation('x" OR project = OTHER'), {
+      kind: 'invalid',
+      retryable: false,
+    });
+  });
+
+  describe('on an existing issue', () => {
+    let ref: ExternalRef;
+    beforeEach(async () => {
+      ref = await connector().createTicket(snapshot({ priority: 'low' }), { eventId: 'evt-setup' });
+    });
+
+    it('updates priority with PUT and status through a transition', async () => {
+      const before = jira.server.requests.length;
+      const updated = await connector().updateTicket(ref, { priority: 'high', status: 'in_progress' });
+      expect(updated.externalStatus).toBe('In Progress');
+      const issue = jira.issues.get(ref.externalId)!;
+      expect(issue.fields.priority).toEqual({ name: 'High' });
+      expect(issue.fields.status.name).toBe('In Progress');
+      const sent = jira.server.requests.slice(before);
+      const put = sent.find((r) => r.method === 'PUT')!;
+      expect(put.json).toEqual({ fields: { priority: { name: 'High' } } });
+      const transition = sent.find((r) => r.method === 'POST' && r.path.endsWith('/transitions'))!;
+      expect(transition.json).toEqual({ transition: { id: '21' } });
+    });
+
+    it('adds an ADF comment once per event id, internal notes flagged for JSM', async () => {
+      const c = connector();
+      const first = await c.addComment(ref, {
+        body: 'We are looking into it.',
+        isPublic: true,
+        eventId: 'evt-c1',
+      });
+      const again = await c.addComment(ref, {
+        body: 'We are looking into it.',
+        isPublic: true,
+        eventId: 'evt-c1',
+      });
+      const internal = await c.addComment(ref, {
+        body: 'Refund approved.',
+        isPublic: false,
+        eventId: 'evt-c2',
+      });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ created: false, externalCommentId: first.externalCommentId });
+      expect(internal.created).toBe(true);
+
+      const comments = jira.issues.get(ref.externalId)!.comments;
+      expect(comments).toHaveLength(2);
+      expect(comments[0]!.body).toEqual({
+        type: 'doc',
+        version: 1,
+        content: [
+          { type: 'paragraph', content: [{ type: 'text', text: 'We are looking into it.' }] },
+          { type: 'paragraph', content: [{ type: 'text', text: '[triage-ref:evt-c1]' }] },
+        ],
+      });
+      expect(comments[0]!.properties).toContainEqual({
+        key: 'sd.public.comment',
+        value: { internal: false },
+      });
+      expect(comments[1]!.properties).toContainEqual({ key: 'sd.public.comment', value: { internal: true } });
+    });
+
+    it('resolves with the tenant workflow: resolution comment, transition to the target status', async () => {
+      const resolved = await connector({ resolution_name: 'Done' }).resolve(ref, {
+        resolution: 'Refunded',
+        eventId: 'evt-r',
+      });
+      expect(resolved.externalStatus).toBe('Done');
+      const issue = jira.issues.get(ref.externalId)!;
+      expect(issue.fields.status.name).toBe('Done');
+      expect(issue.fields.resolution).toEqual({ name: 'Done' });
+      expect(issue.comments).toHaveLength(1);
+      expect(await connector().getStatus(ref)).toEqual({ externalStatus: 'Done', mappedStatus: 'resolved' });
+
+      // Resolving again (a retried activity) neither transitions nor comments twice.
+      const before = jira.server.requests.length;
+      await connector().resolve(ref, { resolution: 'Refunded', eventId: 'evt-r' });
+      expect(jira.server.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
+    });
+
+    it('without auto-transition, resolve only records the resolution', async () => {
+      const c = connector({ auto_transition_on_resolve: false });
+      const out = await c.resolve(ref, { resolution: 'Workaround sent', eventId: 'evt-nr' });
+      expect(out.externalStatus).toBe('To Do');
+      expect(jira.issues.get(ref.externalId)!.fields.status.name).toBe('To Do');
+      expect(jira.issues.get(ref.externalId)!.comments).toHaveLength(1);
+    });
+
+    it('close moves to the close status, and is a no-op when already there', async () => {
+      const c = connector();
+      expect((await c.close(ref)).externalStatus).toBe('Done');
+      const before = jira.server.requests.length;
+      expect((await c.close(ref)).externalStatus).toBe('Done');
+      expect(jira.server.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
+    });
+
+    it('an unknown target status is an invalid (non-retryable) error naming the available transitions', async () => {
+      const error = await expectItsmError(connector({ target_status: 'Shipped' }).resolve(ref, {}), {
+        kind: 'invalid',
+        retryable: false,
+      });
+      expect(error.message).toContain('Shipped');
+      expect(error.message).toContain('In Progress');
+    });
+
+    it('maps Jira statuses back to ours', async () => {
+      await connector().updateTicket(ref, { status: 'in_progress' });
+      expect(await connector().getStatus(ref)).toEqual({
+        externalStatus: 'In Progress',
+        mappedStatus: 'in_progress',
+      });
+    });
+  });
+});
+
+describeErrorBehaviour('jira', {
+  server: () => jira.server,
+  connector: (o) => connector({}, o?.timeoutMs ?? 2000),
+  badAuthConnector: () =>
+    createConnector(jiraConfig({}, { email: jira.email, api_token: 'wrong-token-value' })),
+  missingRef: () => ({ system: 'jira', externalId: 'SUP-99999', externalUrl: null, externalStatus: null }),
+  secrets: () => [
+    jira.apiToken,
+    'wrong-token-value',
+    Buffer.from(`${jira.email}:wrong-token-value`).toString('base64'),
+  ],
+});

@@ -1,0 +1,236 @@
+import { createConnector } from '../../../src/connectors/itsm/registry';
+import type { ExternalRef } from '../../../src/connectors/itsm/types';
+import { FakeServiceDeskPlus } from '../../fixtures/fake-itsm/servicedesk-plus';
+import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+
+let onprem: FakeServiceDeskPlus;
+let cloud: FakeServiceDeskPlus;
+
+beforeAll(async () => {
+  onprem = await new FakeServiceDeskPlus({ mode: 'onprem' }).start();
+  cloud = await new FakeServiceDeskPlus({ mode: 'cloud', portal: 'itdesk' }).start();
+});
+afterAll(async () => {
+  await onprem.stop();
+  await cloud.stop();
+});
+afterEach(() => {
+  onprem.server.clearInjections();
+  cloud.server.clearInjections();
+});
+
+function onpremConfig(settings: Record<string, unknown> = {}, authtoken?: string) {
+  return config({
+    tool_type: 'servicedesk_plus',
+    base_url: onprem.url,
+    credentials: { authtoken: authtoken ?? onprem.authtoken },
+    settings: { group: 'Network', ...settings },
+  });
+}
+
+const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
+  createConnector(onpremConfig(settings), { timeoutMs });
+
+function inputData(req: { form?: URLSearchParams; query: URLSearchParams; method: string }) {
+  return JSON.parse((req.method === 'GET' ? req.query.get('input_data') : req.form!.get('input_data'))!);
+}
+
+describe('servicedesk plus connector (on-premise, authtoken)', () => {
+  it('creates a request with form-encoded input_data, the v3 Accept header and a subject tag', async () => {
+    const snap = snapshot({ priority: 'critical' });
+    const before = onprem.server.requests.length;
+    const ref = await connector().createTicket(snap, { eventId: 'e1' });
+    expect(ref).toMatchObject({ system: 'servicedesk_plus', created: true, externalStatus: 'Open' });
+    expect(ref.externalUrl).toBe(`${onprem.url}/WorkOrder.do?woMode=viewWO&woID=${ref.externalId}`);
+
+    const [find, create] = onprem.server.requests.slice(before);
+    expect(find!.path).toBe('/api/v3/requests');
+    expect(inputData(find!).list_info.search_criteria).toEqual({
+      field: 'subject',
+      condition: 'contains',
+      value: `[triage-${snap.ticketId}]`,
+    });
+    expect(create!.method).toBe('POST');
+    expect(create!.headers.accept).toBe('application/vnd.manageengine.sdp.v3+json');
+    expect(create!.headers.authtoken).toBe(onprem.authtoken);
+    expect(create!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const request = inputData(create!).request;
+    expect(request).toMatchObject({
+      subject: `${snap.title} [triage-${snap.ticketId}]`,
+      priority: { name: 'Urgent' },
+      requester: { email_id: 'customer@example.com' },
+      group: { name: 'Network' },
+    });
+    expect(request.description).toMatch(
+      /^<p>I was charged twice this month, please refund\.<br>Order #4411\.<\/p>/,
+    );
+  });
+
+  it('creates exactly once across a lost response and a retried activity', async () => {
+    const snap = snapshot();
+    const tag = `[triage-${snap.ticketId}]`;
+    onprem.server.inject({ delayMs: 1500, match: (r) => r.method === 'POST' });
+    await expectItsmError(connector({}, 400).createTicket(snap, { eventId: 'e' }), {
+      kind: 'timeout',
+      retryable: true,
+    });
+    const again = await connector().createTicket(snap, { eventId: 'e' });
+    await connector().createTicket(snap, { eventId: 'e' });
+    expect(again.created).toBe(false);
+    expect(onprem.find((r) => r.subject.includes(tag))).toHaveLength(1);
+  });
+
+  it('uses a correlation udf when configured', async () => {
+    const snap = snapshot();
+    const c = connector({ correlation_udf: 'udf_sline_301', custom_fields: { udf_pick_5: 'Gold' } });
+    const ref = await c.createTicket(snap, { eventId: 'e' });
+    const stored = onprem.requestsById.get(ref.externalId)!;
+    expect(stored.subject).toBe(snap.title);
+    expect(stored.udf_fields).toEqual({ udf_sline_301: `triage-${snap.ticketId}`, udf_pick_5: 'Gold' });
+    expect((await c.createTicket(snap, { eventId: 'e' })).created).toBe(false);
+    expect(inputData(onprem.server.requests.at(-1)!).list_info.search_criteria).toEqual({
+      field: 'udf_fields.udf_sline_301',
+      condition: 'is',
+      value: `triage-${snap.ticketId}`,
+    });
+  });
+
+  it('maps SDP status codes in response_status: 4008 not unique → conflict, 4015 → rate limited', async () => {
+    onprem.server.inject({
+      status: 400,
+      body: {
+        response_status: {
+          status_code: 4000,
+          messages: [{ status_code: 4008, type: 'failed', message: 'Not Unique' }],
+          status: 'failed',
+        },
+      },
+    });
+    await expectItsmError(connector().findByCorrelation('t-dup'), { kind: 'conflict', retryable: false });
+    onprem.server.inject({
+      status: 400,
+      headers: { 'retry-after': '3' },
+      body: {
+        response_status: {
+          status_code: 4000,
+          messages: [{ status_code: 4015, message: 'API Rate Limit reached' }],
+          status: 'failed',
+        },
+      },
+    });
+    const error = await expectItsmError(connector().findByCorrelation('t-rl'), {
+      kind: 'rate_limited',
+      retryable: true,
+    });
+    expect(error.retryAfterMs).toBe(3000);
+    onprem.server.inject({
+      status: 200,
+      body: {
+        response_status: {
+          status_code: 4000,
+          messages: [{ status_code: 4001, message: 'bad value' }],
+          status: 'failed',
+        },
+      },
+    });
+    await expectItsmError(connector().findByCorrelation('t-200'), { kind: 'invalid', retryable: false });
+  });
+
+  describe('on an existing request', () => {
+    let ref: ExternalRef;
+    beforeEach(async () => {
+      ref = await connector().createTicket(snapshot({ priority: 'low' }), { eventId: 'setup' });
+    });
+
+    it('updates status and priority with PUT input_data', async () => {
+      const out = await connector().updateTicket(ref, { status: 'pending_customer', priority: 'high' });
+      expect(out.externalStatus).toBe('On Hold');
+      expect(inputData(onprem.server.requests.at(-1)!)).toEqual({
+        request: { priority: { name: 'High' }, status: { name: 'On Hold' } },
+      });
+      expect(await connector().getStatus(ref)).toEqual({
+        externalStatus: 'On Hold',
+        mappedStatus: 'pending_customer',
+      });
+    });
+
+    it('adds notes once per event id (on-premise key "note")', async () => {
+      const c = connector();
+      const first = await c.addComment(ref, { body: 'Visible <b>reply</b>', isPublic: true, eventId: 'n1' });
+      const again = await c.addComment(ref, { body: 'Visible <b>reply</b>', isPublic: true, eventId: 'n1' });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ created: false, externalCommentId: first.externalCommentId });
+      const notes = onprem.requestsById.get(ref.externalId)!.notes;
+      expect(notes).toEqual([
+        {
+          id: first.externalCommentId,
+          description: '<p>Visible &lt;b&gt;reply&lt;/b&gt;</p><p>[triage-ref:n1]</p>',
+          show_to_requester: true,
+        },
+      ]);
+      const post = onprem.server.calls('POST', `/api/v3/requests/${ref.externalId}/notes`)[0]!;
+      expect(Object.keys(inputData(post))).toEqual(['note']);
+    });
+
+    it('resolves with resolution content and the target status, then closes via /close', async () => {
+      const c = connector({ closure_code: 'Success' });
+      expect((await c.resolve(ref, { resolution: 'Replaced the switch' })).externalStatus).toBe('Resolved');
+      const stored = onprem.requestsById.get(ref.externalId)!;
+      expect(stored.resolution).toEqual({ content: '<p>Replaced the switch</p>' });
+      expect((await c.close(ref)).externalStatus).toBe('Closed');
+      expect(stored.closure_info).toMatchObject({
+        requester_ack_resolution: true,
+        closure_code: { name: 'Success' },
+      });
+      expect(await c.getStatus(ref)).toEqual({ externalStatus: 'Closed', mappedStatus: 'closed' });
+      const before = onprem.server.requests.length;
+      await c.close(ref);
+      expect(onprem.server.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
+    });
+
+    it('updateTicket to closed uses the close operation', async () => {
+      const out = await connector().updateTicket(ref, { status: 'closed' });
+      expect(out.externalStatus).toBe('Closed');
+      expect(onprem.server.calls('PUT', `/api/v3/requests/${ref.externalId}/close`)).toHaveLength(1);
+    });
+  });
+});
+
+describe('servicedesk plus connector (cloud, Zoho OAuth)', () => {
+  const cloudConnector = () =>
+    createConnector(
+      config({
+        tool_type: 'servicedesk_plus',
+        base_url: cloud.url,
+        credentials: { oauth_token: cloud.oauthToken },
+        settings: { portal: 'itdesk' },
+      }),
+    );
+
+  it('calls /app/<portal>/api/v3 with Authorization: Zoho-oauthtoken and request_note', async () => {
+    const c = cloudConnector();
+    const ref = await c.createTicket(snapshot(), { eventId: 'e' });
+    expect(ref.externalUrl).toBe(`${cloud.url}/app/itdesk/ui/requests/${ref.externalId}/details`);
+    const create = cloud.server.calls('POST', '/app/itdesk/api/v3/requests')[0]!;
+    expect(create.headers.authorization).toBe(`Zoho-oauthtoken ${cloud.oauthToken}`);
+    expect(create.headers.authtoken).toBeUndefined();
+    await c.addComment(ref, { body: 'internal', isPublic: false, eventId: 'n' });
+    const note = cloud.server.calls('POST', `/app/itdesk/api/v3/requests/${ref.externalId}/notes`)[0]!;
+    expect(JSON.parse(note.form!.get('input_data')!)).toMatchObject({
+      request_note: { show_to_requester: false },
+    });
+  });
+});
+
+describeErrorBehaviour('servicedesk_plus', {
+  server: () => onprem.server,
+  connector: (o) => connector({}, o?.timeoutMs ?? 2000),
+  badAuthConnector: () => createConnector(onpremConfig({}, 'wrong-sdp-key')),
+  missingRef: () => ({
+    system: 'servicedesk_plus',
+    externalId: '999999',
+    externalUrl: null,
+    externalStatus: null,
+  }),
+  secrets: () => [onprem.authtoken, 'wrong-sdp-key'],
+});

@@ -1,0 +1,159 @@
+import { createConnector } from '../../../src/connectors/itsm/registry';
+import type { ExternalRef } from '../../../src/connectors/itsm/types';
+import { FakeZendesk } from '../../fixtures/fake-itsm/zendesk';
+import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+
+let zd: FakeZendesk;
+
+beforeAll(async () => {
+  zd = await new FakeZendesk().start();
+});
+afterAll(() => zd.stop());
+afterEach(() => zd.server.clearInjections());
+
+function zdConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
+  return config({
+    tool_type: 'zendesk',
+    base_url: zd.url,
+    credentials: credentials ?? { email: zd.email, api_token: zd.apiToken },
+    settings: { group_id: 42, tags: ['triaged'], custom_fields: { '360001': 'enterprise' }, ...settings },
+  });
+}
+
+const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
+  createConnector(zdConfig(settings), { timeoutMs });
+
+describe('zendesk connector', () => {
+  it('creates a ticket with external_id, mapped priority, tags, custom fields and an idempotency key', async () => {
+    const snap = snapshot({ priority: 'medium' });
+    const before = zd.server.requests.length;
+    const ref = await connector().createTicket(snap, { eventId: 'evt-1' });
+    expect(ref).toMatchObject({ system: 'zendesk', created: true, externalStatus: 'new' });
+    expect(ref.externalUrl).toBe(`${zd.url}/agent/tickets/${ref.externalId}`);
+
+    const [find, create] = zd.server.requests.slice(before);
+    expect(`${find!.method} ${find!.path}?${find!.query}`).toBe(
+      `GET /api/v2/tickets.json?external_id=triage-${snap.ticketId}`,
+    );
+    expect(create!.headers.authorization).toBe(
+      'Basic ' + Buffer.from(`${zd.email}/token:${zd.apiToken}`).toString('base64'),
+    );
+    expect(create!.headers['idempotency-key']).toBe(`triage-${snap.ticketId}:evt-1`);
+    expect(create!.json.ticket).toMatchObject({
+      subject: snap.title,
+      external_id: `triage-${snap.ticketId}`,
+      priority: 'normal',
+      group_id: 42,
+      tags: ['support-triage', 'triaged'],
+      requester: { email: 'customer@example.com' },
+      custom_fields: [{ id: 360001, value: 'enterprise' }],
+      comment: { public: false },
+    });
+    expect(create!.json.ticket.comment.body).toContain('please refund');
+  });
+
+  it('creates exactly once: retried activity, and a lost response replayed via the idempotency key', async () => {
+    const snap = snapshot();
+    const key = `triage-${snap.ticketId}`;
+    zd.server.inject({ delayMs: 1500, match: (r) => r.method === 'POST' });
+    await expectItsmError(connector({}, 400).createTicket(snap, { eventId: 'e1' }), {
+      kind: 'timeout',
+      retryable: true,
+    });
+    const again = await connector().createTicket(snap, { eventId: 'e1' });
+    expect(again.created).toBe(false);
+    expect(zd.withExternalId(key)).toHaveLength(1);
+    expect((await connector().createTicket(snap, { eventId: 'e1' })).externalId).toBe(again.externalId);
+    expect(zd.withExternalId(key)).toHaveLength(1);
+  });
+
+  it('a create refused as an idempotency conflict is answered by the existing ticket', async () => {
+    const snap = snapshot();
+    const c = connector();
+    await c.createTicket(snap, { eventId: 'other-attempt' }); // another attempt won the race
+    // Our lookup ran just before that create; our POST is then refused by Zendesk.
+    zd.server.inject({ status: 200, body: { tickets: [], count: 0 }, match: (r) => r.method === 'GET' });
+    zd.server.inject({
+      status: 400,
+      body: { error: 'IdempotentRequestError' },
+      match: (r) => r.method === 'POST',
+    });
+    const out = await c.createTicket(snap, { eventId: 'race' });
+    expect(out.created).toBe(false);
+    expect(zd.withExternalId(`triage-${snap.ticketId}`)).toHaveLength(1);
+  });
+
+  describe('on an existing ticket', () => {
+    let ref: ExternalRef;
+    beforeEach(async () => {
+      ref = await connector().createTicket(snapshot(), { eventId: 'setup' });
+    });
+
+    it('updates status and priority with PUT', async () => {
+      const out = await connector().updateTicket(ref, { status: 'pending_vendor', priority: 'critical' });
+      expect(out.externalStatus).toBe('hold');
+      expect(zd.server.requests.at(-1)!.json).toEqual({ ticket: { priority: 'urgent', status: 'hold' } });
+      expect(await connector().getStatus(ref)).toEqual({
+        externalStatus: 'hold',
+        mappedStatus: 'pending_vendor',
+      });
+    });
+
+    it('comments with { body, public } once per event id', async () => {
+      const c = connector();
+      const first = await c.addComment(ref, { body: 'Refund on its way', isPublic: true, eventId: 'c1' });
+      const again = await c.addComment(ref, { body: 'Refund on its way', isPublic: true, eventId: 'c1' });
+      await c.addComment(ref, { body: 'note to agents', isPublic: false, eventId: 'c2' });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ created: false, externalCommentId: first.externalCommentId });
+      const comments = zd.tickets.get(Number(ref.externalId))!.comments.slice(1);
+      expect(comments.map((c) => [c.body, c.public])).toEqual([
+        ['Refund on its way\n\n[triage-ref:c1]', true],
+        ['note to agents\n\n[triage-ref:c2]', false],
+      ]);
+    });
+
+    it('resolves to the target status with an internal resolution comment, once', async () => {
+      const c = connector({ assignee_id: 7 });
+      const out = await c.resolve(ref, { resolution: 'Refunded', eventId: 'r1' });
+      expect(out.externalStatus).toBe('solved');
+      await c.resolve(ref, { resolution: 'Refunded', eventId: 'r1' });
+      const t = zd.tickets.get(Number(ref.externalId))!;
+      expect(t.assignee_id).toBe(7);
+      expect(t.comments.filter((x) => x.body.includes('[triage-ref:r1]'))).toHaveLength(1);
+      expect(await c.getStatus(ref)).toEqual({ externalStatus: 'solved', mappedStatus: 'resolved' });
+    });
+
+    it('close sets closed, and closing a closed ticket is a no-op (Zendesk refuses updates to it)', async () => {
+      const c = connector();
+      expect((await c.close(ref)).externalStatus).toBe('closed');
+      expect((await c.close(ref)).externalStatus).toBe('closed');
+      await expectItsmError(c.updateTicket(ref, { priority: 'low' }), {
+        kind: 'invalid',
+        retryable: false,
+        status: 422,
+      });
+    });
+  });
+
+  it('reads Zendesk rate-limit headers when Retry-After is absent', async () => {
+    zd.server.inject({ status: 429, headers: { 'ratelimit-reset': '7' } });
+    const error = await expectItsmError(connector().findByCorrelation('t'), {
+      kind: 'rate_limited',
+      retryable: true,
+    });
+    expect(error.retryAfterMs).toBe(7000);
+  });
+});
+
+describeErrorBehaviour('zendesk', {
+  server: () => zd.server,
+  connector: (o) => connector({}, o?.timeoutMs ?? 2000),
+  badAuthConnector: () => createConnector(zdConfig({}, { email: zd.email, api_token: 'bad-zendesk-token' })),
+  missingRef: () => ({ system: 'zendesk', externalId: '999999', externalUrl: null, externalStatus: null }),
+  secrets: () => [
+    zd.apiToken,
+    'bad-zendesk-token',
+    Buffer.from(`${zd.email}/token:bad-zendesk-token`).toString('base64'),
+  ],
+});

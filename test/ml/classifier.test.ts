@@ -1,0 +1,191 @@
+import {
+  fewShotClassifier,
+  fitTemperature,
+  textClassifierFromJSON,
+  trainTextClassifier,
+} from '../../src/ml/classifier';
+import { loadDefaultExamples } from '../../src/ml/datasets';
+import { evaluateClassifier } from '../../src/ml/evaluation';
+import { stratifiedSplit } from '../../src/ml/random';
+
+const examples = loadDefaultExamples();
+const { train, test } = stratifiedSplit(examples, (e) => e.label, 0.2, 11);
+const model = trainTextClassifier(train);
+
+describe('trainTextClassifier on the default categories', () => {
+  it('learns the three default categories from the shipped examples', () => {
+    expect(model.labels).toEqual(['billing', 'feature_request', 'technical']);
+    expect(examples.length).toBeGreaterThan(2000);
+  });
+
+  it('reaches an accuracy floor on a held-out split', () => {
+    const report = evaluateClassifier(model, test);
+    expect(report.accuracy).toBeGreaterThan(0.9);
+    expect(report.macroF1).toBeGreaterThan(0.9);
+    expect(report.ece).toBeLessThan(0.1);
+  });
+
+  it.each([
+    ['I was charged twice this month, please refund one payment', 'billing'],
+    ['Our invoice lists 30 seats but we only have 12 users', 'billing'],
+    ['The mobile app crashes every time I open a report', 'technical'],
+    ['API requests fail with a 500 error since this morning', 'technical'],
+    ['It would be great if you could add a Gantt view', 'feature_request'],
+    ['Please consider supporting SAML single sign-on with OneLogin', 'feature_request'],
+  ])('classifies "%s" as %s and explains it', (text, label) => {
+    const prediction = model.predict(text);
+    expect(prediction.label).toBe(label);
+    expect(prediction.evidence.length).toBeGreaterThan(0);
+    // Evidence is made of words of the text itself.
+    for (const phrase of prediction.evidence) {
+      for (const word of phrase.split(' ')) expect(text.toLowerCase()).toContain(word);
+    }
+  });
+
+  it('returns a probability for every label, highest first, summing to 1', () => {
+    const { scores, label, confidence } = model.predict('refund my subscription');
+    expect(scores.map((s) => s.label).sort()).toEqual([...model.labels].sort());
+    expect(scores[0]).toEqual({ label, probability: confidence });
+    expect(scores.reduce((sum, s) => sum + s.probability, 0)).toBeCloseTo(1, 6);
+    for (let i = 1; i < scores.length; i++)
+      expect(scores[i - 1]!.probability).toBeGreaterThanOrEqual(scores[i]!.probability);
+  });
+
+  it('is more confident on clear tickets than on vague ones', () => {
+    const mean = (texts: string[]) =>
+      texts.reduce((sum, t) => sum + model.predict(t).confidence, 0) / texts.length;
+    const clear = mean([
+      'I was charged twice for my subscription, please refund the duplicate payment',
+      'The app crashes with an error every time I open the dashboard',
+      'Feature request: please add a dark mode',
+    ]);
+    const vague = mean([
+      'hello',
+      'Can you help me?',
+      'hello, can someone get back to me',
+      'I have a question',
+      'Thanks',
+    ]);
+    expect(clear).toBeGreaterThan(0.9);
+    expect(vague).toBeLessThan(clear - 0.2);
+  });
+
+  it('fits a temperature on a held-out slice and reports the calibration error', () => {
+    const { heldOut, temperature, eceAfter } = model.calibration;
+    expect(heldOut).toBeGreaterThan(100);
+    expect(temperature).toBeGreaterThanOrEqual(0.25);
+    expect(temperature).toBeLessThanOrEqual(10);
+    expect(eceAfter).toBeLessThan(0.05);
+  });
+
+  it('predicts fast (measured here, the target is checked by npm run eval)', () => {
+    const texts = test.slice(0, 200).map((e) => e.text);
+    const started = performance.now();
+    for (const text of texts) model.predict(text);
+    const perTicket = (performance.now() - started) / texts.length;
+    // Loose on purpose: a busy CI machine must not fail this; typical is well under 1 ms.
+    expect(perTicket).toBeLessThan(50);
+  });
+});
+
+describe('determinism and serialisation', () => {
+  const small = stratifiedSplit(examples, (e) => e.label, 0.3, 5).test;
+
+  it('trains the identical model twice from the same data and options', () => {
+    const first = trainTextClassifier(small, { epochs: 3 });
+    const second = trainTextClassifier(small, { epochs: 3 });
+    expect(JSON.stringify(second.toJSON())).toBe(JSON.stringify(first.toJSON()));
+    const text = 'the dashboard is slow and my invoice is wrong';
+    expect(second.predict(text)).toEqual(first.predict(text));
+  });
+
+  it('depends on the seed (so the determinism above is not vacuous)', () => {
+    const first = trainTextClassifier(small, { epochs: 3, seed: 1 });
+    const other = trainTextClassifier(small, { epochs: 3, seed: 2 });
+    expect(other.toJSON().weights).not.toBe(first.toJSON().weights);
+  });
+
+  it('round-trips through JSON with identical predictions', () => {
+    const restored = textClassifierFromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    expect(restored.labels).toEqual(model.labels);
+    expect(restored.calibration).toEqual(model.calibration);
+    for (const { text } of test.slice(0, 50)) expect(restored.predict(text)).toEqual(model.predict(text));
+  });
+
+  it('refuses fewer than two labels and foreign JSON', () => {
+    expect(() => trainTextClassifier([{ text: 'a', label: 'x' }])).toThrow(/two labels/);
+    expect(() => textClassifierFromJSON({ kind: 'other' } as never)).toThrow();
+  });
+});
+
+describe('fitTemperature', () => {
+  it('cools an overconfident model and warms an underconfident one', () => {
+    // Logits that always claim ~100% but are right only 60% of the time: T must rise above 1.
+    const labels = Array.from({ length: 100 }, (_, i) => (i % 5 < 3 ? 0 : 1));
+    const overconfident = labels.map(() => Float64Array.from([8, 0]));
+    expect(fitTemperature(overconfident, labels).temperature).toBeGreaterThan(1);
+    // Logits that say 55% but are always right: T must fall below 1.
+    const underconfident = labels.map((label) => Float64Array.from(label === 0 ? [0.2, 0] : [0, 0.2]));
+    const fitted = fitTemperature(underconfident, labels);
+    expect(fitted.temperature).toBeLessThan(1);
+    expect(fitted.eceAfter).toBeLessThan(fitted.eceBefore);
+  });
+});
+
+describe('fewShotClassifier', () => {
+  const teams = fewShotClassifier(
+    [
+      { name: 'payments', description: 'invoices, charges, refunds and payment methods' },
+      { name: 'access', description: 'login, password reset, two-factor authentication, locked accounts' },
+      {
+        name: 'integrations',
+        examples: [
+          'The Slack integration stopped posting',
+          'Salesforce sync duplicates contacts',
+          'webhook fails',
+        ],
+      },
+    ],
+    { fallbackLabel: 'other' },
+  );
+
+  it.each([
+    ['Why was my card charged twice? I want a refund', 'payments'],
+    ['I forgot my password and the reset email never arrives', 'access'],
+    ['Our Slack integration does not post messages anymore', 'integrations'],
+  ])('%s → %s', (text, label) => {
+    const prediction = teams.predict(text);
+    expect(prediction.label).toBe(label);
+    expect(prediction.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('falls back when nothing is similar enough, and is fairly sure of it', () => {
+    const prediction = teams.predict('What is the weather like in Lisbon?');
+    expect(prediction.label).toBe('other');
+    expect(prediction.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('gives higher confidence to a clearer match', () => {
+    const clear = teams.predict('refund the charge on my invoice, payment method was charged twice');
+    const weak = teams.predict('a question about a charge');
+    expect(clear.label).toBe('payments');
+    expect(clear.confidence).toBeGreaterThan(weak.confidence);
+  });
+
+  it('always answers a class when no fallback is configured', () => {
+    const noFallback = fewShotClassifier([{ name: 'billing' }, { name: 'technical' }]);
+    expect(['billing', 'technical']).toContain(noFallback.predict('the weather in Lisbon').label);
+  });
+
+  it('is deterministic', () => {
+    const again = fewShotClassifier(
+      [
+        { name: 'a', examples: ['alpha beta'] },
+        { name: 'b', examples: ['gamma delta'] },
+      ],
+      {},
+    );
+    expect(again.predict('beta alpha')).toEqual(again.predict('beta alpha'));
+    expect(again.similarities('beta alpha')[0]).toBeGreaterThan(again.similarities('beta alpha')[1]!);
+  });
+});
