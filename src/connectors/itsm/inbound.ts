@@ -40,7 +40,13 @@ import {
 } from './common';
 import { DEFAULT_INBOUND_STATUS_MAPPING, mapInboundStatus, type ItsmConfig } from './config';
 import { ItsmError } from './http';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, safeEqual, signV1 } from '../../platform/crypto/signing';
+import {
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  safeEqual,
+  signV1,
+} from '../../platform/crypto/signing';
 import type { ToolType } from './types';
 
 export type HeaderBag = Headers | Record<string, string | string[] | undefined>;

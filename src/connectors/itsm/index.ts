@@ -21,7 +21,13 @@ export {
   type RedactedItsmConfig,
   type StoredItsmConfig,
 } from './config';
-export { createSecretBox, parseKeyRing, secretBoxFromEnv, SecretBoxError, type SecretBox } from '../../platform/crypto/secrets';
+export {
+  createSecretBox,
+  parseKeyRing,
+  secretBoxFromEnv,
+  SecretBoxError,
+  type SecretBox,
+} from '../../platform/crypto/secrets';
 export {
   createRateLimiter,
   createRateLimiterRegistry,

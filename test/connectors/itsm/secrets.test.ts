@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createSecretBox, parseKeyRing, SecretBoxError, secretBoxFromEnv } from '../../../src/platform/crypto/secrets';
+import {
+  createSecretBox,
+  parseKeyRing,
+  SecretBoxError,
+  secretBoxFromEnv,
+} from '../../../src/platform/crypto/secrets';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
