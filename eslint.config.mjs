@@ -1,4 +1,5 @@
-// Lint keeps workflow code deterministic: no Node built-ins or I/O libraries may be imported there.
+// Lint keeps workflow code deterministic: no Node built-ins or I/O libraries may be imported into any file that runs
+// in the workflow sandbox (src/workflows and the pure rules in src/domain); test/lint/sandbox-imports.test.ts proves it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -30,8 +31,18 @@ export default tseslint.config(
             },
             { group: ['@qdrant/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'] },
             {
-              group: ['**/activities/*', '**/api/*', '**/stores/*', '**/connectors/*', '**/platform/*'],
-              message: 'Import activity types with `import type` only.',
+              group: [
+                '**/activities/**',
+                '**/api/**',
+                '**/stores/**',
+                '**/connectors/**',
+                '**/platform/**',
+                '**/ml/**',
+                '**/knowledge/**',
+                '**/worker/**',
+              ],
+              message:
+                'Code that runs in the workflow sandbox may import types only from layers that do I/O.',
               allowTypeImports: true,
             },
           ],

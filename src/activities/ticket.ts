@@ -144,6 +144,7 @@ export function createActivities(deps: ActivityDeps) {
     async deliverSlaNotification(input: AlertKey & { targetId: string }): Promise<void> {
       const { targetId, ...key } = input;
       const attempt = Context.current().info.attempt;
+      if (await deps.notifications.wasDelivered(key, targetId)) return;
       const [target, ticket, event] = await Promise.all([
         deps.notifications.open(key.tenantId, targetId),
         loadTicket(key.tenantId, key.ticketId),

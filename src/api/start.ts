@@ -41,7 +41,7 @@ export async function startApi(options: {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const tickets = new TicketRepository(db);
   const tenants = new TenantRepository(db);
-  const workflows = new TicketWorkflows(client, config.temporal.taskQueue);
+  const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
   const app = createApp({
     db,
     tickets,

@@ -33,6 +33,7 @@ export class TicketWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly historyEventLimit?: number,
   ) {}
 
   /** Starts the ticket's workflow; starting one that already exists is a success, so callers may retry. */
@@ -46,6 +47,7 @@ export class TicketWorkflows {
       createdAtMs: ticket.created_at.getTime(),
       policy,
       autoCloseAfterMs,
+      ...(this.historyEventLimit ? { historyEventLimit: this.historyEventLimit } : {}),
     };
     try {
       await this.client.workflow.start(TICKET_WORKFLOW_TYPE, {

@@ -55,6 +55,7 @@ const schema = z.object({
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
+  TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).optional(),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -101,6 +102,8 @@ export interface AppConfig {
   qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
+  /** Ticket workflows continue as new past this many history events (unset: when the server suggests it). */
+  ticketHistoryEventLimit: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -160,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
+    ticketHistoryEventLimit: c.TICKET_HISTORY_EVENT_LIMIT,
   };
 }

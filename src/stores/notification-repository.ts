@@ -95,6 +95,22 @@ export class NotificationRepository {
     };
   }
 
+  /** True when this alert already reached this target (a re-delivery after continue-as-new sends nothing). */
+  async wasDelivered(key: AlertKey, targetId: string): Promise<boolean> {
+    const row = await this.db('notification_deliveries')
+      .where({
+        ticket_id: key.ticketId,
+        target_id: targetId,
+        clock: key.clock,
+        kind: key.kind,
+        threshold: key.threshold,
+        cycle: key.cycle,
+        status: 'sent',
+      })
+      .first('id');
+    return row !== undefined;
+  }
+
   async recordAttempt(
     key: AlertKey,
     targetId: string,

@@ -47,19 +47,8 @@ export class DuplicateExternalIdError extends Error {
 }
 
 /** The workflow-owned columns, written as one snapshot. */
-export interface TicketMirror {
-  status: TicketStatus;
-  priority: string;
-  category: string | null;
-  assignee: string | null;
-  escalation_level: number;
-  reopen_count: number;
-  first_response_at: string | null;
-  resolved_at: string | null;
-  closed_at: string | null;
-  sla_state: string;
-  sla_clocks: unknown;
-}
+import type { TicketMirror } from '../domain/ticket-rules';
+export type { TicketMirror };
 
 export interface TicketChange {
   /** Unique per change: the activity can be retried, the change is applied once. */

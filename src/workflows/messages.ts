@@ -5,7 +5,8 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TicketLiveView } from '../domain/live-view';
-import type { SlaPolicy } from '../domain/sla';
+import type { ItsmEventType } from '../connectors/itsm/ports';
+import type { SlaAlert, SlaPolicy } from '../domain/sla';
 import type { Actor, TicketState } from '../domain/ticket-state';
 import type { CustomerTier, Priority } from '../domain/vocabulary';
 
@@ -29,6 +30,20 @@ export interface TicketWorkflowInput {
   carriedState?: TicketState;
   carriedStateVersion?: number;
   carriedActionIds?: string[];
+  /** ITSM events not yet sent (the head may have been in flight), and how many gave up so far. */
+  carriedItsmQueue?: CarriedItsmEvent[];
+  carriedItsmFailed?: number;
+  /** SLA alerts whose notifications were still being delivered. */
+  carriedNotifications?: SlaAlert[];
+  /** Continue as new once the history has this many events (unset: when the server suggests it). */
+  historyEventLimit?: number;
+}
+
+export interface CarriedItsmEvent {
+  type: ItsmEventType;
+  sourceEventId?: string;
+  note?: string;
+  eventId?: string;
 }
 
 /** Every agent action carries who did it and an id that makes a retried request a no-op. */

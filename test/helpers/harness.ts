@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type WorkflowBundleWithSourceMap, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
@@ -96,7 +97,13 @@ export async function mintToken(
 }
 
 export async function startHarness(
-  options: { deps?: Partial<ActivityDeps>; worker?: boolean; logLines?: string[] } = {},
+  options: {
+    deps?: Partial<ActivityDeps>;
+    worker?: boolean;
+    logLines?: string[];
+    /** Extra configuration (environment variables) for the API and worker. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
@@ -109,6 +116,7 @@ export async function startHarness(
     OUTBOX_INTERVAL_MS: '200',
     OUTBOX_GRACE_MS: '300',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   // With logLines, every log line (API and worker) is kept, so a test can check what was written.
   const logger = options.logLines
@@ -223,6 +231,7 @@ export async function startHarness(
     startWorker,
     stopWorker,
     async stop() {
+      await saveHistories(api.client, taskQueue);
       await stopWorker();
       await api.stop();
       await db.destroy();
@@ -230,6 +239,24 @@ export async function startHarness(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * With RECORD_HISTORIES_DIR set, every workflow this harness ran is saved there when it stops: the raw material
+ * of the replay corpus (test/histories), recorded from real runs and picked by hand (scripts/pick-histories.ts).
+ */
+async function saveHistories(client: Client, taskQueue: string): Promise<void> {
+  const dir = process.env.RECORD_HISTORIES_DIR;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const testPath = typeof expect === 'undefined' ? undefined : expect.getState().testPath;
+  const testFile = path.basename(testPath ?? 'script', '.test.ts');
+  for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    const history = await handle.fetchHistory();
+    const file = path.join(dir, `${testFile}--${execution.workflowId}--${execution.runId}.json`);
+    fs.writeFileSync(file, historyToJSON(history));
+  }
 }
 
 /** Polls until the check returns a value (not undefined/false) or the time runs out. */

@@ -133,18 +133,19 @@ test('a create whose answer is lost is retried without a second issue', async ()
 });
 
 test('an outage longer than the first SLA warning: the warning fires on time, the sync completes after', async () => {
-  // Down for the first three attempts (about 6 s with the 2 s, 4 s backoff): past the 3.4 s warning.
-  jira.server.inject({ status: 503, body: { errorMessages: ['maintenance'] } }, 3);
+  // Down for the first five attempts (about 30 s with the 2, 4, 8, 16 s backoff): well past the 3.4 s warning.
+  jira.server.inject({ status: 503, body: { errorMessages: ['maintenance'] } }, 5);
   const created = Date.now();
   const id = await ticket('Single sign-on stopped working for our team');
   const warning = await eventually(
     async () => (await h.db('sla_events').where({ ticket_id: id, kind: 'warning' }))[0],
-    10_000,
+    15_000,
   );
-  expect(new Date(warning.fired_at).getTime() - new Date(warning.due_at).getTime()).toBeLessThan(1000);
+  // Generous on a busy machine: what matters is that the warning did not wait for the ITSM tool (30 s).
+  expect(new Date(warning.fired_at).getTime() - new Date(warning.due_at).getTime()).toBeLessThan(8000);
   expect(new Date(warning.due_at).getTime() - created).toBeLessThan(4000);
   expect(issuesFor(id)).toHaveLength(0); // still down when the warning fired
-  await eventually(async () => issuesFor(id).length === 1, 45_000, 500);
+  await eventually(async () => issuesFor(id).length === 1, 90_000, 500);
   const attempts = await h
     .db('integration_sync_logs')
     .where({ ticket_id: id, operation: 'created' })

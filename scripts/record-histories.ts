@@ -1,0 +1,321 @@
+/**
+ * Records ticket workflow histories from real runs into test/histories/, the replay corpus that keeps workflow
+ * changes compatible with tickets already running. Append-only: a history that exists is never written again
+ * (a change that breaks one is guarded with patched(), never re-recorded). Each scenario drives one path.
+ *
+ *   npx tsx scripts/record-histories.ts [scenario …]
+ *
+ * The `continue-as-new…` scenarios need a server that suggests continuing early: run them alone against one started with
+ * `--dynamic-config-value limit.historyCount.suggestContinueAsNew=120` (TEMPORAL_ADDRESS=that server).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { run, withProduct } from '../bench/support';
+import { type Harness, type TestTenant, eventually } from '../test/helpers/harness';
+import { FakeJira } from '../test/fixtures/fake-itsm/jira';
+import { receiver } from '../test/fixtures/http-receiver';
+
+const DIR = path.join(__dirname, '..', 'test', 'histories');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const INBOUND_SECRET = 'jira-inbound-secret-0123456789';
+
+interface Ctx {
+  h: Harness;
+  jira: FakeJira;
+}
+
+async function ticket(h: Harness, tenant: TestTenant, content: string, priority = 'medium'): Promise<string> {
+  const r = await h.call('POST', '/v1/tickets', { token: tenant.tokens.client, body: { content, priority } });
+  if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id as string;
+}
+
+async function untilStatus(h: Harness, tenant: TestTenant, id: string, statuses: string[]): Promise<void> {
+  await eventually(
+    async () =>
+      statuses.includes(
+        (await h.call('GET', `/v1/tickets/${id}/workflow`, { token: tenant.tokens.agent })).body.status,
+      ),
+    60_000,
+  );
+}
+
+async function act(h: Harness, token: string, id: string, action: string, body: object = {}): Promise<void> {
+  const r = await h.call('POST', `/v1/tickets/${id}/${action}`, { token, body });
+  if (r.status >= 300) throw new Error(`${action}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+async function connectJira(h: Harness, tenant: TestTenant, jira: FakeJira): Promise<void> {
+  const r = await h.call('PUT', '/v1/integrations/itsm', {
+    token: tenant.tokens.admin,
+    body: {
+      tool_type: 'jira',
+      base_url: jira.url,
+      credentials: { email: jira.email, api_token: jira.apiToken },
+      settings: { project_key: 'SUP' },
+      inbound_secret: INBOUND_SECRET,
+    },
+  });
+  if (r.status !== 200) throw new Error(`jira: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+async function notifyTo(h: Harness, tenant: TestTenant, url: string): Promise<void> {
+  const r = await h.call('POST', '/v1/notification-targets', {
+    token: tenant.tokens.admin,
+    body: { type: 'webhook', name: 'ops hook', url, secret: 'hook-secret-0123456789abcdef' },
+  });
+  if (r.status !== 201) throw new Error(`target: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** Each scenario returns the ticket ids whose workflows it drove; their histories are saved once it is done. */
+const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
+  async 'ai-failed'({ h }) {
+    // The classifier is down for good: four attempts, then ai_failed; the ticket stays workable.
+    await h.stopWorker();
+    await h.startWorker({
+      classifier: {
+        classify: async () => {
+          throw new Error('model server unavailable');
+        },
+      },
+    } as never);
+    try {
+      const tenant = await h.createTenant();
+      const id = await ticket(h, tenant, 'The dashboard shows a blank page');
+      await untilStatus(h, tenant, id, ['ai_failed']);
+      await act(h, tenant.tokens.agent, id, 'assign', { assignee: 'alice' });
+      await act(h, tenant.tokens.agent, id, 'resolve', { resolution: 'cleared the cache' });
+      await act(h, tenant.tokens.agent, id, 'close');
+      return [id];
+    } finally {
+      await h.stopWorker();
+      await h.startWorker();
+    }
+  },
+
+  async 'every-action'({ h }) {
+    const tenant = await h.createTenant({
+      sla_policy: { targets: { medium: { first_response_seconds: 600, resolution_seconds: 3600 } } },
+    });
+    const id = await ticket(h, tenant, 'Our invoices show the wrong VAT number');
+    await untilStatus(h, tenant, id, ['open']);
+    const agent = tenant.tokens.agent;
+    await act(h, agent, id, 'assign', { assignee: 'alice' });
+    await act(h, agent, id, 'messages', { body: 'Internal: check the billing profile', internal: true });
+    await act(h, agent, id, 'messages', {
+      body: 'Could you send an invoice number?',
+      next_status: 'pending_customer',
+    });
+    await act(h, tenant.tokens.client, id, 'messages', { body: 'INV-2291' });
+    await act(h, agent, id, 'messages', { body: 'Asked the vendor', next_status: 'pending_vendor' });
+    await act(h, agent, id, 'priority', { priority: 'high' });
+    await act(h, agent, id, 'escalate', { reason: 'billing engineering', level: 2 });
+    // The tenant's policy changes while the ticket is open: applied to it by the bulk workflow (a signal).
+    const policy = await h.call('PUT', '/v1/sla-policy', {
+      token: tenant.tokens.admin,
+      body: { targets: { high: { first_response_seconds: 900, resolution_seconds: 7200 } } },
+    });
+    if (policy.status !== 200) throw new Error(`policy: ${policy.status} ${JSON.stringify(policy.body)}`);
+    const apply = await h.call('POST', '/v1/sla-policy/apply', { token: tenant.tokens.admin, body: {} });
+    if (apply.status >= 300) throw new Error(`apply: ${apply.status} ${JSON.stringify(apply.body)}`);
+    await eventually(
+      async () => (await h.db('audit_log').where({ ticket_id: id, action: 'sla_policy_applied' }))[0],
+    );
+    await act(h, agent, id, 'resolve', { resolution: 'corrected the VAT number' });
+    await act(h, agent, id, 'reopen', { reason: 'customer says still wrong' });
+    await act(h, agent, id, 'resolve', { resolution: 'corrected again' });
+    await act(h, agent, id, 'close', { reason: 'confirmed' });
+    return [id];
+  },
+
+  async 'sla-breach-escalation'({ h }) {
+    const tenant = await h.createTenant({
+      sla_policy: {
+        targets: {
+          medium: { first_response_seconds: 2, resolution_seconds: 4 },
+          high: { first_response_seconds: 3, resolution_seconds: 5 },
+        },
+        warning_thresholds: [0.5, 0.75],
+        escalation: { raise_priority: true, escalation_level: 2, reassign_to: 'tier2', notify: true },
+      },
+    });
+    const id = await ticket(h, tenant, 'Exports time out for every report');
+    await eventually(
+      async () => (await h.db('sla_events').where({ ticket_id: id, kind: 'breach' })).length >= 1,
+      60_000,
+    );
+    await sleep(1000);
+    await act(h, tenant.tokens.agent, id, 'messages', { body: 'We are on it' });
+    await act(h, tenant.tokens.agent, id, 'resolve');
+    await act(h, tenant.tokens.agent, id, 'close');
+    return [id];
+  },
+
+  async 'auto-close'({ h }) {
+    // 0.001 h = 3.6 s after resolution the ticket closes by itself.
+    const tenant = await h.createTenant({ auto_close_after_hours: 0.001 });
+    const id = await ticket(h, tenant, 'Please change my email address');
+    await untilStatus(h, tenant, id, ['open']);
+    await act(h, tenant.tokens.agent, id, 'messages', { body: 'Done' });
+    await act(h, tenant.tokens.agent, id, 'resolve');
+    await untilStatus(h, tenant, id, ['closed']);
+    return [id];
+  },
+
+  async 'itsm-outage-and-inbound'({ h, jira }) {
+    const tenant = await h.createTenant({
+      sla_policy: { targets: { medium: { first_response_seconds: 3, resolution_seconds: 600 } } },
+    });
+    await connectJira(h, tenant, jira);
+    // Jira is down for the first three attempts, past the first SLA warning; then the sync completes.
+    jira.server.inject({ status: 503, body: { errorMessages: ['maintenance'] } }, 3);
+    const id = await ticket(h, tenant, 'Single sign-on stopped working for our team');
+    await eventually(async () => jira.issuesWithLabel(`triage-${id}`).length === 1, 60_000, 500);
+    await act(h, tenant.tokens.agent, id, 'messages', { body: 'Looking into it' });
+    // Jira says Done: a signed inbound webhook resolves the ticket (an update with origin itsm).
+    const key = jira.issuesWithLabel(`triage-${id}`)[0]!.key;
+    const raw = JSON.stringify({
+      timestamp: Date.now(),
+      webhookEvent: 'jira:issue_updated',
+      user: { accountId: 'human-agent' },
+      issue: { id: '1', key, fields: { labels: [`triage-${id}`], status: { name: 'Done' } } },
+      changelog: {
+        id: '9',
+        items: [{ field: 'status', fieldId: 'status', fromString: 'In Progress', toString: 'Done' }],
+      },
+    });
+    const inbound = await h.call('POST', `/v1/integrations/itsm/inbound/${tenant.slug}`, {
+      rawBody: raw,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature': `sha256=${crypto.createHmac('sha256', INBOUND_SECRET).update(raw).digest('hex')}`,
+        'x-atlassian-webhook-identifier': crypto.randomUUID(),
+      },
+    });
+    if (inbound.status !== 200) throw new Error(`inbound: ${inbound.status} ${JSON.stringify(inbound.body)}`);
+    await act(h, tenant.tokens.agent, id, 'close');
+    return [id];
+  },
+
+  async 'sla-notification'({ h }) {
+    // Warning and breach delivered to a webhook that is down for the first two attempts.
+    const hook = await receiver(2);
+    try {
+      const tenant = await h.createTenant({
+        sla_policy: {
+          targets: { medium: { first_response_seconds: 3, resolution_seconds: 600 } },
+          warning_thresholds: [0.5],
+          escalation: { notify: true },
+        },
+      });
+      await notifyTo(h, tenant, hook.url);
+      const id = await ticket(h, tenant, 'The API returns 500 on every call');
+      await eventually(async () => hook.received.length >= 2, 60_000, 250);
+      await act(h, tenant.tokens.agent, id, 'messages', { body: 'Fixed' });
+      await act(h, tenant.tokens.agent, id, 'resolve');
+      await act(h, tenant.tokens.agent, id, 'close');
+      return [id];
+    } finally {
+      await hook.close();
+    }
+  },
+
+  async 'continue-as-new-carries-work'({ h }) {
+    // The patched continue-as-new: notifications still retrying are carried to the next run, clocks keep running.
+    const hook = await receiver(4);
+    try {
+      const tenant = await h.createTenant({
+        sla_policy: {
+          targets: { medium: { first_response_seconds: 4, resolution_seconds: 10 } },
+          warning_thresholds: [0.5],
+          escalation: { notify: true },
+        },
+      });
+      await notifyTo(h, tenant, hook.url);
+      const id = await ticket(h, tenant, 'Our mobile app crashes at login');
+      await untilStatus(h, tenant, id, ['open']);
+      for (let i = 0; i < 16; i++) {
+        await act(h, tenant.tokens.client, id, 'messages', { body: `More detail ${i}` });
+        await sleep(700);
+      }
+      await eventually(async () => hook.received.length >= 4, 90_000, 250);
+      await act(h, tenant.tokens.agent, id, 'messages', { body: 'Fixed in 4.2.1' });
+      await act(h, tenant.tokens.agent, id, 'resolve');
+      await act(h, tenant.tokens.agent, id, 'close');
+      return [id];
+    } finally {
+      await hook.close();
+    }
+  },
+
+  async 'continue-as-new'({ h }) {
+    // A long conversation with live clocks: the server suggests continuing as new every ~120 events.
+    const tenant = await h.createTenant({
+      sla_policy: {
+        targets: { medium: { first_response_seconds: 3, resolution_seconds: 9 } },
+        warning_thresholds: [0.5],
+        escalation: { notify: true },
+      },
+    });
+    const id = await ticket(h, tenant, 'Our mobile app crashes at login');
+    await untilStatus(h, tenant, id, ['open']);
+    for (let i = 0; i < 12; i++) {
+      await act(h, tenant.tokens.client, id, 'messages', { body: `More detail ${i}` });
+      await sleep(400);
+    }
+    await sleep(8000); // the resolution clock warns and breaches across the runs
+    await act(h, tenant.tokens.agent, id, 'messages', { body: 'Fixed in 4.2.1' });
+    await act(h, tenant.tokens.agent, id, 'resolve');
+    await act(h, tenant.tokens.agent, id, 'close');
+    return [id];
+  },
+};
+
+async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const handle = h.client.workflow.getHandle(`ticket-${id}`);
+    await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 60_000, 250).catch(() =>
+      console.warn(`${scenario}: ticket-${id} still running; saving its history so far`),
+    );
+    // Every run of the workflow, oldest first (continue-as-new makes a chain).
+    const runs = [];
+    for await (const execution of h.client.workflow.list({ query: `WorkflowId = 'ticket-${id}'` }))
+      runs.push(execution);
+    runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    for (const [index, execution] of runs.entries()) {
+      const name = runs.length > 1 ? `${scenario}-run${index + 1}` : scenario;
+      const file = path.join(DIR, `${name}.json`);
+      if (fs.existsSync(file)) {
+        console.log(`kept ${file}: histories are recorded once`);
+        continue;
+      }
+      const history = await h.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      fs.writeFileSync(file, historyToJSON(history));
+      console.log(`wrote ${file} (${history.events?.length} events)`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length
+    ? wanted
+    : Object.keys(scenarios).filter((n) => !n.startsWith('continue-as-new'));
+  const jira = await new FakeJira().start();
+  try {
+    await withProduct(async (h) => {
+      for (const name of names) {
+        const scenario = scenarios[name];
+        if (!scenario) throw new Error(`unknown scenario ${name}`);
+        console.log(`recording ${name}`);
+        await saveAll(h, name, await scenario({ h, jira }));
+      }
+    });
+  } finally {
+    await jira.stop();
+  }
+}
+
+run(main);

@@ -1,0 +1,116 @@
+/**
+ * Rules the ticket workflow applies at its decision points, kept here so they are pure and unit-tested: which
+ * SLA alert is owed next, what firing it changes, how far an automatic escalation goes, what the Postgres mirror
+ * and the search attributes say about a state.
+ */
+import {
+  type SlaAlert,
+  type SlaClock,
+  type SlaClockKind,
+  clockList,
+  clockState,
+  mapClocks,
+  markAlertFired,
+  nextAlert,
+  timelineOf,
+} from './sla';
+import { type TicketState, applyBreachEscalation, ticketSlaState } from './ticket-state';
+import type { TicketStatus } from './vocabulary';
+
+/** The alert due first over all of the ticket's running clocks; null when no clock owes one. */
+export function earliestAlert(state: TicketState): SlaAlert | null {
+  const timeline = timelineOf(state.policy);
+  const alerts = clockList(state.clocks).map((clock) =>
+    nextAlert(clock, state.policy.warning_thresholds, timeline),
+  );
+  return alerts.reduce<SlaAlert | null>((min, a) => (a && (!min || a.dueAtMs < min.dueAtMs) ? a : min), null);
+}
+
+/**
+ * The state after an alert fired: the alert marked on its clock (never owed again) and, for a breach, the
+ * policy's escalation applied. `changes` lists what the escalation changed (empty for a warning);
+ * `firedClock` is the clock as it fired, before an escalation retargeted it.
+ */
+export function fireAlert(
+  state: TicketState,
+  alert: SlaAlert,
+): { state: TicketState; changes: Record<string, unknown>; firedClock: SlaClock } {
+  const marked: TicketState = {
+    ...state,
+    clocks: mapClocks(state.clocks, (c) =>
+      c.kind === alert.clock && c.cycle === alert.cycle ? markAlertFired(c, alert) : c,
+    ),
+  };
+  const firedClock = clockList(marked.clocks).find((c) => c.kind === alert.clock)!;
+  const escalated = alert.kind === 'breach' ? applyBreachEscalation(marked) : { state: marked, changes: {} };
+  return { ...escalated, firedClock };
+}
+
+/** Seed 004: a warning raises the alert's escalation level to 1, a breach to 2, never below the ticket's. */
+export function alertEscalationLevel(alert: Pick<SlaAlert, 'kind'>, ticketLevel: number): number {
+  return Math.max(alert.kind === 'warning' ? 1 : 2, ticketLevel);
+}
+
+/** An automatic escalation goes at least one level above the ticket's current one. */
+export function triggerEscalationLevel(triggerLevel: number, ticketLevel: number): number {
+  return Math.max(triggerLevel, ticketLevel + 1);
+}
+
+/** When a resolved ticket closes by itself; null while it is not resolved. */
+export function autoCloseAt(state: TicketState, autoCloseAfterMs: number): number | null {
+  return state.status === 'resolved' && state.resolvedAtMs !== null
+    ? state.resolvedAtMs + autoCloseAfterMs
+    : null;
+}
+
+/** The ticket row in Postgres, as the workflow writes it after every change. */
+export interface TicketMirror {
+  status: TicketStatus;
+  priority: string;
+  category: string | null;
+  assignee: string | null;
+  escalation_level: number;
+  reopen_count: number;
+  first_response_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  sla_state: string;
+  sla_clocks: unknown;
+}
+
+export function ticketMirror(state: TicketState, nowMs: number): TicketMirror {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    status: state.status,
+    priority: state.priority,
+    category: state.category,
+    assignee: state.assignee,
+    escalation_level: state.escalationLevel,
+    reopen_count: state.reopenCount,
+    first_response_at: iso(state.firstResponseAtMs),
+    resolved_at: iso(state.resolvedAtMs),
+    closed_at: iso(state.closedAtMs),
+    sla_state: ticketSlaState(state, nowMs),
+    sla_clocks: {
+      clocks: state.clocks,
+      warning_thresholds: state.policy.warning_thresholds,
+      calendar: state.policy.calendar,
+    },
+  };
+}
+
+/** Each clock's state as `clock:state`, the SlaClocks search attribute. */
+export function clockStates(state: TicketState, nowMs: number): `${SlaClockKind}:${string}`[] {
+  const timeline = timelineOf(state.policy);
+  return clockList(state.clocks).map(
+    (clock) =>
+      `${clock.kind}:${clockState(clock, nowMs, state.policy.warning_thresholds, timeline)}` as const,
+  );
+}
+
+export type ItsmSyncState = 'pending' | 'synced' | 'failed';
+
+/** The ItsmSync search attribute: events waiting win over a past failure, which wins over all synced. */
+export function itsmSyncState(queued: number, failed: number): ItsmSyncState {
+  return queued > 0 ? 'pending' : failed > 0 ? 'failed' : 'synced';
+}

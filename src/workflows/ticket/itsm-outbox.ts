@@ -1,0 +1,31 @@
+/**
+ * The ITSM outbox: events go out to the tenant's ITSM tool one at a time, in order, in the background, however
+ * long the tool is down; the ticket's lifecycle never waits for it. An event that gives up is counted (the
+ * ItsmSync search attribute says `failed`) and the next one goes out.
+ */
+import { condition, log, uuid4 } from '@temporalio/workflow';
+import { itsm } from './activities';
+import type { TicketRun } from './run';
+
+export async function runItsmOutbox(run: TicketRun): Promise<void> {
+  for (;;) {
+    await condition(() => run.itsmQueue.length > 0 || run.state.status === 'closed');
+    const next = run.itsmQueue[0];
+    if (next === undefined) return;
+    run.publishSearchAttributes();
+    try {
+      await itsm.syncTicketToItsm({
+        tenantId: run.state.tenantId,
+        ticketId: run.state.ticketId,
+        ...next,
+        // Events queued by older code have no id yet.
+        eventId: next.eventId ?? uuid4(),
+      });
+    } catch (error) {
+      run.itsmFailed += 1;
+      log.error('ITSM sync gave up', { type: next.type, error: String(error) });
+    }
+    run.itsmQueue.shift();
+    run.publishSearchAttributes();
+  }
+}

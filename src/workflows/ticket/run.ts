@@ -1,0 +1,137 @@
+/**
+ * The state one run of a ticket workflow holds, and the one way to change it: `exclusive` serialises changes,
+ * `commit` persists the next state to Postgres before it becomes current and republishes the search attributes.
+ */
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ItsmEvent } from '../../connectors/itsm/ports';
+import type { SlaAlert } from '../../domain/sla';
+import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
+import { type Actor, type TicketState, newTicketState, ticketSlaState } from '../../domain/ticket-state';
+import type { TicketChange } from '../../stores/ticket-repository';
+import { type TicketWorkflowInput, searchAttributes } from '../messages';
+import { store } from './activities';
+
+/** An ITSM event waiting to go out. `eventId` is fixed when it is queued, so a re-send is recognised. */
+export type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'> & { eventId?: string };
+
+export const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
+const MAX_REMEMBERED_ACTIONS = 200;
+
+export type ChangeRecord = Pick<
+  TicketChange,
+  'action' | 'actor' | 'eventId' | 'message' | 'slaEvent' | 'details'
+>;
+
+export class TicketRun {
+  state: TicketState;
+  /** Mirrors written to Postgres carry this, so an older snapshot never overwrites a newer one. */
+  stateVersion: number;
+  /** Bumped on every in-memory change: wakes the SLA loop to recompute its next timer. */
+  changes = 0;
+  /** State changes in flight or waiting for their turn. */
+  pendingChanges = 0;
+  private changeQueue: Promise<unknown> = Promise.resolve();
+  /** Update ids already applied, carried across continue-as-new (Temporal dedups them within one run only). */
+  readonly appliedActions: string[];
+  /** ITSM events waiting to go out, in order (the head may be in flight); `itsmFailed` counts those that gave up. */
+  readonly itsmQueue: ItsmQueued[];
+  itsmFailed: number;
+  /** Alerts whose notifications are still being delivered: carried across continue-as-new and delivered there. */
+  readonly pendingNotifications: SlaAlert[];
+  readonly backgroundWork = new Set<Promise<void>>();
+  readonly triage: { done: boolean };
+
+  constructor(readonly input: TicketWorkflowInput) {
+    this.state =
+      input.carriedState ??
+      newTicketState({
+        ticketId: input.ticketId,
+        tenantId: input.tenantId,
+        priority: input.priority,
+        priorityPinned: input.priorityPinned,
+        customerTier: input.customerTier,
+        createdAtMs: input.createdAtMs,
+        policy: input.policy,
+      });
+    this.stateVersion = input.carriedStateVersion ?? 0;
+    this.appliedActions = [...(input.carriedActionIds ?? [])];
+    this.itsmQueue = [...(input.carriedItsmQueue ?? [])];
+    this.itsmFailed = input.carriedItsmFailed ?? 0;
+    this.pendingNotifications = [...(input.carriedNotifications ?? [])];
+    this.triage = { done: input.carriedState !== undefined };
+  }
+
+  /**
+   * Serialises state changes, first come first served: each is validated against, and persisted after, the one
+   * before. (A shared flag with `condition` would let several waiters through in the same activation.)
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.pendingChanges += 1;
+    const run = this.changeQueue.then(work).finally(() => {
+      this.pendingChanges -= 1;
+    });
+    this.changeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Work that runs beside the main loop (notifications, signalled changes); awaited before the workflow ends. */
+  background(work: Promise<void>): void {
+    const tracked = work
+      .catch((error) => log.error('background work failed', { error: String(error) }))
+      .finally(() => this.backgroundWork.delete(tracked));
+    this.backgroundWork.add(tracked);
+  }
+
+  /** Persists the next state, then makes it current. Call inside exclusive(). */
+  async commit(next: TicketState, change: ChangeRecord): Promise<void> {
+    this.stateVersion += 1;
+    await store.persistTicketChange({
+      ...change,
+      ticketId: this.state.ticketId,
+      tenantId: this.state.tenantId,
+      stateVersion: this.stateVersion,
+      fromStatus: this.state.status,
+      mirror: ticketMirror(next, Date.now()),
+    });
+    this.state = next;
+    this.changes += 1;
+    this.publishSearchAttributes();
+  }
+
+  rememberAction(actionId: string): void {
+    this.appliedActions.push(actionId);
+    if (this.appliedActions.length > MAX_REMEMBERED_ACTIONS) this.appliedActions.shift();
+  }
+
+  enqueueItsm(event: ItsmQueued): void {
+    this.itsmQueue.push(event);
+  }
+
+  publishSearchAttributes(): void {
+    const now = Date.now();
+    const { state } = this;
+    upsertSearchAttributes([
+      { key: searchAttributes.itsmSync, value: itsmSyncState(this.itsmQueue.length, this.itsmFailed) },
+      { key: searchAttributes.slaClocks, value: clockStates(state, now) },
+      { key: searchAttributes.status, value: state.status },
+      { key: searchAttributes.priority, value: state.priority },
+      { key: searchAttributes.slaState, value: ticketSlaState(state, now) },
+      { key: searchAttributes.escalationLevel, value: state.escalationLevel },
+      ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
+      ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
+    ]);
+  }
+
+  /** What the next run needs to go on where this one stops. */
+  carriedInput(): TicketWorkflowInput {
+    return {
+      ...this.input,
+      carriedState: this.state,
+      carriedStateVersion: this.stateVersion,
+      carriedActionIds: this.appliedActions,
+      carriedItsmQueue: this.itsmQueue,
+      carriedItsmFailed: this.itsmFailed,
+      carriedNotifications: this.pendingNotifications,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The SLA loop: sleeps on a durable timer until the next alert or the auto-close is due, wakes early when the
+ * state changes, fires warnings and breaches once each, and delivers their notifications beside the timers.
+ * It also decides when the run continues as new, without ever stopping the clocks to wait for slow work.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { remainingMs, timelineOf, type SlaAlert } from '../../domain/sla';
+import { alertEscalationLevel, autoCloseAt, earliestAlert, fireAlert } from '../../domain/ticket-rules';
+import { type TicketAction, applyAction } from '../../domain/ticket-state';
+import type { TicketWorkflowInput } from '../messages';
+import { notifier, store } from './activities';
+import { SYSTEM, type TicketRun } from './run';
+
+/**
+ * Patch: continue-as-new carries the ITSM queue, pending notifications and failure count instead of waiting for
+ * them to drain (the old wait stopped the SLA clocks, possibly for a day). Runs recorded before it keep the wait.
+ */
+export const CONTINUE_AS_NEW_CARRIES_WORK = 'continue-as-new-carries-work';
+
+async function fireDueAlert(run: TicketRun): Promise<void> {
+  const fired = await run.exclusive(async () => {
+    // The state may have moved while this waited for the lock: re-read what is owed now.
+    const alert = earliestAlert(run.state);
+    const now = Date.now();
+    if (!alert || alert.dueAtMs > now) return null;
+    const { state: next, changes, firedClock } = fireAlert(run.state, alert);
+    const escalated = Object.keys(changes).length > 0;
+    await run.commit(next, {
+      action: `sla_${alert.kind}`,
+      actor: SYSTEM,
+      eventId: uuid4(),
+      slaEvent: {
+        clock: alert.clock,
+        kind: alert.kind,
+        threshold: alert.threshold,
+        cycle: alert.cycle,
+        dueAt: new Date(alert.dueAtMs).toISOString(),
+        deadline: new Date(alert.deadlineMs).toISOString(),
+        firedAt: new Date(now).toISOString(),
+        remainingSeconds: remainingMs(firedClock, now, timelineOf(run.state.policy)) / 1000,
+        priority: run.state.priority,
+        escalationLevel: alertEscalationLevel(alert, next.escalationLevel),
+        notificationStatus: run.state.policy.escalation.notify ? 'pending' : 'not_configured',
+      },
+      details: {
+        clock: alert.clock,
+        cycle: alert.cycle,
+        threshold: alert.threshold,
+        late_ms: now - alert.dueAtMs,
+        ...(escalated ? { escalation: changes } : {}),
+      },
+    });
+    if (escalated) run.enqueueItsm({ type: 'updated', eventId: uuid4() });
+    return alert;
+  });
+  // Delivery runs beside the timers: a target that is down never delays the next alert.
+  if (fired && run.state.policy.escalation.notify) startNotification(run, fired);
+}
+
+/** Delivers an alert to the tenant's targets in the background; carried across continue-as-new until done. */
+export function startNotification(run: TicketRun, alert: SlaAlert): void {
+  if (!run.pendingNotifications.includes(alert)) run.pendingNotifications.push(alert);
+  run.background(
+    notify(run, alert).finally(() => {
+      const index = run.pendingNotifications.indexOf(alert);
+      if (index >= 0) run.pendingNotifications.splice(index, 1);
+    }),
+  );
+}
+
+async function notify(run: TicketRun, alert: SlaAlert): Promise<void> {
+  const key = {
+    tenantId: run.state.tenantId,
+    ticketId: run.state.ticketId,
+    clock: alert.clock,
+    kind: alert.kind,
+    threshold: alert.threshold,
+    cycle: alert.cycle,
+  };
+  const targets = await store.listNotificationTargets({ tenantId: run.state.tenantId, kind: alert.kind });
+  const results = await Promise.allSettled(
+    targets.map((targetId) => notifier.deliverSlaNotification({ ...key, targetId })),
+  );
+  const delivered = results.filter((r) => r.status === 'fulfilled').length;
+  await store.recordNotificationOutcome({
+    ...key,
+    status: targets.length === 0 ? 'not_configured' : delivered === targets.length ? 'sent' : 'failed',
+  });
+}
+
+async function autoClose(run: TicketRun): Promise<void> {
+  await run.exclusive(async () => {
+    if (run.state.status !== 'resolved') return;
+    const action: TicketAction = { type: 'close', reason: 'auto-closed after resolution' };
+    await run.commit(applyAction(run.state, action, Date.now()), {
+      action: 'close',
+      actor: SYSTEM,
+      eventId: uuid4(),
+      details: { reason: 'auto-closed after resolution' },
+    });
+    run.enqueueItsm({ type: 'closed', eventId: uuid4() });
+  });
+}
+
+/** The server suggests it (history size), or the history passed the configured event limit; triage is done. */
+function continueAsNewDue(run: TicketRun): boolean {
+  if (!run.triage.done) return false;
+  const info = workflowInfo();
+  const limit = run.input.historyEventLimit;
+  return info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
+}
+
+/** State changes are the only work that must finish in this run; everything else is carried over. */
+function readyToContinue(run: TicketRun): boolean {
+  return allHandlersFinished() && run.pendingChanges === 0;
+}
+
+/** Runs the clocks until the ticket is closed; continues as new on the way when the history grows long. */
+export async function runLifecycle(run: TicketRun): Promise<void> {
+  let continuing = false;
+  while (run.state.status !== 'closed') {
+    if (continueAsNewDue(run)) {
+      if (patched(CONTINUE_AS_NEW_CARRIES_WORK)) {
+        continuing = true;
+        if (readyToContinue(run))
+          await continueAsNew<(input: TicketWorkflowInput) => Promise<unknown>>(run.carriedInput());
+      } else {
+        // Runs recorded before the patch waited here for everything, clocks stopped.
+        await condition(
+          () =>
+            allHandlersFinished() &&
+            run.pendingChanges === 0 &&
+            run.itsmQueue.length === 0 &&
+            run.backgroundWork.size === 0,
+        );
+        await continueAsNew<(input: TicketWorkflowInput) => Promise<unknown>>({
+          ...run.input,
+          carriedState: run.state,
+          carriedStateVersion: run.stateVersion,
+          carriedActionIds: run.appliedActions,
+        });
+      }
+    }
+    const seen = run.changes;
+    const woken = () => run.changes !== seen || (continuing && readyToContinue(run));
+    const alert = earliestAlert(run.state);
+    const closeAt = autoCloseAt(run.state, run.input.autoCloseAfterMs);
+    const wakeAt = Math.min(alert?.dueAtMs ?? Infinity, closeAt ?? Infinity);
+    if (wakeAt === Infinity) {
+      await condition(woken);
+      continue;
+    }
+    const waitMs = Math.ceil(wakeAt - Date.now());
+    if (waitMs > 0 && (await condition(woken, waitMs))) continue;
+    if (alert && alert.dueAtMs <= Date.now()) await fireDueAlert(run);
+    else if (closeAt !== null && closeAt <= Date.now()) await autoClose(run);
+  }
+}
