@@ -14,13 +14,15 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
     if (next === undefined) return;
     run.publishSearchAttributes();
     try {
-      await itsm.syncTicketToItsm({
-        tenantId: run.state.tenantId,
-        ticketId: run.state.ticketId,
-        ...next,
-        // Events queued by older code have no id yet.
-        eventId: next.eventId ?? uuid4(),
-      });
+      await itsm.syncTicketToItsm.executeWithOptions({ summary: `ITSM: ${next.type}` }, [
+        {
+          tenantId: run.state.tenantId,
+          ticketId: run.state.ticketId,
+          ...next,
+          // Events queued by older code have no id yet.
+          eventId: next.eventId ?? uuid4(),
+        },
+      ]);
     } catch (error) {
       run.itsmFailed += 1;
       log.error('ITSM sync gave up', { type: next.type, error: String(error) });

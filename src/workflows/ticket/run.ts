@@ -2,7 +2,7 @@
  * The state one run of a ticket workflow holds, and the one way to change it: `exclusive` serialises changes,
  * `commit` persists the next state to Postgres before it becomes current and republishes the search attributes.
  */
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ItsmEvent } from '../../connectors/itsm/ports';
 import type { SlaAlert } from '../../domain/sla';
 import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
@@ -110,6 +110,15 @@ export class TicketRun {
   publishSearchAttributes(): void {
     const now = Date.now();
     const { state } = this;
+    // What the Temporal UI shows as the workflow's current details.
+    setCurrentDetails(
+      [
+        `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${ticketSlaState(state, now)}`,
+        `assignee: ${state.assignee ?? '—'} · escalation level ${state.escalationLevel}`,
+        `SLA clocks: ${clockStates(state, now).join(', ')}`,
+        `ITSM: ${itsmSyncState(this.itsmQueue.length, this.itsmFailed)} (${this.itsmQueue.length} queued)`,
+      ].join('\n\n'),
+    );
     upsertSearchAttributes([
       { key: searchAttributes.itsmSync, value: itsmSyncState(this.itsmQueue.length, this.itsmFailed) },
       { key: searchAttributes.slaClocks, value: clockStates(state, now) },

@@ -86,7 +86,11 @@ async function notify(run: TicketRun, alert: SlaAlert): Promise<void> {
   };
   const targets = await store.listNotificationTargets({ tenantId: run.state.tenantId, kind: alert.kind });
   const results = await Promise.allSettled(
-    targets.map((targetId) => notifier.deliverSlaNotification({ ...key, targetId })),
+    targets.map((targetId) =>
+      notifier.deliverSlaNotification.executeWithOptions({ summary: `notify: ${alertSummary(alert)}` }, [
+        { ...key, targetId },
+      ]),
+    ),
   );
   const delivered = results.filter((r) => r.status === 'fulfilled').length;
   await store.recordNotificationOutcome({
@@ -107,6 +111,13 @@ async function autoClose(run: TicketRun): Promise<void> {
     });
     run.enqueueItsm({ type: 'closed', eventId: uuid4() });
   });
+}
+
+export function alertSummary(alert: SlaAlert): string {
+  const at = new Date(alert.dueAtMs).toISOString();
+  return alert.kind === 'breach'
+    ? `${alert.clock} breach at ${at}`
+    : `${alert.clock} warning at ${Math.round(alert.threshold * 100)}% (${at})`;
 }
 
 /** The server suggests it (history size), or the history passed the configured event limit; triage is done. */
@@ -158,7 +169,10 @@ export async function runLifecycle(run: TicketRun): Promise<void> {
       continue;
     }
     const waitMs = Math.ceil(wakeAt - Date.now());
-    if (waitMs > 0 && (await condition(woken, waitMs))) continue;
+    // The timer's summary tells ops in the Temporal UI what it waits for.
+    const summary =
+      alert && alert.dueAtMs === wakeAt ? alertSummary(alert) : 'auto-close of the resolved ticket';
+    if (waitMs > 0 && (await condition(woken, waitMs, { summary }))) continue;
     if (alert && alert.dueAtMs <= Date.now()) await fireDueAlert(run);
     else if (closeAt !== null && closeAt <= Date.now()) await autoClose(run);
   }
