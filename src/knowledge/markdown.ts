@@ -1,23 +1,10 @@
+import { decodeHTML as decodeEntities } from 'entities';
 import { type Token, type Tokens, lexer } from 'marked';
 import { createSectionBuilder, tidyLines } from './sections';
 import { htmlToText } from './html';
 import type { ParsedDocument } from './types';
 
 // marked ships only ES modules: Node ≥ 20.19 requires them natively, and jest compiles it (jest.config.js).
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** marked keeps character references as written; the knowledge base wants the characters. */
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name[0] === '#') {
-      const code =
-        name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
-}
 
 /** Plain text of inline tokens: emphasis and links keep their words, images their alt text, HTML tags go. */
 function inlineText(tokens: Token[] | undefined, fallback = ''): string {

@@ -133,20 +133,8 @@ export function textToHtml(text: string): string {
     .join('');
 }
 
-/** HTML → text, enough to find our marker and show a comment body. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .trim();
-}
+/** HTML → text (ServiceDesk Plus notes, inbound comments): the knowledge base's HTML reader. */
+export { htmlToText } from '../../knowledge/html';
 
 // ---------------------------------------------------------------------------------------------------------
 // Atlassian Document Format (Jira Cloud REST v3 descriptions and comment bodies)
