@@ -121,6 +121,44 @@ function classificationParser(categories: readonly string[], products: readonly 
     .strict();
 }
 
+/**
+ * One chat completion with a strict JSON-schema answer: provider errors become Temporal-friendly failures, the
+ * answer comes back parsed (undefined when it is not JSON) with its token usage.
+ */
+async function structuredCompletion(
+  client: OpenAI,
+  request: {
+    model: string;
+    temperature: number;
+    messages: OpenAI.Chat.ChatCompletionMessageParam[];
+    schemaName: string;
+    schema: Record<string, unknown>;
+  },
+): Promise<{ json: unknown; model: string; usage: { promptTokens: number; completionTokens: number } }> {
+  let completion: OpenAI.Chat.ChatCompletion;
+  try {
+    completion = await client.chat.completions.create({
+      model: request.model,
+      temperature: request.temperature,
+      messages: request.messages,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: request.schemaName, strict: true, schema: request.schema },
+      },
+    });
+  } catch (error) {
+    throw toActivityFailure(error);
+  }
+  return {
+    json: parseJson(completion.choices[0]?.message?.content),
+    model: completion.model || request.model,
+    usage: {
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    },
+  };
+}
+
 export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): Classifier {
   return {
     async classify(input: ClassifyInput): Promise<Classification> {
@@ -129,39 +167,24 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
       const described = input.categories
         .filter((c): c is CategorySpec => typeof c !== 'string' && !!c.description)
         .map((c) => `${c.name}: ${c.description}`);
-      let completion;
-      try {
-        completion = await client.chat.completions.create({
-          model: options.chatModel,
-          temperature: 0,
-          messages: [
-            {
-              role: 'system',
-              content:
-                `You triage customer support tickets. ${INJECTION_GUARD} Choose the category from ` +
-                `${categories.join(', ')} and the product from ${input.products.join(', ')}.` +
-                (described.length ? ` Categories: ${described.join('; ')}.` : ''),
-            },
-            { role: 'user', content: `<ticket>\n${input.text.replaceAll('</ticket>', '')}\n</ticket>` },
-          ],
-          response_format: {
-            type: 'json_schema',
-            json_schema: {
-              name: 'ticket_triage',
-              strict: true,
-              schema: classificationSchema(categories, input.products),
-            },
+      const completion = await structuredCompletion(client, {
+        model: options.chatModel,
+        temperature: 0,
+        messages: [
+          {
+            role: 'system',
+            content:
+              `You triage customer support tickets. ${INJECTION_GUARD} Choose the category from ` +
+              `${categories.join(', ')} and the product from ${input.products.join(', ')}.` +
+              (described.length ? ` Categories: ${described.join('; ')}.` : ''),
           },
-        });
-      } catch (error) {
-        throw toActivityFailure(error);
-      }
-      const usage = {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-      };
-      const parsed = parseJson(completion.choices[0]?.message?.content);
-      const checked = classificationParser(categories, input.products).safeParse(parsed);
+          { role: 'user', content: `<ticket>\n${input.text.replaceAll('</ticket>', '')}\n</ticket>` },
+        ],
+        schemaName: 'ticket_triage',
+        schema: classificationSchema(categories, input.products),
+      });
+      const usage = completion.usage;
+      const checked = classificationParser(categories, input.products).safeParse(completion.json);
       if (!checked.success) {
         const local = await options.fallbackClassifier.classify(input);
         return {
@@ -182,7 +205,7 @@ export function createOpenAiClassifier(client: OpenAI, options: OpenAiOptions): 
         language: a.language,
         confidence: a.confidence,
         reasoning: a.reasoning,
-        model: completion.model || options.chatModel,
+        model: completion.model,
         latencyMs: Date.now() - started,
         ...usage,
       };
@@ -247,37 +270,30 @@ export function createOpenAiDrafter(client: OpenAI, options: OpenAiOptions): Dra
           (p) => `<passage id="${p.chunkId}" title="${p.title.replaceAll('"', "'")}">\n${p.text}\n</passage>`,
         )
         .join('\n');
-      let completion;
-      try {
-        completion = await client.chat.completions.create({
-          model: options.chatModel,
-          temperature: 0.2,
-          messages: [
-            {
-              role: 'system',
-              content:
-                `You draft replies for support agents. ${INJECTION_GUARD} Answer in the customer's language ` +
-                `(${input.classification.language}). Use only facts from the passages and list the ids of the ` +
-                'passages you used in `citations`. If the passages do not answer the question, say plainly that an ' +
-                'agent will follow up, and cite nothing. Match the tone to the customer: sentiment ' +
-                `${input.classification.sentiment}/10.`,
-            },
-            {
-              role: 'user',
-              content: `<ticket>\n${input.text.replaceAll('</ticket>', '')}\n</ticket>\n${sources}`,
-            },
-          ],
-          response_format: {
-            type: 'json_schema',
-            json_schema: { name: 'reply_draft', strict: true, schema: draftSchema },
+      const completion = await structuredCompletion(client, {
+        model: options.chatModel,
+        temperature: 0.2,
+        messages: [
+          {
+            role: 'system',
+            content:
+              `You draft replies for support agents. ${INJECTION_GUARD} Answer in the customer's language ` +
+              `(${input.classification.language}). Use only facts from the passages and list the ids of the ` +
+              'passages you used in `citations`. If the passages do not answer the question, say plainly that an ' +
+              'agent will follow up, and cite nothing. Match the tone to the customer: sentiment ' +
+              `${input.classification.sentiment}/10.`,
           },
-        });
-      } catch (error) {
-        throw toActivityFailure(error);
-      }
+          {
+            role: 'user',
+            content: `<ticket>\n${input.text.replaceAll('</ticket>', '')}\n</ticket>\n${sources}`,
+          },
+        ],
+        schemaName: 'reply_draft',
+        schema: draftSchema,
+      });
       const parsed = z
         .object({ body: z.string().min(1), citations: z.array(z.string()) })
-        .safeParse(parseJson(completion.choices[0]?.message?.content));
+        .safeParse(completion.json);
       const known = new Set(input.passages.map((p) => p.chunkId));
       if (!parsed.success || parsed.data.citations.some((c) => !known.has(c))) {
         const local = await options.fallbackDrafter.draft(input);
@@ -289,7 +305,7 @@ export function createOpenAiDrafter(client: OpenAI, options: OpenAiOptions): Dra
       return {
         body: parsed.data.body,
         citations: [...new Set(parsed.data.citations)],
-        model: completion.model || options.chatModel,
+        model: completion.model,
       };
     },
   };
