@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './platform/config';
 import { createDb, migrateToLatest } from './stores/db';
-import { resolveAuthOptions, resolveSecretKeys } from './platform/dev-secret';
+import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from './platform/dev-secret';
 import { secretBoxFromEnv } from './platform/crypto/secrets';
 import { createLogger } from './platform/logger';
 import { resolvePostgres } from './platform/postgres';
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const auth = resolveAuthOptions(config);
   const secrets = secretBoxFromEnv(resolveSecretKeys(config));
+  const payloadKeys = resolvePayloadKeys(config);
   const pg = await resolvePostgres({
     databaseUrl: config.database.url,
     dataDir: config.dataDir,
@@ -40,12 +41,14 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     uiUrl: config.temporal.uiUrl,
     logger,
+    codecEndpoint: `http://localhost:${config.http.port}/codec`,
   });
   await ensureSearchAttributes(temporal.address, config.temporal.namespace, logger);
   const { worker, connection } = await createWorker({
     address: temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    payloadKeys,
     deps: defaultActivityDeps({
       db,
       ai,
@@ -60,7 +63,16 @@ async function main(): Promise<void> {
     }),
   });
   const workerRun = worker.run();
-  const api = await startApi({ config, auth, secrets, ai, db, temporalAddress: temporal.address, logger });
+  const api = await startApi({
+    config,
+    auth,
+    secrets,
+    ai,
+    db,
+    temporalAddress: temporal.address,
+    logger,
+    payloadKeys,
+  });
 
   logger.info(
     {

@@ -14,6 +14,7 @@ import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
+import { type CodecRouterDeps, createCodecRouter } from './routes/codec';
 import { createKnowledgeRouter } from './routes/knowledge';
 import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
@@ -42,6 +43,8 @@ export interface AppDeps {
   temporalReady: () => Promise<void>;
   maxBodyBytes: number;
   defaultAutoCloseAfterMs: number;
+  /** The Temporal UI's remote codec (decrypts workflow payloads for operators); absent without PAYLOAD_KEYS. */
+  codec?: Omit<CodecRouterDeps, 'authenticator'>;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -185,6 +188,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use('/v1', v1);
+  if (deps.codec) app.use('/codec', createCodecRouter({ ...deps.codec, authenticator: deps.authenticator }));
 
   app.use((req, _res, next) => next(problems.notFound(`route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger, deps.maxBodyBytes));

@@ -2,7 +2,7 @@
 import { loadConfig } from '../platform/config';
 import { createAiStack } from '../connectors/ai/stack';
 import { createDb, migrateToLatest } from '../stores/db';
-import { resolveAuthOptions, resolveSecretKeys } from '../platform/dev-secret';
+import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
 import { secretBoxFromEnv } from '../platform/crypto/secrets';
 import { createLogger } from '../platform/logger';
 import { startApi } from './start';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     db,
     temporalAddress: config.temporal.address,
     logger,
+    payloadKeys: resolvePayloadKeys(config),
   });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {

@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth';
 import { startOutboxRelay } from './outbox';
 import { TicketWorkflows } from './workflow-gateway';
 import type { AppConfig } from '../platform/config';
+import { AesGcmPayloadCodec } from '../platform/crypto/payload-codec';
 import { TenantRepository } from '../stores/tenant-repository';
 import { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
@@ -35,10 +36,17 @@ export async function startApi(options: {
   port?: number;
   host?: string;
   outbox?: boolean;
+  /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
+  payloadKeys?: string;
 }): Promise<ApiRuntime> {
   const { config, db, logger } = options;
   const connection = await Connection.connect({ address: options.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const codec = options.payloadKeys ? new AesGcmPayloadCodec(options.payloadKeys) : undefined;
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+  });
   const tickets = new TicketRepository(db);
   const tenants = new TenantRepository(db);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
@@ -59,6 +67,13 @@ export async function startApi(options: {
     },
     maxBodyBytes: config.http.maxBodyBytes,
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
+    codec: codec && {
+      codec,
+      allowLocalWithoutToken: config.env !== 'production',
+      allowedOrigins: config.temporal.uiUrl
+        ? [new URL(config.temporal.uiUrl).origin]
+        : [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`],
+    },
   });
   const server = http.createServer(app);
   const host = options.host ?? config.http.host;

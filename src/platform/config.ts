@@ -37,6 +37,7 @@ const schema = z.object({
   JWT_AUDIENCE: optionalString,
 
   SECRET_KEYS: optionalString,
+  PAYLOAD_KEYS: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
   OPENAI_CHAT_MODEL: z.string().default('gpt-4o-mini'),
@@ -83,6 +84,8 @@ export interface AppConfig {
   auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer?: string; audience?: string };
   /** Key ring for credentials at rest, `id:base64key,…` (first is active). */
   secretKeys: string | undefined;
+  /** Key ring of the Temporal payload codec (`id:base64key,…`, first one encrypts). */
+  payloadKeys: string | undefined;
   /** Base URL of the API, for links in notifications. */
   publicUrl: string;
   /** Per-call timeout of ITSM requests. */
@@ -118,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
     throw new ConfigError('JWT_SECRET or JWKS_URL must be set in production');
   }
+  if (c.NODE_ENV === 'production' && !c.PAYLOAD_KEYS) {
+    throw new ConfigError('PAYLOAD_KEYS must be set in production (workflow payloads are encrypted with it)');
+  }
   if (c.NODE_ENV === 'production' && !c.SECRET_KEYS) {
     throw new ConfigError('SECRET_KEYS must be set in production (credentials are encrypted with it)');
   }
@@ -146,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(c.JWT_AUDIENCE ? { audience: c.JWT_AUDIENCE } : {}),
     },
     secretKeys: c.SECRET_KEYS,
+    payloadKeys: c.PAYLOAD_KEYS,
     itsmTimeoutMs: c.ITSM_TIMEOUT_MS,
     openai: c.OPENAI_API_KEY
       ? {

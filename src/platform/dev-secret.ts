@@ -23,6 +23,18 @@ export function resolveSecretKeys(config: AppConfig): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** The payload codec's key ring: PAYLOAD_KEYS, or outside production a development key kept in the data folder. */
+export function resolvePayloadKeys(config: AppConfig): string {
+  if (config.payloadKeys) return config.payloadKeys;
+  if (config.env === 'production') throw new Error('PAYLOAD_KEYS must be set in production');
+  const file = path.join(config.dataDir, 'dev-payload-keys');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, `dev1:${crypto.randomBytes(32).toString('base64')}`, { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 export function resolveAuthOptions(config: AppConfig): AppConfig['auth'] {
   if (config.auth.jwtSecret || config.auth.jwksUrl) return config.auth;
   if (config.env === 'production') throw new Error('JWT_SECRET or JWKS_URL must be set in production');

@@ -182,6 +182,8 @@ export async function startTemporalDevServer(options: {
   logFile?: string;
   logger?: Logger;
   startTimeoutMs?: number;
+  /** The UI decodes encrypted payloads through this remote codec (the API's /codec). */
+  codecEndpoint?: string;
 }): Promise<RunningTemporal> {
   fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = [
@@ -195,6 +197,7 @@ export async function startTemporalDevServer(options: {
     String(options.uiPort),
     '--db-filename',
     options.dbFile,
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--namespace',
     options.namespace,
     '--log-level',
@@ -267,6 +270,7 @@ export async function resolveTemporal(options: {
   namespace: string;
   uiUrl?: string;
   logger?: Logger;
+  codecEndpoint?: string;
 }): Promise<RunningTemporal> {
   if (options.address) {
     return { address: options.address, uiUrl: options.uiUrl, stop: async () => undefined };
@@ -290,5 +294,6 @@ export async function resolveTemporal(options: {
     namespace: options.namespace,
     logFile: path.join(options.dataDir, 'temporal.log'),
     logger: options.logger,
+    codecEndpoint: options.codecEndpoint,
   });
 }

@@ -7,6 +7,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import { encryptedDataConverter } from '../platform/crypto/payload-codec';
 import { type ActivityDeps, createActivities } from '../activities/ticket';
 import { createKnowledgeActivities } from '../activities/knowledge';
 import type { AiStack } from '../connectors/ai/stack';
@@ -88,6 +89,8 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
+  payloadKeys?: string;
 }
 
 export async function createWorker(
@@ -99,6 +102,7 @@ export async function createWorker(
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...(options.payloadKeys ? { dataConverter: encryptedDataConverter(options.payloadKeys) } : {}),
     activities: { ...createActivities(options.deps), ...createKnowledgeActivities(options.deps.knowledge) },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

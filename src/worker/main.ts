@@ -2,7 +2,7 @@
 import { loadConfig } from '../platform/config';
 import { createAiStack } from '../connectors/ai/stack';
 import { createDb } from '../stores/db';
-import { resolveSecretKeys } from '../platform/dev-secret';
+import { resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
 import { createLogger } from '../platform/logger';
 import { ensureSearchAttributes } from '../platform/temporal-server';
 import { secretBoxFromEnv } from '../platform/crypto/secrets';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    payloadKeys: resolvePayloadKeys(config),
     deps: defaultActivityDeps({
       db,
       ai,

@@ -25,6 +25,8 @@ import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/wor
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const testSecretBox = secretBoxFromEnv(TEST_SECRET_KEYS);
+/** Workflow payloads are encrypted in every test, as in production. */
+export const TEST_PAYLOAD_KEYS = `ptest1:${Buffer.alloc(32, 9).toString('base64')}`;
 /** Trained offline models are cached here across test files and runs (keyed by a hash of their data). */
 export const SHARED_MODEL_CACHE = path.join(os.tmpdir(), 'support-triage-models');
 export const TEST_LINKS = {
@@ -139,6 +141,7 @@ export async function startHarness(
     logger,
     port: 0,
     host: '127.0.0.1',
+    payloadKeys: TEST_PAYLOAD_KEYS,
   });
 
   let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
@@ -147,6 +150,7 @@ export async function startHarness(
       address: temporalAddress,
       namespace: 'default',
       taskQueue,
+      payloadKeys: TEST_PAYLOAD_KEYS,
       deps: {
         ...defaultActivityDeps({
           db,

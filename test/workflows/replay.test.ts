@@ -8,7 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundle } from '../helpers/harness';
+import { encryptedDataConverter } from '../../src/platform/crypto/payload-codec';
+import { TEST_PAYLOAD_KEYS, workflowBundle } from '../helpers/harness';
+
+/** Histories recorded since payload encryption are ciphertext: the replayer decodes them like the worker. */
+const dataConverter = encryptedDataConverter(TEST_PAYLOAD_KEYS);
 
 const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -23,7 +27,7 @@ interface HistoryEvent {
 }
 
 test.each(files)('%s replays without non-determinism', async (file) => {
-  const result = await Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [
+  const result = await Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter }, [
     { workflowId: file, history: read(file) },
   ]);
   for await (const r of result) {
