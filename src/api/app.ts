@@ -11,6 +11,7 @@ import type { NotificationRepository } from '../stores/notification-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
+import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
@@ -42,6 +43,8 @@ export interface AppDeps {
   temporalReady: () => Promise<void>;
   maxBodyBytes: number;
   defaultAutoCloseAfterMs: number;
+  /** Checks the URLs tenants configure (ITSM base URL, notification targets) before they are saved. */
+  outbound: OutboundPolicy;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -164,7 +167,11 @@ export function createApp(deps: AppDeps): express.Express {
       defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
     }),
   );
-  v1.use('/integrations', tenantScope, createIntegrationRouter({ integrations: deps.integrations }));
+  v1.use(
+    '/integrations',
+    tenantScope,
+    createIntegrationRouter({ integrations: deps.integrations, outbound: deps.outbound }),
+  );
   v1.use(
     '/kb',
     tenantScope,
@@ -180,6 +187,7 @@ export function createApp(deps: AppDeps): express.Express {
     createSlaRouter({
       tenants: deps.tenants,
       notifications: deps.notifications,
+      outbound: deps.outbound,
       reports: deps.reports,
       workflows: deps.workflows,
     }),

@@ -16,6 +16,7 @@ import { IntegrationRepository } from '../stores/integration-repository';
 import { KnowledgeRepository } from '../stores/knowledge-repository';
 import type { AiStack } from '../connectors/ai/stack';
 import { ReportRepository } from '../stores/report-repository';
+import { type OutboundPolicy, createOutboundPolicy } from '../platform/net/outbound-policy';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -35,6 +36,8 @@ export async function startApi(options: {
   port?: number;
   host?: string;
   outbox?: boolean;
+  /** The SSRF policy that checks tenant-configured URLs; default: from `config.outbound`. */
+  outbound?: OutboundPolicy;
 }): Promise<ApiRuntime> {
   const { config, db, logger } = options;
   const connection = await Connection.connect({ address: options.temporalAddress });
@@ -58,6 +61,7 @@ export async function startApi(options: {
       await connection.healthService.check({});
     },
     maxBodyBytes: config.http.maxBodyBytes,
+    outbound: options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks }),
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
   });
   const server = http.createServer(app);

@@ -20,6 +20,7 @@ import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
 import { startApi } from '../../src/api/start';
 import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
 import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
+import { type OutboundPolicy, createOutboundPolicy } from '../../src/platform/net/outbound-policy';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -96,7 +97,16 @@ export async function mintToken(
 }
 
 export async function startHarness(
-  options: { deps?: Partial<ActivityDeps>; worker?: boolean; logLines?: string[] } = {},
+  options: {
+    deps?: Partial<ActivityDeps>;
+    worker?: boolean;
+    logLines?: string[];
+    /**
+     * The outbound (SSRF) policy of the API and the worker. Default: the test environment's, which allows
+     * loopback only (OUTBOUND_ALLOW_NETWORKS unset), so the local fake ITSM servers and receivers are reachable.
+     */
+    outbound?: OutboundPolicy;
+  } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
@@ -118,6 +128,7 @@ export async function startHarness(
       )
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb(databaseUrl, 5);
+  const outbound = options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
   const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE);
   await ai.warmUp();
@@ -131,6 +142,7 @@ export async function startHarness(
     logger,
     port: 0,
     host: '127.0.0.1',
+    outbound,
   });
 
   let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
@@ -147,6 +159,7 @@ export async function startHarness(
           secrets: testSecretBox,
           links: TEST_LINKS,
           itsmTimeoutMs: 1500,
+          outbound,
         }),
         ...deps,
       },
@@ -227,6 +240,7 @@ export async function startHarness(
       await api.stop();
       await db.destroy();
       await ai.close();
+      await outbound.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -3,7 +3,7 @@
  *
  * - config: `parseItsmConfig`, `redactConfig`, `sealItsmConfig`, `openItsmConfig`, `mapInboundStatus`
  * - secrets: `createSecretBox`, `parseKeyRing`, `secretBoxFromEnv`
- * - connectors: `createConnector(config, { fetch?, timeoutMs? })`, `SUPPORTED_TOOL_TYPES`
+ * - connectors: `createConnector(config, { outbound?, timeoutMs? })`, `SUPPORTED_TOOL_TYPES`
  * - errors and pacing: `ItsmError`, `isItsmError`, `createRateLimiter`, `createRateLimiterRegistry`
  * - inbound webhooks: `verifyInbound`, `parseInbound`
  */

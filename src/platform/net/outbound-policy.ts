@@ -1,0 +1,284 @@
+/**
+ * The outbound HTTP policy: every URL a tenant configures (ITSM base URLs, Slack and webhook notification
+ * targets, and later agent tools and webhooks) goes through it, so that no tenant can make the platform send
+ * requests into its own network (server-side request forgery, OWASP API Security API7).
+ *
+ * - `checkUrl(url)` — at configuration time: the host is resolved and every address checked. Refused are
+ *   loopback, private (RFC 1918, RFC 4193 fc00::/7), link-local (169.254/16 with the cloud metadata address,
+ *   fe80::/10), carrier-grade NAT (100.64/10), multicast, broadcast, unspecified, the other special-purpose
+ *   ranges (documentation, benchmarking, NAT64, 6to4, Teredo, site-local, …), and the IPv4-mapped and
+ *   IPv4-compatible IPv6 forms of all of them — unless an address is inside one of the allowed networks
+ *   (`OUTBOUND_ALLOW_NETWORKS`).
+ * - `send(url, init)` / `fetch(url, init)` — at connection time: the host is resolved once, every address is
+ *   checked again, and the request goes through an undici Agent whose `lookup` answers with exactly those
+ *   checked addresses. There is no second DNS lookup, so a rebinding DNS server cannot switch the address
+ *   between the check and the connection. Redirects are never followed: a 3xx comes back to the caller as is.
+ *
+ * Ranges are classified by ipaddr.js (`process()` turns IPv4-mapped IPv6 into IPv4 first); only its `unicast`
+ * range, i.e. ordinary public addresses, is allowed by default. The resolver is injectable, so tests can
+ * answer with any address (and change their answer between calls) without a DNS server.
+ */
+import dns from 'node:dns';
+import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Host name → its addresses (A and AAAA). Throws when the name does not resolve. */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+/** The operating system's resolver (getaddrinfo, as `net.connect` would use). */
+export const systemResolver: Resolver = async (hostname) => {
+  const answers = await dns.promises.lookup(hostname, { all: true, verbatim: true });
+  return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+};
+
+/** Why an address is refused, as a tenant reads it: "resolves to a <range> address". */
+export type RefusedRange =
+  | 'loopback'
+  | 'private'
+  | 'link-local'
+  | 'carrier-grade NAT'
+  | 'multicast'
+  | 'broadcast'
+  | 'unspecified'
+  | 'reserved';
+
+/** ipaddr.js range names → ours; every other range but `unicast` is `reserved`. */
+const RANGE_NAMES: Record<string, RefusedRange> = {
+  loopback: 'loopback',
+  private: 'private',
+  uniqueLocal: 'private',
+  deprecatedSiteLocal: 'private',
+  linkLocal: 'link-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  multicast: 'multicast',
+  broadcast: 'broadcast',
+  unspecified: 'unspecified',
+};
+
+export type AddressVerdict =
+  { allowed: true; internal: boolean } | { allowed: false; range: RefusedRange | 'invalid' };
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/**
+ * Parses a comma-separated list of CIDRs (a bare address means just that address). Throws a RangeError
+ * naming the first bad entry.
+ */
+export function parseNetworks(list: string): string[] {
+  const out: string[] = [];
+  for (const entry of list.split(',')) {
+    const text = entry.trim();
+    if (!text) continue;
+    try {
+      const [addr, bits] = text.includes('/')
+        ? ipaddr.parseCIDR(text)
+        : [ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128];
+      out.push(`${addr.toString()}/${bits}`);
+    } catch {
+      throw new RangeError(`"${text.slice(0, 60)}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+    }
+  }
+  return out;
+}
+
+/** Loopback only: what development and test runs allow when OUTBOUND_ALLOW_NETWORKS is unset. */
+export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/** Why a URL may not be called. `retryable` is true only for a name that did not resolve (DNS can recover). */
+export class OutboundRefusedError extends Error {
+  constructor(
+    /** For the tenant: "resolves to a private address", "must use http or https", … */
+    readonly reason: string,
+    readonly retryable = false,
+  ) {
+    super(`outbound call refused: ${reason}`);
+    this.name = 'OutboundRefusedError';
+  }
+}
+
+export function isOutboundRefusedError(error: unknown): error is OutboundRefusedError {
+  return error instanceof OutboundRefusedError;
+}
+
+export type OutboundCheck =
+  | { ok: true; addresses: ResolvedAddress[]; internal: boolean }
+  | { ok: false; reason: string; retryable: boolean };
+
+export interface OutboundResponse {
+  response: Response;
+  /**
+   * True when the peer is a non-public address let through by the allow-list. Callers must then keep the
+   * response body out of anything a tenant reads (an allowed network may hold more than the tool).
+   */
+  internal: boolean;
+}
+
+export interface OutboundPolicy {
+  /** The allowed networks, normalised (for logs and the README's example). */
+  readonly allowNetworks: readonly string[];
+  /** One address (no DNS). */
+  classify(address: string): AddressVerdict;
+  /** Configuration time: resolves the URL's host and checks every address. Never throws. */
+  checkUrl(url: string | URL): Promise<OutboundCheck>;
+  /**
+   * Connection time: checks again and sends the request to exactly the checked addresses, redirects not
+   * followed. Throws OutboundRefusedError (nothing is sent) when the URL is refused.
+   */
+  send(url: string | URL, init?: RequestInit): Promise<OutboundResponse>;
+  /** `send` as a drop-in for `fetch`. */
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+export interface OutboundPolicyOptions {
+  /** CIDRs allowed even though they are not public (OUTBOUND_ALLOW_NETWORKS). Default: none. */
+  allow?: readonly string[];
+  /** Default: the operating system's resolver. */
+  resolve?: Resolver;
+  /** How many pinned connection pools to keep (one per distinct set of checked addresses). Default 64. */
+  maxPools?: number;
+}
+
+const MAX_POOLS = 64;
+
+export function createOutboundPolicy(options: OutboundPolicyOptions = {}): OutboundPolicy {
+  const allowNetworks = parseNetworks((options.allow ?? []).join(','));
+  const allowed: Cidr[] = allowNetworks.map((c) => ipaddr.parseCIDR(c));
+  const resolve = options.resolve ?? systemResolver;
+  const maxPools = options.maxPools ?? MAX_POOLS;
+
+  function classify(address: string): AddressVerdict {
+    let ip: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      // process(): IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) IPv6 become IPv4.
+      ip = ipaddr.process(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+    } catch {
+      return { allowed: false, range: 'invalid' };
+    }
+    const inAllowList = allowed.some(([net, bits]) => ip.kind() === net.kind() && ip.match(net, bits));
+    const range = ip.range();
+    if (range === 'unicast') return { allowed: true, internal: false };
+    if (inAllowList) return { allowed: true, internal: true };
+    return { allowed: false, range: RANGE_NAMES[range] ?? 'reserved' };
+  }
+
+  async function checkUrl(input: string | URL): Promise<OutboundCheck> {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      return { ok: false, reason: 'is not an absolute URL', retryable: false };
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      return { ok: false, reason: 'must use http or https', retryable: false };
+    }
+    // WHATWG URL parsing already normalised the host: 2130706433, 0x7f.1 and 127.1 are all 127.0.0.1 here.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: ResolvedAddress[];
+    if (net.isIP(host)) {
+      addresses = [{ address: host, family: net.isIPv6(host) ? 6 : 4 }];
+    } else {
+      try {
+        addresses = await resolve(host);
+      } catch {
+        return { ok: false, reason: 'does not resolve', retryable: true };
+      }
+      if (addresses.length === 0) return { ok: false, reason: 'does not resolve', retryable: true };
+    }
+    let internal = false;
+    for (const { address } of addresses) {
+      const verdict = classify(address);
+      if (!verdict.allowed) {
+        const what = verdict.range === 'invalid' ? 'an invalid' : `a ${verdict.range}`;
+        return { ok: false, reason: `resolves to ${what} address`, retryable: false };
+      }
+      internal ||= verdict.internal;
+    }
+    return { ok: true, addresses, internal };
+  }
+
+  // One Agent per distinct set of checked addresses, its lookup pinned to that set: connections are pooled,
+  // and a socket can only ever open to an address that was checked.
+  const pools = new Map<string, Agent>();
+  function agentFor(addresses: ResolvedAddress[]): Agent {
+    const key = addresses.map((a) => a.address).join(',');
+    const existing = pools.get(key);
+    if (existing) {
+      pools.delete(key); // keep the map in least-recently-used order
+      pools.set(key, existing);
+      return existing;
+    }
+    const agent = new Agent({ connect: { lookup: pinnedLookup(addresses) } });
+    pools.set(key, agent);
+    if (pools.size > maxPools) {
+      const [oldestKey, oldest] = pools.entries().next().value as [string, Agent];
+      pools.delete(oldestKey);
+      void oldest.close().catch(() => undefined); // lets its requests in flight finish
+    }
+    return agent;
+  }
+
+  async function send(input: string | URL, init: RequestInit = {}): Promise<OutboundResponse> {
+    const checked = await checkUrl(input);
+    if (!checked.ok) throw new OutboundRefusedError(checked.reason, checked.retryable);
+    const response = await undiciFetch(input, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      redirect: 'manual',
+      dispatcher: agentFor(checked.addresses),
+    });
+    return { response: response as unknown as Response, internal: checked.internal };
+  }
+
+  return {
+    allowNetworks,
+    classify,
+    checkUrl,
+    send,
+    fetch: async (input, init) => (await send(input, init)).response,
+    async close() {
+      const agents = [...pools.values()];
+      pools.clear();
+      await Promise.all(agents.map((a) => a.close()));
+    },
+  };
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | Array<{ address: string; family: number }>,
+  family?: number,
+) => void;
+
+/** A `net.connect` lookup that answers with the given addresses and never asks DNS. */
+function pinnedLookup(addresses: ResolvedAddress[]) {
+  return (_hostname: string, opts: { family?: number | string; all?: boolean }, callback: LookupCallback) => {
+    const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : Number(opts.family ?? 0);
+    const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+    const [first] = usable;
+    if (!first) {
+      const error: NodeJS.ErrnoException = new Error('no checked address of the requested family');
+      error.code = 'ENOTFOUND';
+      callback(error, opts.all ? [] : '', undefined);
+      return;
+    }
+    if (opts.all) callback(null, usable);
+    else callback(null, first.address, first.family);
+  };
+}
+
+/** A refusal for a configuration API: the field and the reason, or undefined when the URL may be called. */
+export async function checkConfiguredUrl(
+  policy: OutboundPolicy,
+  field: string,
+  url: string,
+): Promise<{ field: string; message: string } | undefined> {
+  const checked = await policy.checkUrl(url);
+  return checked.ok ? undefined : { field, message: checked.reason };
+}
