@@ -196,8 +196,8 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
     for (const { address } of addresses) {
       const verdict = classify(address);
       if (!verdict.allowed) {
-        const what = verdict.range === 'invalid' ? 'an invalid' : `a ${verdict.range}`;
-        return { ok: false, reason: `resolves to ${what} address`, retryable: false };
+        const article = /^[aeiou]/.test(verdict.range) ? 'an' : 'a';
+        return { ok: false, reason: `resolves to ${article} ${verdict.range} address`, retryable: false };
       }
       internal ||= verdict.internal;
     }

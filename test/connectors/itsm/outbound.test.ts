@@ -15,6 +15,9 @@ import { FakeJira } from '../../fixtures/fake-itsm/jira';
 import { FakeServer } from '../../fixtures/fake-itsm/server';
 import { config, expectItsmError, snapshot } from './helpers';
 
+/** "a loopback", "an unspecified". */
+const an = (range: string) => `${/^[aeiou]/.test(range) ? 'an' : 'a'} ${range}`;
+
 let jira: FakeJira;
 beforeAll(async () => {
   jira = await new FakeJira().start();
@@ -63,7 +66,7 @@ describe('configuration time: checkItsmOutbound', () => {
     ['https://jira.corp.test', 'loopback'],
   ])('base_url %s is refused (%s)', async (baseUrl, range) => {
     expect(await checkItsmOutbound(config(jiraInput(baseUrl)), policy)).toEqual([
-      { field: 'base_url', message: `resolves to a ${range} address` },
+      { field: 'base_url', message: `resolves to ${an(range)} address` },
     ]);
   });
 

@@ -14,6 +14,9 @@ import {
 import { type Resolver, createOutboundPolicy } from '../../../src/platform/net/outbound-policy';
 import type { NotificationTarget } from '../../../src/stores/notification-repository';
 
+/** "a loopback", "an unspecified". */
+const an = (range: string) => `${/^[aeiou]/.test(range) ? 'an' : 'a'} ${range}`;
+
 const message: SlaAlertMessage = {
   event_id: 't1:first_response:1:breach:1:target',
   type: 'sla.breach',
@@ -105,7 +108,7 @@ describe.each(['slack', 'webhook'] as const)('%s target', (type) => {
     );
     expect(error.retryable).toBe(false);
     expect(error.message).toBe(
-      `${type} target "${type} alerts" not sent: its URL resolves to a ${range} address`,
+      `${type} target "${type} alerts" not sent: its URL resolves to ${an(range)} address`,
     );
     expect(hits.length).toBe(before);
   });

@@ -16,6 +16,9 @@ import {
   parseNetworks,
 } from '../../../src/platform/net/outbound-policy';
 
+/** "a loopback", "an unspecified". */
+const an = (range: string) => `${/^[aeiou]/.test(range) ? 'an' : 'a'} ${range}`;
+
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
@@ -149,7 +152,7 @@ describe('checkUrl: configuration time', () => {
   ])('%s is refused (%s)', async (url, range) => {
     const { resolve, asked } = fakeResolver({});
     const check = await productionPolicy(resolve).checkUrl(url);
-    expect(check).toEqual({ ok: false, reason: `resolves to a ${range} address`, retryable: false });
+    expect(check).toEqual({ ok: false, reason: `resolves to ${an(range)} address`, retryable: false });
     expect(asked).toEqual([]); // a literal address needs no DNS
   });
 
