@@ -226,7 +226,8 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
   }
 
   async function send(input: string | URL, init: RequestInit = {}): Promise<OutboundResponse> {
-    const checked = await checkUrl(input);
+    // The caller's timeout covers the DNS lookup too.
+    const checked = await untilAborted(checkUrl(input), init.signal ?? undefined);
     if (!checked.ok) throw new OutboundRefusedError(checked.reason, checked.retryable);
     const response = await undiciFetch(input, {
       ...(init as Parameters<typeof undiciFetch>[1]),
@@ -248,6 +249,26 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
       await Promise.all(agents.map((a) => a.close()));
     },
   };
+}
+
+/** Settles like `work`, or rejects with the signal's reason (a TimeoutError for AbortSignal.timeout) first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 type LookupCallback = (

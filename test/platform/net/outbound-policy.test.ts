@@ -290,6 +290,13 @@ describe('send: connection time', () => {
     await policy.close();
   });
 
+  it("the caller's timeout also bounds a DNS lookup that hangs", async () => {
+    const policy = createOutboundPolicy({ resolve: () => new Promise(() => undefined) });
+    await expect(
+      policy.fetch('https://slow-dns.tenant.test/', { signal: AbortSignal.timeout(50) }),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
   it('a redirect to a refused address is returned, not followed', async () => {
     // The target listens on 127.0.0.2: loopback, but outside the allow-list (127.0.0.1/32 only).
     const inside = await localServer('127.0.0.2');
