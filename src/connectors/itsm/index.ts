@@ -1,7 +1,8 @@
 /**
  * ITSM connectors (issue #5): the public surface for activities and the API.
  *
- * - config: `parseItsmConfig`, `redactConfig`, `sealItsmConfig`, `openItsmConfig`, `mapInboundStatus`
+ * - config: `parseItsmConfig`, `checkItsmOutbound`, `redactConfig`, `sealItsmConfig`, `openItsmConfig`,
+ *   `mapInboundStatus`
  * - secrets: `createSecretBox`, `parseKeyRing`, `secretBoxFromEnv`
  * - connectors: `createConnector(config, { outbound?, timeoutMs? })`, `SUPPORTED_TOOL_TYPES`
  * - errors and pacing: `ItsmError`, `isItsmError`, `createRateLimiter`, `createRateLimiterRegistry`
@@ -10,6 +11,7 @@
 export * from './types';
 export {
   assertItsmConfig,
+  checkItsmOutbound,
   mapInboundStatus,
   openItsmConfig,
   parseItsmConfig,
