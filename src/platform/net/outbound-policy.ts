@@ -10,8 +10,8 @@
  *   IPv4-compatible IPv6 forms of all of them — unless an address is inside one of the allowed networks
  *   (`OUTBOUND_ALLOW_NETWORKS`).
  * - `send(url, init)` / `fetch(url, init)` — at connection time: the host is resolved once, every address is
- *   checked again, and the request goes through an undici Agent whose `lookup` answers with exactly those
- *   checked addresses. There is no second DNS lookup, so a rebinding DNS server cannot switch the address
+ *   checked again, and the request goes out through node:http/https with a `lookup` that answers with exactly
+ *   those checked addresses. There is no second DNS lookup, so a rebinding DNS server cannot switch the address
  *   between the check and the connection. Redirects are never followed: a 3xx comes back to the caller as is.
  *
  * Ranges are classified by ipaddr.js (`process()` turns IPv4-mapped IPv6 into IPv4 first); only its `unicast`
@@ -19,9 +19,11 @@
  * answer with any address (and change their answer between calls) without a DNS server.
  */
 import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch } from 'undici';
 
 export interface ResolvedAddress {
   address: string;
@@ -147,6 +149,7 @@ export interface OutboundPolicyOptions {
 }
 
 const MAX_POOLS = 64;
+const IDLE_SOCKET_MS = 15_000;
 
 export function createOutboundPolicy(options: OutboundPolicyOptions = {}): OutboundPolicy {
   const allowNetworks = parseNetworks((options.allow ?? []).join(','));
@@ -204,37 +207,36 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
     return { ok: true, addresses, internal };
   }
 
-  // One Agent per distinct set of checked addresses, its lookup pinned to that set: connections are pooled,
-  // and a socket can only ever open to an address that was checked.
-  const pools = new Map<string, Agent>();
-  function agentFor(addresses: ResolvedAddress[]): Agent {
-    const key = addresses.map((a) => a.address).join(',');
+  // One keep-alive agent per protocol and distinct set of checked addresses, its lookup pinned to that set:
+  // connections are reused, and a socket can only ever open to an address that was checked.
+  const pools = new Map<string, http.Agent>();
+  function agentFor(protocol: string, addresses: ResolvedAddress[]): http.Agent {
+    const key = `${protocol}${addresses.map((a) => a.address).join(',')}`;
     const existing = pools.get(key);
     if (existing) {
       pools.delete(key); // keep the map in least-recently-used order
       pools.set(key, existing);
       return existing;
     }
-    const agent = new Agent({ connect: { lookup: pinnedLookup(addresses) } });
+    // Idle sockets close after the timeout; an agent dropped from the map is then gone with its sockets.
+    const options = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    const agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     pools.set(key, agent);
-    if (pools.size > maxPools) {
-      const [oldestKey, oldest] = pools.entries().next().value as [string, Agent];
-      pools.delete(oldestKey);
-      void oldest.close().catch(() => undefined); // lets its requests in flight finish
-    }
+    if (pools.size > maxPools) pools.delete(pools.keys().next().value as string);
     return agent;
   }
 
   async function send(input: string | URL, init: RequestInit = {}): Promise<OutboundResponse> {
+    const signal = init.signal ?? undefined;
     // The caller's timeout covers the DNS lookup too.
-    const checked = await untilAborted(checkUrl(input), init.signal ?? undefined);
+    const checked = await untilAborted(checkUrl(input), signal);
     if (!checked.ok) throw new OutboundRefusedError(checked.reason, checked.retryable);
-    const response = await undiciFetch(input, {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      redirect: 'manual',
-      dispatcher: agentFor(checked.addresses),
+    const url = new URL(input);
+    const response = await request(url, init, {
+      agent: agentFor(url.protocol, checked.addresses),
+      lookup: pinnedLookup(checked.addresses),
     });
-    return { response: response as unknown as Response, internal: checked.internal };
+    return { response, internal: checked.internal };
   }
 
   return {
@@ -244,11 +246,73 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
     send,
     fetch: async (input, init) => (await send(input, init)).response,
     async close() {
-      const agents = [...pools.values()];
+      for (const agent of pools.values()) agent.destroy();
       pools.clear();
-      await Promise.all(agents.map((a) => a.close()));
     },
   };
+}
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * One HTTP exchange as a fetch `Response`, over node:http/https with the given agent and lookup (no fetch
+ * dispatcher is touched: the process's global fetch stays as it was). Redirects are returned, never followed.
+ * Bodies are strings or bytes; an aborted signal fails the request or the body's reading with its reason.
+ */
+function request(
+  url: URL,
+  init: RequestInit,
+  connection: { agent: http.Agent; lookup: ReturnType<typeof pinnedLookup> },
+): Promise<Response> {
+  const { body, signal } = init;
+  if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    return Promise.reject(new TypeError('outbound requests take a string or byte body'));
+  }
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers = Object.fromEntries(new Headers(init.headers).entries());
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise<Response>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    let incoming: http.IncomingMessage | undefined;
+    const onAbort = () => {
+      req.destroy(signal!.reason);
+      incoming?.destroy(signal!.reason);
+    };
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    const req = transport.request(
+      url,
+      { method, headers, agent: connection.agent, lookup: connection.lookup },
+      (res) => {
+        incoming = res;
+        res.once('close', done);
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          res.destroy();
+          reject(new Error(`invalid HTTP status ${status}`));
+          return;
+        }
+        const responseHeaders = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+          responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        }
+        const noBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>), {
+            status,
+            statusText: res.statusMessage,
+            headers: responseHeaders,
+          }),
+        );
+      },
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.once('error', (error) => {
+      done();
+      reject(error);
+    });
+    req.end(body ?? undefined);
+  });
 }
 
 /** Settles like `work`, or rejects with the signal's reason (a TimeoutError for AbortSignal.timeout) first. */
