@@ -13,6 +13,7 @@ import { ensureSearchAttributes, resolveTemporal } from './platform/temporal-ser
 import { createAiStack } from './connectors/ai/stack';
 import { startApi } from './api/start';
 import { createWorker, defaultActivityDeps } from './worker';
+import { createOutboundPolicy } from './platform/net/outbound-policy';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       logger,
       secrets,
       itsmTimeoutMs: config.itsmTimeoutMs,
+      outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: temporal.uiUrl,

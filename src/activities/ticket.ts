@@ -16,6 +16,7 @@ import {
 } from '../domain/escalation-triggers';
 import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../platform/logger';
+import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import type { KnowledgeActivityDeps } from './knowledge';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../connectors/notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../stores/notification-repository';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   retriever: Retriever;
   drafter: Drafter;
   itsm: ItsmGateway;
+  /** Where tenant-configured URLs (notification targets) may be called: the SSRF policy. */
+  outbound: OutboundPolicy;
   knowledge: KnowledgeActivityDeps;
   logger: Logger;
 }
@@ -174,7 +177,7 @@ export function createActivities(deps: ActivityDeps) {
           : null,
       };
       try {
-        const { httpStatus } = await deliverAlert(target, message);
+        const { httpStatus } = await deliverAlert(target, message, { outbound: deps.outbound });
         await deps.notifications.recordAttempt(key, targetId, {
           status: 'sent',
           attempts: attempt,

@@ -11,6 +11,7 @@ import type { NotificationRepository } from '../stores/notification-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
+import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { type Authenticator, authenticate } from './auth';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
@@ -45,6 +46,8 @@ export interface AppDeps {
   defaultAutoCloseAfterMs: number;
   /** The Temporal UI's remote codec (decrypts workflow payloads for operators); absent without PAYLOAD_KEYS. */
   codec?: Omit<CodecRouterDeps, 'authenticator'>;
+  /** Checks the URLs tenants configure (ITSM base URL, notification targets) before they are saved. */
+  outbound: OutboundPolicy;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -167,7 +170,11 @@ export function createApp(deps: AppDeps): express.Express {
       defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
     }),
   );
-  v1.use('/integrations', tenantScope, createIntegrationRouter({ integrations: deps.integrations }));
+  v1.use(
+    '/integrations',
+    tenantScope,
+    createIntegrationRouter({ integrations: deps.integrations, outbound: deps.outbound }),
+  );
   v1.use(
     '/kb',
     tenantScope,
@@ -183,6 +190,7 @@ export function createApp(deps: AppDeps): express.Express {
     createSlaRouter({
       tenants: deps.tenants,
       notifications: deps.notifications,
+      outbound: deps.outbound,
       reports: deps.reports,
       workflows: deps.workflows,
     }),

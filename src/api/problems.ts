@@ -30,6 +30,15 @@ export const problems = {
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} not found`),
   conflict: (slug: string, detail: string, extra?: Record<string, unknown>) =>
     new HttpProblem(409, slug, 'Conflict', detail, extra),
+  /** A URL the tenant configured points where the platform does not call (outbound policy): 422 per field. */
+  outboundUrlRefused: (errors: FieldError[]) =>
+    new HttpProblem(
+      422,
+      'outbound-url-refused',
+      'URL refused',
+      'a configured URL points to an address the platform does not call',
+      { errors },
+    ),
   idempotencyKeyReused: (detail: string) =>
     new HttpProblem(422, 'idempotency-key-reused', 'Idempotency key reused', detail),
   tooLarge: (limit: number) =>

@@ -17,6 +17,7 @@ import { IntegrationRepository } from '../stores/integration-repository';
 import { KnowledgeRepository } from '../stores/knowledge-repository';
 import type { AiStack } from '../connectors/ai/stack';
 import { ReportRepository } from '../stores/report-repository';
+import { type OutboundPolicy, createOutboundPolicy } from '../platform/net/outbound-policy';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -38,6 +39,8 @@ export async function startApi(options: {
   outbox?: boolean;
   /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
   payloadKeys?: string;
+  /** The SSRF policy that checks tenant-configured URLs; default: from `config.outbound`. */
+  outbound?: OutboundPolicy;
 }): Promise<ApiRuntime> {
   const { config, db, logger } = options;
   const connection = await Connection.connect({ address: options.temporalAddress });
@@ -66,6 +69,7 @@ export async function startApi(options: {
       await connection.healthService.check({});
     },
     maxBodyBytes: config.http.maxBodyBytes,
+    outbound: options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks }),
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
     codec: codec && {
       codec,

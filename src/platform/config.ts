@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { LOOPBACK_NETWORKS, parseNetworks } from './net/outbound-policy';
 
 const optionalString = z
   .string()
@@ -51,6 +52,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('kb_chunks'),
   ITSM_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // Unset and empty differ: unset takes the environment's default, empty means no network at all.
+  OUTBOUND_ALLOW_NETWORKS: z.string().optional(),
   PUBLIC_URL: optionalString,
 
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
@@ -90,6 +93,11 @@ export interface AppConfig {
   publicUrl: string;
   /** Per-call timeout of ITSM requests. */
   itsmTimeoutMs: number;
+  /**
+   * Outbound calls to tenant-configured URLs (src/platform/net/outbound-policy.ts): the non-public networks
+   * they may reach anyway. Production default: none; development and test: loopback.
+   */
+  outbound: { allowNetworks: string[] };
   /** OpenAI (or a compatible server) when an API key is set; offline models otherwise. */
   openai:
     | {
@@ -130,6 +138,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (c.JWT_SECRET && c.JWT_SECRET.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters');
   }
+  let allowNetworks: string[];
+  try {
+    allowNetworks =
+      c.OUTBOUND_ALLOW_NETWORKS === undefined
+        ? c.NODE_ENV === 'production'
+          ? []
+          : [...LOOPBACK_NETWORKS]
+        : parseNetworks(c.OUTBOUND_ALLOW_NETWORKS);
+  } catch (error) {
+    throw new ConfigError(`OUTBOUND_ALLOW_NETWORKS: ${(error as Error).message}`);
+  }
   return {
     env: c.NODE_ENV,
     http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.MAX_BODY_BYTES },
@@ -154,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretKeys: c.SECRET_KEYS,
     payloadKeys: c.PAYLOAD_KEYS,
     itsmTimeoutMs: c.ITSM_TIMEOUT_MS,
+    outbound: { allowNetworks },
     openai: c.OPENAI_API_KEY
       ? {
           apiKey: c.OPENAI_API_KEY,

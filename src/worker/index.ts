@@ -20,6 +20,7 @@ import { IntegrationRepository } from '../stores/integration-repository';
 import { createRateLimiterRegistry } from '../connectors/itsm/http';
 import type { SecretBox } from '../platform/crypto/secrets';
 import { NotificationRepository } from '../stores/notification-repository';
+import type { OutboundPolicy } from '../platform/net/outbound-policy';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -30,6 +31,8 @@ export interface DefaultDepsOptions {
   secrets: SecretBox;
   links: ActivityDeps['links'];
   itsmTimeoutMs?: number;
+  /** The SSRF policy for tenant-configured URLs (ITSM base URLs, notification targets). */
+  outbound: OutboundPolicy;
 }
 
 /** The adapters the product uses: the AI stack's models and stores, Postgres repositories, the ITSM gateway. */
@@ -40,6 +43,7 @@ export function defaultActivityDeps({
   secrets,
   links,
   itsmTimeoutMs,
+  outbound,
 }: DefaultDepsOptions): ActivityDeps {
   const tickets = new TicketRepository(db);
   const limiters = createRateLimiterRegistry();
@@ -63,7 +67,9 @@ export function defaultActivityDeps({
       rateLimiterFor: (tenantId, perMinute) => limiters.get(tenantId, perMinute),
       publicUrl: links.publicUrl,
       timeoutMs: itsmTimeoutMs,
+      outbound,
     }),
+    outbound,
     logger,
   };
 }

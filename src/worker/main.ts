@@ -7,6 +7,7 @@ import { createLogger } from '../platform/logger';
 import { ensureSearchAttributes } from '../platform/temporal-server';
 import { secretBoxFromEnv } from '../platform/crypto/secrets';
 import { createWorker, defaultActivityDeps } from '.';
+import { createOutboundPolicy } from '../platform/net/outbound-policy';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       logger,
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
       itsmTimeoutMs: config.itsmTimeoutMs,
+      outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: config.temporal.uiUrl,

@@ -21,6 +21,7 @@ import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
 import { startApi } from '../../src/api/start';
 import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
 import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
+import { type OutboundPolicy, createOutboundPolicy } from '../../src/platform/net/outbound-policy';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -105,6 +106,11 @@ export async function startHarness(
     logLines?: string[];
     /** Extra configuration (environment variables) for the API and worker. */
     env?: Record<string, string>;
+    /**
+     * The outbound (SSRF) policy of the API and the worker. Default: the test environment's, which allows
+     * loopback only (OUTBOUND_ALLOW_NETWORKS unset), so the local fake ITSM servers and receivers are reachable.
+     */
+    outbound?: OutboundPolicy;
   } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
@@ -128,6 +134,7 @@ export async function startHarness(
       )
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb(databaseUrl, 5);
+  const outbound = options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
   const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE);
   await ai.warmUp();
@@ -142,6 +149,7 @@ export async function startHarness(
     port: 0,
     host: '127.0.0.1',
     payloadKeys: TEST_PAYLOAD_KEYS,
+    outbound,
   });
 
   let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
@@ -159,6 +167,7 @@ export async function startHarness(
           secrets: testSecretBox,
           links: TEST_LINKS,
           itsmTimeoutMs: 1500,
+          outbound,
         }),
         ...deps,
       },
@@ -240,6 +249,7 @@ export async function startHarness(
       await api.stop();
       await db.destroy();
       await ai.close();
+      await outbound.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { TenantRepository } from '../../stores/tenant-repository';
 import type { TicketRepository } from '../../stores/ticket-repository';
 import type { IntegrationRepository } from '../../stores/integration-repository';
-import { parseItsmConfig, redactConfig } from '../../connectors/itsm/config';
+import { checkItsmOutbound, parseItsmConfig, redactConfig } from '../../connectors/itsm/config';
+import type { OutboundPolicy } from '../../platform/net/outbound-policy';
 import { parseInbound, verifyInbound } from '../../connectors/itsm/inbound';
 import type { Logger } from '../../platform/logger';
 import {
@@ -28,7 +29,10 @@ const inboundSecretSchema = z
   .object({ inbound_secret: z.string().min(16).max(512).optional() })
   .passthrough();
 
-export function createIntegrationRouter(deps: { integrations: IntegrationRepository }): Router {
+export function createIntegrationRouter(deps: {
+  integrations: IntegrationRepository;
+  outbound: OutboundPolicy;
+}): Router {
   const router = Router();
 
   router.get('/itsm', requireRole('admin'), async (req, res) => {
@@ -47,6 +51,8 @@ export function createIntegrationRouter(deps: { integrations: IntegrationReposit
     const { inbound_secret: inboundSecret, ...rest } = parseOr400(inboundSecretSchema, req.body);
     const parsed = parseItsmConfig(rest);
     if (!parsed.ok) throw problems.validation(parsed.errors);
+    const refused = await checkItsmOutbound(parsed.config, deps.outbound);
+    if (refused.length > 0) throw problems.outboundUrlRefused(refused);
     await deps.integrations.save(req.tenant!.id, parsed.config, inboundSecret ?? null);
     res.json({
       ...redactConfig(parsed.config),

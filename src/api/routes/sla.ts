@@ -4,6 +4,7 @@ import type { ReportRepository } from '../../stores/report-repository';
 import type { TenantRepository } from '../../stores/tenant-repository';
 import { resolveSlaPolicy } from '../../domain/sla-policy';
 import type { NotificationRepository } from '../../stores/notification-repository';
+import { type OutboundPolicy, checkConfiguredUrl } from '../../platform/net/outbound-policy';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import {
@@ -18,6 +19,8 @@ import type { TicketWorkflows } from '../workflow-gateway';
 export interface SlaRouterDeps {
   tenants: TenantRepository;
   notifications: NotificationRepository;
+  /** Checks a target's URL before it is saved (SSRF). */
+  outbound: OutboundPolicy;
   reports: ReportRepository;
   workflows: TicketWorkflows;
 }
@@ -70,6 +73,8 @@ export function createSlaRouter(deps: SlaRouterDeps): Router {
 
   router.post('/notification-targets', requireRole('admin'), async (req, res) => {
     const body = parseOr400(notificationTargetSchema, req.body);
+    const refused = await checkConfiguredUrl(deps.outbound, 'url', body.url);
+    if (refused) throw problems.outboundUrlRefused([refused]);
     const row = await deps.notifications.create({ tenantId: req.tenant!.id, ...body });
     res
       .status(201)

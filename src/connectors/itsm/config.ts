@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../domain/vocabulary';
 import type { SecretBox } from '../../platform/crypto/secrets';
+import { type OutboundPolicy, checkConfiguredUrl } from '../../platform/net/outbound-policy';
 import { TOOL_TYPES, isToolType, type ToolType } from './types';
 
 export interface FieldError {
@@ -459,6 +460,15 @@ export function parseItsmConfig(input: unknown): ParseResult {
   const result = SCHEMAS[toolType].safeParse(input);
   if (!result.success) return { ok: false, errors: toFieldErrors(result.error.issues) };
   return { ok: true, config: normalise(result.data as Raw<ToolType>) };
+}
+
+/**
+ * The configuration-time half of the outbound policy: the base URL's host is resolved and every address
+ * checked. An empty list means the configuration may be saved; otherwise `base_url` with the reason.
+ */
+export async function checkItsmOutbound(config: ItsmConfig, policy: OutboundPolicy): Promise<FieldError[]> {
+  const refused = await checkConfiguredUrl(policy, 'base_url', config.base_url);
+  return refused ? [refused] : [];
 }
 
 /** Like parseItsmConfig, but throws an Error listing the field errors (for trusted, already-stored configs). */

@@ -11,6 +11,7 @@ import { type RateLimiter, isItsmError } from './http';
 import { createConnector } from './registry';
 import type { ExternalRef, ItsmConnector, ItsmTicketSnapshot } from './types';
 import type { IntegrationRepository } from '../../stores/integration-repository';
+import type { OutboundPolicy } from '../../platform/net/outbound-policy';
 
 export interface ItsmGatewayDeps {
   integrations: IntegrationRepository;
@@ -18,7 +19,8 @@ export interface ItsmGatewayDeps {
   /** One limiter per tenant, shared by every sync in this worker. */
   rateLimiterFor(tenantId: string, perMinute: number): RateLimiter;
   publicUrl: string;
-  fetch?: typeof fetch;
+  /** The outbound policy every call to the tenant's base URL goes through. */
+  outbound: OutboundPolicy;
   timeoutMs?: number;
 }
 
@@ -68,7 +70,7 @@ export function createItsmGateway(deps: ItsmGatewayDeps): ItsmGateway {
       const perMinute =
         (integration.config.settings as { rate_limit_per_minute?: number }).rate_limit_per_minute ?? 60;
       const connector = createConnector(integration.config, {
-        fetch: deps.fetch,
+        outbound: deps.outbound,
         timeoutMs: deps.timeoutMs,
         rateLimiter: deps.rateLimiterFor(event.tenantId, perMinute),
       });

@@ -3,11 +3,30 @@
  * form bodies, and failures classified into `ItsmError` so the activity layer can decide retry or give up.
  * Error messages carry the system, operation, method, path and the remote's own short error text — never
  * request headers, credentials or bodies we sent. A per-tenant token bucket (`createRateLimiter`) is here too.
+ *
+ * Every request goes through the outbound policy (src/platform/net/outbound-policy.ts): a base URL that resolves
+ * to a refused address fails as a non-retryable `refused` error and nothing is sent; redirects are not followed;
+ * and the answer of a non-public server the allow-list let through never reaches an error message.
  */
+import {
+  type OutboundPolicy,
+  type OutboundResponse,
+  createOutboundPolicy,
+  isOutboundRefusedError,
+} from '../../platform/net/outbound-policy';
 import type { ToolType } from './types';
 
 export type ItsmErrorKind =
-  'auth' | 'not_found' | 'conflict' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'invalid';
+  | 'auth'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'invalid'
+  /** The outbound policy refused the base URL's address: nothing was sent. */
+  | 'refused';
 
 export interface ItsmErrorInit {
   kind: ItsmErrorKind;
@@ -28,6 +47,7 @@ const RETRYABLE_BY_DEFAULT: Record<ItsmErrorKind, boolean> = {
   timeout: true,
   network: true,
   invalid: false,
+  refused: false,
 };
 
 export class ItsmError extends Error {
@@ -224,7 +244,8 @@ export interface HttpClientOptions {
   headers: Record<string, string>;
   /** Values that must never appear in an error message (tokens, passwords, encoded basic credentials). */
   secrets: string[];
-  fetch?: typeof fetch;
+  /** Where requests may go. Default: public addresses only (no allow-list), system DNS. */
+  outbound?: OutboundPolicy;
   timeoutMs?: number;
   now?: () => number;
   /**
@@ -246,8 +267,15 @@ export interface HttpClient {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+let strictPolicy: OutboundPolicy | undefined;
+/** The policy of a client built without one: public addresses only. */
+function defaultOutboundPolicy(): OutboundPolicy {
+  strictPolicy ??= createOutboundPolicy();
+  return strictPolicy;
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const outbound = options.outbound ?? defaultOutboundPolicy();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -294,13 +322,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let status: number;
     let responseHeaders: Headers;
     let text: string;
+    let internal: boolean;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      const res = await doFetch(url, { method: req.method, headers, body, signal, redirect: 'manual' });
+      let sent: OutboundResponse;
+      try {
+        sent = await outbound.send(url, { method: req.method, headers, body, signal, redirect: 'manual' });
+      } catch (error) {
+        if (!isOutboundRefusedError(error)) throw error;
+        throw fail({
+          kind: error.retryable ? 'network' : 'refused',
+          message: `${label} not sent: the base URL ${error.reason} (${where})`,
+          operation: req.operation,
+        });
+      }
+      const res = sent.response;
+      internal = sent.internal;
       status = res.status;
       responseHeaders = res.headers;
       text = await res.text(); // the timeout signal also bounds reading the body
     } catch (error) {
+      if (isItsmError(error)) throw error;
       const name = (error as { name?: string })?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw fail({
@@ -340,7 +382,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
     }
     const classified = refined ?? classifyStatus(status, responseHeaders, now());
-    const detail = remoteErrorText(parsed);
+    // A non-public server reached through the allow-list: its answer stays out of what the tenant reads.
+    const detail = internal ? undefined : remoteErrorText(parsed);
     const short = detail ? `: ${detail.slice(0, 300)}` : '';
     throw fail({
       kind: classified.kind,

@@ -1,15 +1,17 @@
 /**
  * ITSM connectors (issue #5): the public surface for activities and the API.
  *
- * - config: `parseItsmConfig`, `redactConfig`, `sealItsmConfig`, `openItsmConfig`, `mapInboundStatus`
+ * - config: `parseItsmConfig`, `checkItsmOutbound`, `redactConfig`, `sealItsmConfig`, `openItsmConfig`,
+ *   `mapInboundStatus`
  * - secrets: `createSecretBox`, `parseKeyRing`, `secretBoxFromEnv`
- * - connectors: `createConnector(config, { fetch?, timeoutMs? })`, `SUPPORTED_TOOL_TYPES`
+ * - connectors: `createConnector(config, { outbound?, timeoutMs? })`, `SUPPORTED_TOOL_TYPES`
  * - errors and pacing: `ItsmError`, `isItsmError`, `createRateLimiter`, `createRateLimiterRegistry`
  * - inbound webhooks: `verifyInbound`, `parseInbound`
  */
 export * from './types';
 export {
   assertItsmConfig,
+  checkItsmOutbound,
   mapInboundStatus,
   openItsmConfig,
   parseItsmConfig,

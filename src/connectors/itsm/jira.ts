@@ -66,7 +66,7 @@ export function createJiraConnector(config: JiraConfig, options: ConnectorOption
     baseUrl: config.base_url,
     headers: { authorization: auth },
     secrets: [config.credentials.api_token, auth, auth.slice('Basic '.length)],
-    fetch: options.fetch,
+    outbound: options.outbound,
     timeoutMs: options.timeoutMs,
     rateLimiter: options.rateLimiter,
   });

@@ -114,7 +114,7 @@ export function createServiceDeskPlusConnector(
     baseUrl: `${root}/api/v3`,
     headers: { accept: SDP_ACCEPT, ...authHeaders },
     secrets: [secret],
-    fetch: options.fetch,
+    outbound: options.outbound,
     timeoutMs: options.timeoutMs,
     rateLimiter: options.rateLimiter,
     classify,

@@ -68,7 +68,7 @@ export function createServiceNowConnector(
     baseUrl: config.base_url,
     headers: { authorization: auth },
     secrets,
-    fetch: options.fetch,
+    outbound: options.outbound,
     timeoutMs: options.timeoutMs,
     rateLimiter: options.rateLimiter,
     classify,

@@ -5,6 +5,7 @@
  * `parseInbound` (inbound.ts).
  */
 import type { Priority, TicketStatus } from '../../domain/vocabulary';
+import type { OutboundPolicy } from '../../platform/net/outbound-policy';
 import type { RateLimiter } from './http';
 
 export const TOOL_TYPES = ['jira', 'servicenow', 'zendesk', 'servicedesk_plus', 'webhook'] as const;
@@ -100,8 +101,8 @@ export interface ItsmConnector {
 
 /** Options every connector factory takes. */
 export interface ConnectorOptions {
-  /** Defaults to the global fetch (Node 20). */
-  fetch?: typeof fetch;
+  /** Where requests may go (the SSRF policy). Default: public addresses only, system DNS. */
+  outbound?: OutboundPolicy;
   /** Per-call timeout; default 10 s. */
   timeoutMs?: number;
   /** The tenant's limiter (createRateLimiterRegistry().get(tenantId, settings.rate_limit_per_minute)). */

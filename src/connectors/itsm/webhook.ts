@@ -55,7 +55,7 @@ export function createWebhookConnector(
     baseUrl: config.base_url,
     headers: { 'user-agent': 'support-triage-webhook/1' },
     secrets: [secret],
-    fetch: options.fetch,
+    outbound: options.outbound,
     timeoutMs: options.timeoutMs,
     rateLimiter: options.rateLimiter,
   });

@@ -70,7 +70,7 @@ export function createZendeskConnector(config: ZendeskConfig, options: Connector
     baseUrl: config.base_url,
     headers: { authorization: auth },
     secrets: [config.credentials.api_token, auth, auth.slice('Basic '.length)],
-    fetch: options.fetch,
+    outbound: options.outbound,
     timeoutMs: options.timeoutMs,
     rateLimiter: options.rateLimiter,
     classify,

@@ -1,6 +1,11 @@
-/** Sends one SLA alert to one target: a Slack incoming webhook, or a signed generic webhook. */
+/**
+ * Sends one SLA alert to one target: a Slack incoming webhook, or a signed generic webhook. The target's URL
+ * is the tenant's, so the request goes through the outbound policy: an address it refuses fails the delivery
+ * for good (nothing is sent), a redirect is not followed, and the answer's body is never read into an error.
+ */
 import type { NotificationTarget } from '../../stores/notification-repository';
 import { signedHeaders } from '../../platform/crypto/signing';
+import { type OutboundPolicy, isOutboundRefusedError } from '../../platform/net/outbound-policy';
 
 export interface SlaAlertMessage {
   event_id: string;
@@ -60,9 +65,8 @@ export function slackPayload(m: SlaAlertMessage): { text: string; blocks: unknow
 export async function deliverAlert(
   target: NotificationTarget,
   message: SlaAlertMessage,
-  options: { fetch?: typeof fetch; timeoutMs?: number; nowMs?: number } = {},
+  options: { outbound: OutboundPolicy; timeoutMs?: number; nowMs?: number },
 ): Promise<{ httpStatus: number }> {
-  const doFetch = options.fetch ?? fetch;
   const body = JSON.stringify(target.type === 'slack' ? slackPayload(message) : message);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.type === 'webhook') {
@@ -72,20 +76,34 @@ export async function deliverAlert(
   }
   let response: Response;
   try {
-    response = await doFetch(target.url, {
+    response = await options.outbound.fetch(target.url, {
       method: 'POST',
       headers,
       body,
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
     // Name the target, never its URL: a Slack webhook URL is a credential.
+    if (isOutboundRefusedError(error)) {
+      throw new DeliveryError(
+        `${target.type} target "${target.name}" not sent: its URL ${error.reason}`,
+        error.retryable,
+      );
+    }
     const reason =
       error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'could not connect';
     throw new DeliveryError(`${target.type} target "${target.name}" ${reason}`, true);
   }
   await response.body?.cancel().catch(() => undefined);
   if (response.ok) return { httpStatus: response.status };
+  if (response.status >= 300 && response.status < 400) {
+    throw new DeliveryError(
+      `${target.type} target "${target.name}" answered with a redirect (${response.status}), which is not followed`,
+      false,
+      response.status,
+    );
+  }
   const retryable = response.status === 429 || response.status >= 500 || response.status === 408;
   throw new DeliveryError(
     `${target.type} target "${target.name}" answered ${response.status}`,

@@ -4,6 +4,10 @@ import { parseItsmConfig, type ItsmConfig } from '../../../src/connectors/itsm/c
 import { ItsmError, type ItsmErrorKind } from '../../../src/connectors/itsm/http';
 import type { ExternalRef, ItsmConnector, ItsmTicketSnapshot } from '../../../src/connectors/itsm/types';
 import type { FakeServer } from '../../fixtures/fake-itsm/server';
+import { LOOPBACK_NETWORKS, createOutboundPolicy } from '../../../src/platform/net/outbound-policy';
+
+/** The fake tools listen on 127.0.0.1: connectors under test get a policy that allows loopback (as in tests). */
+export const localOutbound = createOutboundPolicy({ allow: LOOPBACK_NETWORKS });
 
 export function snapshot(overrides: Partial<ItsmTicketSnapshot> = {}): ItsmTicketSnapshot {
   const ticketId = overrides.ticketId ?? randomUUID();

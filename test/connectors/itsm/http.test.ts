@@ -9,7 +9,8 @@ import {
   parseRetryAfter,
   scrub,
 } from '../../../src/connectors/itsm/http';
-import { expectItsmError } from './helpers';
+import type { OutboundPolicy } from '../../../src/platform/net/outbound-policy';
+import { expectItsmError, localOutbound } from './helpers';
 import { FakeServer, json } from '../../fixtures/fake-itsm/server';
 
 describe('parseRetryAfter', () => {
@@ -82,14 +83,20 @@ describe('createHttpClient', () => {
   });
   afterAll(() => server.stop());
 
-  const client = (timeoutMs = 1000) =>
+  const client = (timeoutMs = 1000, outbound: OutboundPolicy = localOutbound) =>
     createHttpClient({
       system: 'jira',
       baseUrl: server.url + '/',
       headers: { authorization: 'Bearer tok-SECRET-1' },
       secrets: ['tok-SECRET-1'],
       timeoutMs,
+      outbound,
     });
+  /** The local server as if it were a public one (the policy's verdict on the peer is what matters here). */
+  const asPublicPeer: OutboundPolicy = {
+    ...localOutbound,
+    send: async (url, init) => ({ ...(await localOutbound.send(url, init)), internal: false }),
+  };
 
   it('sends JSON and form bodies, query strings, and parses answers', async () => {
     const c = client();
@@ -119,9 +126,14 @@ describe('createHttpClient', () => {
     expect(sent.headers.authorization).toBe('Bearer tok-SECRET-1');
   });
 
-  it("puts the remote's error text in the message, scrubbed of secrets", async () => {
+  it("puts a public server's error text in the message, scrubbed of secrets", async () => {
     const error = await expectItsmError(
-      client().request({ method: 'POST', path: '/echo-secret', json: {}, operation: 'create' }),
+      client(1000, asPublicPeer).request({
+        method: 'POST',
+        path: '/echo-secret',
+        json: {},
+        operation: 'create',
+      }),
       {
         kind: 'invalid',
         retryable: false,
@@ -140,6 +152,14 @@ describe('createHttpClient', () => {
     });
   });
 
+  it('keeps the answer of a non-public server (let through by the allow-list) out of the message', async () => {
+    const error = await expectItsmError(
+      client().request({ method: 'POST', path: '/echo-secret', json: {}, operation: 'create' }),
+      { kind: 'invalid', retryable: false, status: 400 },
+    );
+    expect(error.message).toBe('jira create failed with HTTP 400 (POST /echo-secret)');
+  });
+
   it('a refused connection is a retryable network error', async () => {
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
@@ -150,6 +170,7 @@ describe('createHttpClient', () => {
       baseUrl: `http://127.0.0.1:${port}`,
       headers: {},
       secrets: [],
+      outbound: localOutbound,
     });
     const error = await expectItsmError(c.request({ method: 'GET', path: '/', operation: 'find' }), {
       kind: 'network',
@@ -180,6 +201,7 @@ describe('createHttpClient', () => {
         headers: {},
         secrets: [],
         timeoutMs: 100,
+        outbound: localOutbound,
       });
       await expectItsmError(c.request({ method: 'GET', path: '/', operation: 't' }), {
         kind: 'timeout',
@@ -200,6 +222,7 @@ describe('createHttpClient', () => {
       headers: {},
       secrets: [],
       rateLimiter: limiter,
+      outbound: localOutbound,
     });
     await c.request({ method: 'GET', path: '/a', operation: 'find' });
     await c.request({ method: 'GET', path: '/a', operation: 'find' });

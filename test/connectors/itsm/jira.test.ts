@@ -1,7 +1,7 @@
 import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeJira } from '../../fixtures/fake-itsm/jira';
-import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+import { config, describeErrorBehaviour, expectItsmError, snapshot, localOutbound } from './helpers';
 
 let jira: FakeJira;
 
@@ -21,7 +21,7 @@ function jiraConfig(settings: Record<string, unknown> = {}, credentials?: Record
 }
 
 const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(jiraConfig(settings), { timeoutMs });
+  createConnector(jiraConfig(settings), { timeoutMs, outbound: localOutbound });
 
 describe('jira connector', () => {
   it('creates an issue with ADF description, correlation label, mapped priority and custom fields', async () => {
@@ -229,7 +229,9 @@ describeErrorBehaviour('jira', {
   server: () => jira.server,
   connector: (o) => connector({}, o?.timeoutMs ?? 2000),
   badAuthConnector: () =>
-    createConnector(jiraConfig({}, { email: jira.email, api_token: 'wrong-token-value' })),
+    createConnector(jiraConfig({}, { email: jira.email, api_token: 'wrong-token-value' }), {
+      outbound: localOutbound,
+    }),
   missingRef: () => ({ system: 'jira', externalId: 'SUP-99999', externalUrl: null, externalStatus: null }),
   secrets: () => [
     jira.apiToken,

@@ -1,7 +1,7 @@
 import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeServiceDeskPlus } from '../../fixtures/fake-itsm/servicedesk-plus';
-import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+import { config, describeErrorBehaviour, expectItsmError, snapshot, localOutbound } from './helpers';
 
 let onprem: FakeServiceDeskPlus;
 let cloud: FakeServiceDeskPlus;
@@ -29,7 +29,7 @@ function onpremConfig(settings: Record<string, unknown> = {}, authtoken?: string
 }
 
 const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(onpremConfig(settings), { timeoutMs });
+  createConnector(onpremConfig(settings), { timeoutMs, outbound: localOutbound });
 
 function inputData(req: { form?: URLSearchParams; query: URLSearchParams; method: string }) {
   return JSON.parse((req.method === 'GET' ? req.query.get('input_data') : req.form!.get('input_data'))!);
@@ -205,6 +205,7 @@ describe('servicedesk plus connector (cloud, Zoho OAuth)', () => {
         credentials: { oauth_token: cloud.oauthToken },
         settings: { portal: 'itdesk' },
       }),
+      { outbound: localOutbound },
     );
 
   it('calls /app/<portal>/api/v3 with Authorization: Zoho-oauthtoken and request_note', async () => {
@@ -225,7 +226,7 @@ describe('servicedesk plus connector (cloud, Zoho OAuth)', () => {
 describeErrorBehaviour('servicedesk_plus', {
   server: () => onprem.server,
   connector: (o) => connector({}, o?.timeoutMs ?? 2000),
-  badAuthConnector: () => createConnector(onpremConfig({}, 'wrong-sdp-key')),
+  badAuthConnector: () => createConnector(onpremConfig({}, 'wrong-sdp-key'), { outbound: localOutbound }),
   missingRef: () => ({
     system: 'servicedesk_plus',
     externalId: '999999',

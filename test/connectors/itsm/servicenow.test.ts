@@ -1,7 +1,7 @@
 import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeServiceNow } from '../../fixtures/fake-itsm/servicenow';
-import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+import { config, describeErrorBehaviour, expectItsmError, snapshot, localOutbound } from './helpers';
 
 let sn: FakeServiceNow;
 
@@ -21,7 +21,7 @@ function snConfig(settings: Record<string, unknown> = {}, credentials?: Record<s
 }
 
 const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(snConfig(settings), { timeoutMs });
+  createConnector(snConfig(settings), { timeoutMs, outbound: localOutbound });
 
 describe('servicenow connector', () => {
   it('creates an incident with correlation_id, impact/urgency and assignment group', async () => {
@@ -76,7 +76,7 @@ describe('servicenow connector', () => {
   });
 
   it('authenticates with an OAuth bearer token too', async () => {
-    const c = createConnector(snConfig({}, { oauth_token: sn.oauthToken }));
+    const c = createConnector(snConfig({}, { oauth_token: sn.oauthToken }), { outbound: localOutbound });
     const ref = await c.createTicket(snapshot(), { eventId: 'e' });
     expect(ref.created).toBe(true);
     expect(sn.server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${sn.oauthToken}`);
@@ -168,7 +168,9 @@ describeErrorBehaviour('servicenow', {
   server: () => sn.server,
   connector: (o) => connector({}, o?.timeoutMs ?? 2000),
   badAuthConnector: () =>
-    createConnector(snConfig({}, { username: sn.username, password: 'not-the-password' })),
+    createConnector(snConfig({}, { username: sn.username, password: 'not-the-password' }), {
+      outbound: localOutbound,
+    }),
   missingRef: () => ({
     system: 'servicenow',
     externalId: '0'.repeat(32),

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createConnector } from '../../../src/connectors/itsm/registry';
 import { FakeWebhookReceiver } from '../../fixtures/fake-itsm/webhook-receiver';
-import { config, expectItsmError, expectNoSecrets, snapshot } from './helpers';
+import { config, expectItsmError, expectNoSecrets, snapshot, localOutbound } from './helpers';
 
 let receiver: FakeWebhookReceiver;
 
@@ -14,7 +14,7 @@ afterEach(() => receiver.server.clearInjections());
 const connector = (secret = receiver.secret, timeoutMs = 2000, settings: Record<string, unknown> = {}) =>
   createConnector(
     config({ tool_type: 'webhook', base_url: receiver.url, credentials: { secret }, settings }),
-    { timeoutMs },
+    { timeoutMs, outbound: localOutbound },
   );
 
 describe('webhook connector', () => {

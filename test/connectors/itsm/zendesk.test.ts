@@ -1,7 +1,7 @@
 import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeZendesk } from '../../fixtures/fake-itsm/zendesk';
-import { config, describeErrorBehaviour, expectItsmError, snapshot } from './helpers';
+import { config, describeErrorBehaviour, expectItsmError, snapshot, localOutbound } from './helpers';
 
 let zd: FakeZendesk;
 
@@ -21,7 +21,7 @@ function zdConfig(settings: Record<string, unknown> = {}, credentials?: Record<s
 }
 
 const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(zdConfig(settings), { timeoutMs });
+  createConnector(zdConfig(settings), { timeoutMs, outbound: localOutbound });
 
 describe('zendesk connector', () => {
   it('creates a ticket with external_id, mapped priority, tags, custom fields and an idempotency key', async () => {
@@ -149,7 +149,10 @@ describe('zendesk connector', () => {
 describeErrorBehaviour('zendesk', {
   server: () => zd.server,
   connector: (o) => connector({}, o?.timeoutMs ?? 2000),
-  badAuthConnector: () => createConnector(zdConfig({}, { email: zd.email, api_token: 'bad-zendesk-token' })),
+  badAuthConnector: () =>
+    createConnector(zdConfig({}, { email: zd.email, api_token: 'bad-zendesk-token' }), {
+      outbound: localOutbound,
+    }),
   missingRef: () => ({ system: 'zendesk', externalId: '999999', externalUrl: null, externalStatus: null }),
   secrets: () => [
     zd.apiToken,
