@@ -30,6 +30,7 @@ const production = loadConfig({
   NODE_ENV: 'production',
   JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
   SECRET_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 2).toString('base64')}`,
 });
 
 let h: Harness;

@@ -23,6 +23,7 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
   SECRET_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 2).toString('base64')}`,
 };
 /** The policy `NODE_ENV=production` without OUTBOUND_ALLOW_NETWORKS gives. */
 const productionPolicy = (resolve?: Resolver) =>
