@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       logger,
       secrets,
       itsmTimeoutMs: config.itsmTimeoutMs,
+      openai: config.openai,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: temporal.uiUrl,

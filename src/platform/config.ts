@@ -55,6 +55,9 @@ const schema = z.object({
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
+  AGENT_MODEL_ALLOWLIST: z
+    .string()
+    .default('gpt-4o-mini,gpt-4o,gpt-4.1-mini,gpt-4.1,gpt-4-turbo,gpt-3.5-turbo'),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -101,6 +104,8 @@ export interface AppConfig {
   qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
+  /** Tenant AI agents: the models an agent's `llm_config.model` may name (the configured chat model is added). */
+  agents: { modelAllowList: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -160,5 +165,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
+    agents: {
+      modelAllowList: [
+        ...new Set(
+          [...c.AGENT_MODEL_ALLOWLIST.split(','), ...(c.OPENAI_API_KEY ? [c.OPENAI_CHAT_MODEL] : [])]
+            .map((m) => m.trim())
+            .filter(Boolean),
+        ),
+      ],
+    },
   };
 }

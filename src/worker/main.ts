@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       logger,
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
       itsmTimeoutMs: config.itsmTimeoutMs,
+      openai: config.openai,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: config.temporal.uiUrl,

@@ -10,7 +10,6 @@ import type { Client } from '@temporalio/client';
 import { type WorkflowBundleWithSourceMap, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
-import type { ActivityDeps } from '../../src/activities/ticket';
 import { createAiStack } from '../../src/connectors/ai/stack';
 import { loadConfig } from '../../src/platform/config';
 import { createDb } from '../../src/stores/db';
@@ -19,7 +18,7 @@ import pino from 'pino';
 import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
 import { startApi } from '../../src/api/start';
 import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
-import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
+import { WORKFLOWS_PATH, type WorkerDeps, createWorker, defaultActivityDeps } from '../../src/worker';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -78,7 +77,7 @@ export interface Harness {
     options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
   ): Promise<ApiResponse<T>>;
   createTenant(settings?: Record<string, unknown>, tier?: string): Promise<TestTenant>;
-  startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
+  startWorker(deps?: Partial<WorkerDeps>): Promise<Worker>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,7 +95,13 @@ export async function mintToken(
 }
 
 export async function startHarness(
-  options: { deps?: Partial<ActivityDeps>; worker?: boolean; logLines?: string[] } = {},
+  options: {
+    deps?: Partial<WorkerDeps>;
+    worker?: boolean;
+    logLines?: string[];
+    /** Extra configuration for the API (e.g. OPENAI_API_KEY). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
@@ -109,6 +114,7 @@ export async function startHarness(
     OUTBOX_INTERVAL_MS: '200',
     OUTBOX_GRACE_MS: '300',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   // With logLines, every log line (API and worker) is kept, so a test can check what was written.
   const logger = options.logLines
@@ -134,7 +140,7 @@ export async function startHarness(
   });
 
   let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
-  async function startWorker(deps: Partial<ActivityDeps> = {}): Promise<Worker> {
+  async function startWorker(deps: Partial<WorkerDeps> = {}): Promise<Worker> {
     const { worker, connection } = await createWorker({
       address: temporalAddress,
       namespace: 'default',
