@@ -99,7 +99,7 @@ export async function startHarness(
     deps?: Partial<WorkerDeps>;
     worker?: boolean;
     logLines?: string[];
-    /** Extra configuration for the API (e.g. OPENAI_API_KEY). */
+    /** Extra configuration (e.g. OPENAI_API_KEY: the API and the agents' LLM calls use it). */
     env?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
@@ -153,6 +153,8 @@ export async function startHarness(
           secrets: testSecretBox,
           links: TEST_LINKS,
           itsmTimeoutMs: 1500,
+          // Only agents use it: the harness's triage stays offline.
+          openai: config.openai,
         }),
         ...deps,
       },

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import {
@@ -146,7 +147,9 @@ const approvalSchema = z.object({ approve: z.boolean(), reason: z.string().max(2
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Draft-07 schemas with the standard formats (uuid, email, date-time, …); unknown keywords are tolerated.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
+addFormats(ajv);
 
 /** Compiles a trigger's JSON Schema; a schema that does not compile is a 400 naming the field. */
 function compileSchema(schema: Record<string, unknown>): ValidateFunction {
