@@ -214,7 +214,7 @@ export function createApp(deps: AppDeps): express.Express {
       modelAllowList: deps.agents.modelAllowList,
     }),
   );
-  v1.use(tenantScope, createAnalyticsRouter({ analytics: deps.agents.analytics, reports: deps.reports }));
+  v1.use(tenantScope, createAnalyticsRouter({ analytics: deps.agents.analytics }));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(problems.notFound(`route ${req.method} ${req.path}`)));

@@ -32,6 +32,14 @@ export interface TicketAnalytics {
   }>;
 }
 
+export interface SlaComplianceRow {
+  key: string;
+  tickets: number;
+  met: number;
+  breached: number;
+  compliance_pct: number | null;
+}
+
 export interface AiAgentAnalytics {
   agent_id: string;
   name: string;
@@ -50,42 +58,49 @@ export class AnalyticsRepository {
 
   /** Tickets created in [from, to): volumes, percentiles (wall-clock seconds) and per-assignee figures. */
   async tickets(tenantId: string, from: Date, to: Date): Promise<TicketAnalytics> {
-    const { rows } = await this.db.raw(
-      `SELECT GROUPING(category) AS g_cat, GROUPING(priority) AS g_pri,
-              GROUPING(customer_tier) AS g_tier, GROUPING(source) AS g_src,
-              COALESCE(category, 'uncategorised') AS category, priority, customer_tier, source,
-              count(*) AS n,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr50,
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr90,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr99,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs50,
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs90,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs99
-         FROM tickets
-        WHERE tenant_id = ? AND created_at >= ? AND created_at < ?
-        GROUP BY GROUPING SETS ((), (category), (priority), (customer_tier), (source))`,
-      [tenantId, from, to],
-    );
+    const range = [tenantId, from, to];
+    // Counts: one hash aggregate over the grouping sets. Percentiles: one sort per measure (an array of
+    // fractions in one ordered-set aggregate), over the whole range only.
+    const [{ rows }, { rows: pct }] = await Promise.all([
+      this.db.raw(
+        `SELECT GROUPING(category) AS g_cat, GROUPING(priority) AS g_pri, GROUPING(customer_tier) AS g_tier,
+                COALESCE(category, 'uncategorised') AS category, priority, customer_tier, source, count(*) AS n
+           FROM tickets
+          WHERE tenant_id = ? AND created_at >= ? AND created_at < ?
+          GROUP BY GROUPING SETS ((category), (priority), (customer_tier), (source))`,
+        range,
+      ),
+      this.db.raw(
+        `SELECT count(*) AS n,
+                percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP
+                  (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr,
+                percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP
+                  (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs
+           FROM tickets
+          WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`,
+        range,
+      ),
+    ]);
+    const p = (v: unknown): Percentiles => {
+      const a = (v as Array<number | null> | null) ?? [];
+      return { p50: num(a[0]), p90: num(a[1]), p99: num(a[2]) };
+    };
+    const totals = (pct as Array<Record<string, unknown>>)[0] ?? {};
     const result: TicketAnalytics = {
-      total: 0,
+      total: Number(totals.n ?? 0),
       by_category: {},
       by_priority: {},
       by_tier: {},
       by_channel: {},
-      first_response_seconds: { p50: null, p90: null, p99: null },
-      resolution_seconds: { p50: null, p90: null, p99: null },
+      first_response_seconds: p(totals.fr),
+      resolution_seconds: p(totals.rs),
       human_agents: [],
     };
     for (const r of rows as Array<Record<string, unknown>>) {
       const n = Number(r.n);
-      const grouped = [r.g_cat, r.g_pri, r.g_tier, r.g_src].map(Number);
-      if (grouped.every((g) => g === 1)) {
-        result.total = n;
-        result.first_response_seconds = { p50: num(r.fr50), p90: num(r.fr90), p99: num(r.fr99) };
-        result.resolution_seconds = { p50: num(r.rs50), p90: num(r.rs90), p99: num(r.rs99) };
-      } else if (grouped[0] === 0) result.by_category[String(r.category)] = n;
-      else if (grouped[1] === 0) result.by_priority[String(r.priority)] = n;
-      else if (grouped[2] === 0) result.by_tier[String(r.customer_tier)] = n;
+      if (Number(r.g_cat) === 0) result.by_category[String(r.category)] = n;
+      else if (Number(r.g_pri) === 0) result.by_priority[String(r.priority)] = n;
+      else if (Number(r.g_tier) === 0) result.by_tier[String(r.customer_tier)] = n;
       else result.by_channel[String(r.source)] = n;
     }
     const { rows: people } = await this.db.raw(
@@ -108,6 +123,45 @@ export class AnalyticsRepository {
       reopen_rate: r.reopen_rate === null ? null : Math.round(Number(r.reopen_rate) * 1000) / 1000,
     }));
     return result;
+  }
+
+  /**
+   * SLA compliance of tickets created in [from, to), by priority and by tier (the SLA report's definition:
+   * met = resolved or closed without a breach; compliance = met / (met + breached)). One scan.
+   */
+  async slaCompliance(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Record<'by_priority' | 'by_tier', SlaComplianceRow[]>> {
+    const { rows } = await this.db.raw(
+      `SELECT GROUPING(t.priority) AS g_pri, t.priority, t.customer_tier,
+              count(*) AS tickets,
+              count(*) FILTER (WHERE b.ticket_id IS NULL AND t.status IN ('resolved', 'closed')) AS met,
+              count(b.ticket_id) AS breached
+         FROM tickets t
+         LEFT JOIN (SELECT DISTINCT ticket_id FROM sla_events
+                     WHERE tenant_id = ? AND kind = 'breach' AND fired_at >= ?) b ON b.ticket_id = t.id
+        WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
+        GROUP BY GROUPING SETS ((t.priority), (t.customer_tier))
+        ORDER BY 2, 3`,
+      // A breach fires after its ticket's creation, so only breaches since `from` can belong to these tickets.
+      [tenantId, from, tenantId, from, to],
+    );
+    const out: Record<'by_priority' | 'by_tier', SlaComplianceRow[]> = { by_priority: [], by_tier: [] };
+    for (const r of rows as Array<Record<string, unknown>>) {
+      const met = Number(r.met);
+      const breached = Number(r.breached);
+      const row = {
+        key: String(Number(r.g_pri) === 0 ? r.priority : r.customer_tier),
+        tickets: Number(r.tickets),
+        met,
+        breached,
+        compliance_pct: met + breached === 0 ? null : Math.round((1000 * met) / (met + breached)) / 10,
+      };
+      (Number(r.g_pri) === 0 ? out.by_priority : out.by_tier).push(row);
+    }
+    return out;
   }
 
   /** Runs of the tenant's AI agents started in [from, to). */
