@@ -61,7 +61,7 @@ export class AnalyticsRepository {
     const range = [tenantId, from, to];
     // Counts: one hash aggregate over the grouping sets. Percentiles: one sort per measure (an array of
     // fractions in one ordered-set aggregate), over the whole range only.
-    const [{ rows }, { rows: pct }] = await Promise.all([
+    const [{ rows }, { rows: pct }, { rows: people }] = await Promise.all([
       this.db.raw(
         `SELECT GROUPING(category) AS g_cat, GROUPING(priority) AS g_pri, GROUPING(customer_tier) AS g_tier,
                 COALESCE(category, 'uncategorised') AS category, priority, customer_tier, source, count(*) AS n
@@ -78,6 +78,18 @@ export class AnalyticsRepository {
                   (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs
            FROM tickets
           WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`,
+        range,
+      ),
+      this.db.raw(
+        `SELECT assignee,
+                count(*) AS handled,
+                count(resolved_at) AS resolved,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS handling50,
+                avg(CASE WHEN reopen_count > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
+           FROM tickets
+          WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND assignee IS NOT NULL
+          GROUP BY assignee
+          ORDER BY count(*) DESC, assignee`,
         range,
       ),
     ]);
@@ -103,18 +115,6 @@ export class AnalyticsRepository {
       else if (Number(r.g_tier) === 0) result.by_tier[String(r.customer_tier)] = n;
       else result.by_channel[String(r.source)] = n;
     }
-    const { rows: people } = await this.db.raw(
-      `SELECT assignee,
-              count(*) AS handled,
-              count(resolved_at) AS resolved,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS handling50,
-              avg(CASE WHEN reopen_count > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
-         FROM tickets
-        WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND assignee IS NOT NULL
-        GROUP BY assignee
-        ORDER BY count(*) DESC, assignee`,
-      [tenantId, from, to],
-    );
     result.human_agents = (people as Array<Record<string, unknown>>).map((r) => ({
       assignee: String(r.assignee),
       handled: Number(r.handled),
