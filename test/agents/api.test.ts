@@ -3,6 +3,8 @@
  * triggers (signed webhook, Temporal Schedule), built-in kinds that run offline, and tenant isolation.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { signV1 } from '../../src/platform/crypto/signing';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
@@ -338,4 +340,73 @@ test('a schedule trigger is a Temporal Schedule that follows the lifecycle, and 
   expect(
     (await h.call('PATCH', `/v1/agents/${id}`, { token: tenant.tokens.admin, body: { name: 'x' } })).status,
   ).toBe(409);
+});
+
+test('a knowledge-gap agent reports unanswered tickets and posts the report, signed, to the tenant channel', async () => {
+  const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const channelSecret = 'channel-secret-0123456789';
+    const target = await h.call('POST', '/v1/notification-targets', {
+      token: tenant.tokens.admin,
+      body: { type: 'webhook', name: 'support-leads', url, secret: channelSecret },
+    });
+    expect(target.status).toBe(201);
+    await createTicket('How do I rotate my API token? I cannot find it in the settings.');
+    const created = await h.call('POST', '/v1/agents', {
+      token: tenant.tokens.admin,
+      body: {
+        name: 'Knowledge gap',
+        kind: 'knowledge_gap',
+        tools: [{ name: 'post_notification', requires_approval: false }],
+        triggers: [{ trigger_type: 'ticket_event', ticket_event: 'sla.breached' }],
+      },
+    });
+    const id = created.body.id;
+    expect((await h.call('POST', `/v1/agents/${id}/activate`, { token: tenant.tokens.admin })).status).toBe(
+      200,
+    );
+    const started = await h.call('POST', `/v1/agents/${id}/run`, { token: tenant.tokens.admin, body: {} });
+    expect(started.status).toBe(202);
+    const execution = await eventually(async () => {
+      const r = await h.call('GET', `/v1/agent-executions/${started.body.execution_id}`, {
+        token: tenant.tokens.admin,
+      });
+      return r.body.status === 'completed' ? r.body : undefined;
+    }, 60_000);
+    // The same figures straight from the rows: this tenant's current triage results without citations.
+    const since = new Date(Date.now() - 7 * 86_400_000);
+    const triage = await h
+      .db('triage_results')
+      .where({ tenant_id: tenant.id, is_current: true })
+      .where('created_at', '>=', since);
+    const unanswered = triage.filter((t) => t.citations.length === 0);
+    expect(unanswered.length).toBeGreaterThan(0);
+    expect(execution.output).toMatchObject({ triaged: triage.length, unanswered: unanswered.length });
+    expect(execution.output.tool_results).toEqual([
+      { tool: 'post_notification', status: 'ok', output: { target: 'support-leads', http_status: 200 } },
+    ]);
+    expect(received).toHaveLength(1);
+    const post = received[0]!;
+    expect(post.headers['x-signature']).toBe(
+      signV1(channelSecret, String(post.headers['x-signature-timestamp']), post.body),
+    );
+    expect(JSON.parse(post.body)).toMatchObject({
+      type: 'agent.message',
+      agent_id: id,
+      execution_id: started.body.execution_id,
+      text: expect.stringContaining(`${unanswered.length} of ${triage.length} triaged tickets`),
+    });
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
