@@ -633,18 +633,25 @@ export function createAgentActivities(deps: AgentActivityDeps) {
       tenantId: string;
       ticketId: string;
       event: TicketEvent;
+      /** Tells apart several events of one kind on a ticket, e.g. `first_response:0` for each SLA breach. */
+      eventKey?: string;
     }): Promise<{ started: string[] }> {
       const targets = await agents.ticketEventTargets(input.tenantId, input.event);
       const started: string[] = [];
       for (const t of targets) {
-        const runId = stepActionId(`${t.triggerId}:${input.ticketId}:${input.event}`, 0);
+        const key = `${t.triggerId}:${input.ticketId}:${input.event}:${input.eventKey ?? ''}`;
+        const runId = stepActionId(key, 0);
         const result = await deps.runs.start({
           tenantId: input.tenantId,
           agentId: t.agentId,
           runId,
           triggerId: t.triggerId,
           triggerType: 'ticket_event',
-          payload: { event: input.event, ticket_id: input.ticketId },
+          payload: {
+            event: input.event,
+            ticket_id: input.ticketId,
+            ...(input.eventKey ? { event_key: input.eventKey } : {}),
+          },
         });
         started.push(result.workflowId);
       }

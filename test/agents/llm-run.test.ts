@@ -290,6 +290,16 @@ test('dispatchTicketEvent starts each matching active agent once per ticket even
   expect(first.started).toHaveLength(1);
   expect(again.started).toEqual(first.started);
   expect(first.started[0]).toMatch(new RegExp(`^agent-${agentId}-`));
+  // Another breach of another clock is another event: it starts its own run.
+  fake.script({ content: 'Seen again.' });
+  const breachA = await activities.dispatchTicketEvent({
+    tenantId: tenant.id,
+    ticketId: ownTicket,
+    event: 'ticket.created',
+    eventKey: 'second',
+  });
+  expect(breachA.started).toHaveLength(1);
+  expect(breachA.started[0]).not.toBe(first.started[0]);
   const none = await activities.dispatchTicketEvent({
     tenantId: other.id,
     ticketId: foreignTicket,
