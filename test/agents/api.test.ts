@@ -257,8 +257,9 @@ test('a built-in ticket-enhancement agent runs offline from a signed webhook; ba
   const ticket = await h.call('GET', `/v1/tickets/${ticketId}`, { token: tenant.tokens.agent });
   const note = ticket.body.messages.find((m: { body: string }) => m.body.startsWith('AI enhancement'));
   expect(note).toMatchObject({ is_public: false });
-  const live = await h.client.workflow.getHandle(started.body.workflow_id).describe();
-  expect(live.status.name).toBe('COMPLETED');
+  // The run is the workflow, and its result says the same.
+  const result = await h.client.workflow.getHandle(started.body.workflow_id).result();
+  expect(result).toMatchObject({ execution_id: started.body.execution_id, status: 'completed', error: null });
 
   const history = await h.call('GET', `/v1/agents/${id}/executions`, { token: tenant.tokens.admin });
   expect(history.body.items.map((e: { id: string }) => e.id)).toEqual([started.body.execution_id]);
