@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       secrets,
       itsmTimeoutMs: config.itsmTimeoutMs,
       outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
+      openai: config.openai,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: temporal.uiUrl,

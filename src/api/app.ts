@@ -21,6 +21,11 @@ import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
 import { createTicketRouter } from './routes/tickets';
 import type { TicketWorkflows } from './workflow-gateway';
+import type { AgentRepository } from '../stores/agent-repository';
+import type { AnalyticsRepository } from '../stores/analytics-repository';
+import type { AgentRuns } from './agent-gateway';
+import { createAgentRouter, createAgentWebhookRouter } from './routes/agents';
+import { createAnalyticsRouter } from './routes/analytics';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -38,6 +43,14 @@ export interface AppDeps {
   knowledge: KnowledgeRepository;
   ai: Pick<AiStack, 'search' | 'store'>;
   workflows: TicketWorkflows;
+  /** Tenant AI agents: repository, Temporal runs and schedules, LLM availability, allowed models. */
+  agents: {
+    repository: AgentRepository;
+    analytics: AnalyticsRepository;
+    runs: AgentRuns;
+    llmConfigured: boolean;
+    modelAllowList: string[];
+  };
   authenticator: Authenticator;
   logger: Logger;
   /** Whether Temporal answers: part of readiness. */
@@ -148,6 +161,14 @@ export function createApp(deps: AppDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes,
     }),
   );
+  v1.use(
+    createAgentWebhookRouter({
+      agents: deps.agents.repository,
+      runs: deps.agents.runs,
+      logger: deps.logger,
+      maxBodyBytes: deps.maxBodyBytes,
+    }),
+  );
   v1.use(requireJsonBody);
   v1.use(
     express.json({
@@ -195,6 +216,16 @@ export function createApp(deps: AppDeps): express.Express {
       workflows: deps.workflows,
     }),
   );
+  v1.use(
+    tenantScope,
+    createAgentRouter({
+      agents: deps.agents.repository,
+      runs: deps.agents.runs,
+      llmConfigured: deps.agents.llmConfigured,
+      modelAllowList: deps.agents.modelAllowList,
+    }),
+  );
+  v1.use(tenantScope, createAnalyticsRouter({ analytics: deps.agents.analytics }));
   app.use('/v1', v1);
   if (deps.codec) app.use('/codec', createCodecRouter({ ...deps.codec, authenticator: deps.authenticator }));
 

@@ -18,6 +18,9 @@ import { KnowledgeRepository } from '../stores/knowledge-repository';
 import type { AiStack } from '../connectors/ai/stack';
 import { ReportRepository } from '../stores/report-repository';
 import { type OutboundPolicy, createOutboundPolicy } from '../platform/net/outbound-policy';
+import { AgentRepository } from '../stores/agent-repository';
+import { AnalyticsRepository } from '../stores/analytics-repository';
+import { AgentRuns } from './agent-gateway';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -63,6 +66,13 @@ export async function startApi(options: {
     knowledge: new KnowledgeRepository(db),
     ai: options.ai,
     workflows,
+    agents: {
+      repository: new AgentRepository(db, options.secrets),
+      analytics: new AnalyticsRepository(db),
+      runs: new AgentRuns(client, config.temporal.taskQueue),
+      llmConfigured: config.openai !== undefined,
+      modelAllowList: config.agents.modelAllowList,
+    },
     authenticator: createAuthenticator(options.auth),
     logger,
     temporalReady: async () => {

@@ -60,6 +60,9 @@ const schema = z.object({
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
   TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).optional(),
+  AGENT_MODEL_ALLOWLIST: z
+    .string()
+    .default('gpt-4o-mini,gpt-4o,gpt-4.1-mini,gpt-4.1,gpt-4-turbo,gpt-3.5-turbo'),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -115,6 +118,8 @@ export interface AppConfig {
   autoCloseAfterMs: number;
   /** Ticket workflows continue as new past this many history events (unset: when the server suggests it). */
   ticketHistoryEventLimit: number | undefined;
+  /** Tenant AI agents: the models an agent's `llm_config.model` may name (the configured chat model is added). */
+  agents: { modelAllowList: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -191,5 +196,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
     ticketHistoryEventLimit: c.TICKET_HISTORY_EVENT_LIMIT,
+    agents: {
+      modelAllowList: [
+        ...new Set(
+          [...c.AGENT_MODEL_ALLOWLIST.split(','), ...(c.OPENAI_API_KEY ? [c.OPENAI_CHAT_MODEL] : [])]
+            .map((m) => m.trim())
+            .filter(Boolean),
+        ),
+      ],
+    },
   };
 }

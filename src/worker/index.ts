@@ -21,6 +21,14 @@ import { createRateLimiterRegistry } from '../connectors/itsm/http';
 import type { SecretBox } from '../platform/crypto/secrets';
 import { NotificationRepository } from '../stores/notification-repository';
 import type { OutboundPolicy } from '../platform/net/outbound-policy';
+import { Client } from '@temporalio/client';
+import { type AgentActivityBaseDeps, createAgentActivities } from '../activities/agents';
+import { AgentRepository } from '../stores/agent-repository';
+import { AnalyticsRepository } from '../stores/analytics-repository';
+import { createOpenAiClient } from '../connectors/ai/openai';
+import type { AppConfig } from '../platform/config';
+import { AgentRuns } from '../api/agent-gateway';
+import { TicketWorkflows } from '../api/workflow-gateway';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -33,7 +41,12 @@ export interface DefaultDepsOptions {
   itsmTimeoutMs?: number;
   /** The SSRF policy for tenant-configured URLs (ITSM base URLs, notification targets). */
   outbound: OutboundPolicy;
+  /** The LLM for custom-prompt agents; offline (built-in kinds only) when unset. */
+  openai?: AppConfig['openai'];
 }
+
+/** The ticket activities' dependencies plus the agent activities' (their Temporal client is added by createWorker). */
+export type WorkerDeps = ActivityDeps & { agents: AgentActivityBaseDeps };
 
 /** The adapters the product uses: the AI stack's models and stores, Postgres repositories, the ITSM gateway. */
 export function defaultActivityDeps({
@@ -44,14 +57,25 @@ export function defaultActivityDeps({
   links,
   itsmTimeoutMs,
   outbound,
-}: DefaultDepsOptions): ActivityDeps {
+  openai,
+}: DefaultDepsOptions): WorkerDeps {
   const tickets = new TicketRepository(db);
+  const tenants = new TenantRepository(db);
+  const notifications = new NotificationRepository(db, secrets);
   const limiters = createRateLimiterRegistry();
+  const itsm = createItsmGateway({
+    integrations: new IntegrationRepository(db, secrets),
+    tickets,
+    rateLimiterFor: (tenantId, perMinute) => limiters.get(tenantId, perMinute),
+    publicUrl: links.publicUrl,
+    timeoutMs: itsmTimeoutMs,
+    outbound,
+  });
   return {
     tickets,
-    notifications: new NotificationRepository(db, secrets),
+    notifications,
     links,
-    tenants: new TenantRepository(db),
+    tenants,
     classifier: ai.classifier,
     retriever: ai.search,
     drafter: ai.drafter,
@@ -61,16 +85,21 @@ export function defaultActivityDeps({
       sparse: ai.sparse,
       store: ai.store,
     },
-    itsm: createItsmGateway({
-      integrations: new IntegrationRepository(db, secrets),
-      tickets,
-      rateLimiterFor: (tenantId, perMinute) => limiters.get(tenantId, perMinute),
-      publicUrl: links.publicUrl,
-      timeoutMs: itsmTimeoutMs,
-      outbound,
-    }),
     outbound,
+    itsm,
     logger,
+    agents: {
+      agents: new AgentRepository(db, secrets),
+      analytics: new AnalyticsRepository(db),
+      tickets,
+      tenants,
+      notifications,
+      classifier: ai.classifier,
+      retriever: ai.search,
+      itsm,
+      llm: openai ? createOpenAiClient(openai) : undefined,
+      logger,
+    },
   };
 }
 
@@ -92,7 +121,7 @@ export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  deps: WorkerDeps;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
@@ -104,12 +133,28 @@ export async function createWorker(
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntimeLogger(options.deps.logger);
   const connection = await NativeConnection.connect({ address: options.address });
+  const dataConverter = options.payloadKeys ? encryptedDataConverter(options.payloadKeys) : undefined;
+  const client = new Client({
+    connection,
+    namespace: options.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.payloadKeys ? { dataConverter: encryptedDataConverter(options.payloadKeys) } : {}),
-    activities: { ...createActivities(options.deps), ...createKnowledgeActivities(options.deps.knowledge) },
+    ...(dataConverter ? { dataConverter } : {}),
+    activities: {
+      ...createActivities(options.deps),
+      ...createKnowledgeActivities(options.deps.knowledge),
+      // Agent tools act on tickets through the ticket workflow's updates and start runs: a client on the
+      // worker's own connection.
+      ...createAgentActivities({
+        ...options.deps.agents,
+        ticketActions: new TicketWorkflows(client, options.taskQueue),
+        runs: new AgentRuns(client, options.taskQueue),
+      }),
+    },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
       itsmTimeoutMs: config.itsmTimeoutMs,
       outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
+      openai: config.openai,
       links: {
         publicUrl: config.publicUrl,
         temporalUiUrl: config.temporal.uiUrl,

@@ -1,3 +1,4 @@
+export { agentRunWorkflow } from './agent-run';
 export { applySlaPolicyWorkflow } from './apply-sla-policy';
 export { ingestDocumentWorkflow } from './ingest-document';
 export { ticketWorkflow } from './ticket';

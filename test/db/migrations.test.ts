@@ -30,6 +30,11 @@ const tables = async () =>
 test('up, down, up again', async () => {
   await migrateToLatest(db);
   const all = [
+    'agent_execution_steps',
+    'agent_executions',
+    'agent_triggers',
+    'agent_versions',
+    'agents',
     'audit_log',
     'inbound_events',
     'integration_sync_logs',

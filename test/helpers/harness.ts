@@ -11,7 +11,6 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type WorkflowBundleWithSourceMap, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
-import type { ActivityDeps } from '../../src/activities/ticket';
 import { createAiStack } from '../../src/connectors/ai/stack';
 import { loadConfig } from '../../src/platform/config';
 import { createDb } from '../../src/stores/db';
@@ -20,8 +19,8 @@ import pino from 'pino';
 import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
 import { startApi } from '../../src/api/start';
 import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
-import { WORKFLOWS_PATH, createWorker, defaultActivityDeps } from '../../src/worker';
 import { type OutboundPolicy, createOutboundPolicy } from '../../src/platform/net/outbound-policy';
+import { WORKFLOWS_PATH, type WorkerDeps, createWorker, defaultActivityDeps } from '../../src/worker';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_SECRET_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -82,7 +81,7 @@ export interface Harness {
     options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
   ): Promise<ApiResponse<T>>;
   createTenant(settings?: Record<string, unknown>, tier?: string): Promise<TestTenant>;
-  startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
+  startWorker(deps?: Partial<WorkerDeps>): Promise<Worker>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -101,10 +100,10 @@ export async function mintToken(
 
 export async function startHarness(
   options: {
-    deps?: Partial<ActivityDeps>;
+    deps?: Partial<WorkerDeps>;
     worker?: boolean;
     logLines?: string[];
-    /** Extra configuration (environment variables) for the API and worker. */
+    /** Extra configuration (environment variables, e.g. OPENAI_API_KEY for the agents' LLM calls). */
     env?: Record<string, string>;
     /**
      * The outbound (SSRF) policy of the API and the worker. Default: the test environment's, which allows
@@ -153,7 +152,7 @@ export async function startHarness(
   });
 
   let running: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
-  async function startWorker(deps: Partial<ActivityDeps> = {}): Promise<Worker> {
+  async function startWorker(deps: Partial<WorkerDeps> = {}): Promise<Worker> {
     const { worker, connection } = await createWorker({
       address: temporalAddress,
       namespace: 'default',
@@ -168,6 +167,8 @@ export async function startHarness(
           links: TEST_LINKS,
           itsmTimeoutMs: 1500,
           outbound,
+          // Only agents use it: the harness's triage stays offline.
+          openai: config.openai,
         }),
         ...deps,
       },

@@ -1,0 +1,130 @@
+/**
+ * Analytics latency at scale: `--tickets` tickets (default 1M) of one tenant over a year, a quarter of them
+ * with an SLA breach, and AI agent executions; then each analytics query (tickets, sla, agents) over random
+ * 30-day windows and over the whole year, timed in the repository (what the endpoint runs).
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/analytics.ts [--tickets 1000000] [--runs 40]
+ * Works in a database of its own, dropped at the end.
+ */
+import crypto from 'node:crypto';
+import { parseArgs } from 'node:util';
+import knexFactory from 'knex';
+import { createDb, migrateToLatest } from '../src/stores/db';
+import { AnalyticsRepository } from '../src/stores/analytics-repository';
+import { percentile } from '../src/ml/metrics';
+import { run } from './support';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { tickets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '40' } },
+  });
+  const count = Number(values.tickets);
+  const runs = Number(values.runs);
+  const baseUrl = process.env.DATABASE_URL;
+  if (!baseUrl)
+    throw new Error('set DATABASE_URL to a PostgreSQL server (a database is created and dropped)');
+  const name = `bench_analytics_${crypto.randomUUID().slice(0, 8)}`;
+  const admin = knexFactory({ client: 'pg', connection: baseUrl, pool: { min: 0, max: 1 } });
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), 4);
+  try {
+    await migrateToLatest(db);
+    const [tenant] = await db('tenants').insert({ slug: 'bench', name: 'Bench' }).returning('*');
+    const [noise] = await db('tenants').insert({ slug: 'noise', name: 'Noise' }).returning('*');
+    const yearStart = new Date('2026-01-01T00:00:00Z');
+    let t0 = Date.now();
+    // Half a million-ish rows per statement keeps memory flat; another tenant's rows share the table.
+    const batch = 250_000;
+    for (const [owner, n] of [
+      [tenant.id, count],
+      [noise.id, Math.round(count / 4)],
+    ] as const) {
+      for (let start = 0; start < n; start += batch) {
+        await db.raw(
+          `INSERT INTO tickets (id, tenant_id, title, content, status, priority, customer_tier, category, source,
+                               assignee, reopen_count, created_by, workflow_id, workflow_started_at, created_at,
+                               first_response_at, resolved_at)
+           SELECT gen_random_uuid(), ?, 'bench', 'bench',
+                  CASE WHEN r < 0.6 THEN 'resolved' ELSE 'open' END,
+                  (ARRAY['low','medium','high','critical'])[1 + (i % 4)],
+                  (ARRAY['free','standard','business','enterprise'])[1 + (i % 7 % 4)],
+                  (ARRAY['billing','technical','feature_request'])[1 + (i % 3)],
+                  (ARRAY['web','email','api','chat','phone'])[1 + (i % 5)],
+                  'agent-' || (i % 50), CASE WHEN r < 0.05 THEN 1 ELSE 0 END, 'bench',
+                  'ticket-' || gen_random_uuid(), now(), c,
+                  c + make_interval(secs => 60 + r * 7200),
+                  CASE WHEN r < 0.6 THEN c + make_interval(secs => 3600 + r * 200000) END
+             FROM (SELECT i, random() AS r,
+                          ?::timestamptz + make_interval(secs => random() * 365 * 86400) AS c
+                     FROM generate_series(?::int, ?::int) AS i) s`,
+          [owner, yearStart, start, Math.min(n, start + batch) - 1],
+        );
+      }
+    }
+    await db.raw(
+      `INSERT INTO sla_events (ticket_id, tenant_id, clock, kind, threshold, cycle, due_at, deadline, fired_at,
+                               remaining_seconds, priority)
+       SELECT id, tenant_id, 'first_response', 'breach', 1, 0, created_at, created_at, created_at, 0, priority
+         FROM tickets WHERE random() < 0.25`,
+    );
+    const [agent] = await db('agents')
+      .insert({
+        tenant_id: tenant.id,
+        name: 'digest',
+        kind: 'sla_digest',
+        system_prompt: 'bench digest agent',
+      })
+      .returning('*');
+    await db.raw(
+      `INSERT INTO agent_executions (id, agent_id, tenant_id, trigger_type, version_number, workflow_id, status,
+                                     prompt_tokens, completion_tokens, cost_estimate, started_at, duration_ms)
+       SELECT gen_random_uuid(), ?, ?, 'schedule', 1, 'agent-bench-' || i,
+              CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'completed' END, 500, 100, 0.0002,
+              ?::timestamptz + make_interval(secs => random() * 365 * 86400), 1000 + i % 5000
+         FROM generate_series(1, 50000) AS i`,
+      [agent.id, tenant.id, yearStart],
+    );
+    await db.raw('VACUUM ANALYZE');
+    const loadSeconds = (Date.now() - t0) / 1000;
+    console.log(
+      `loaded ${count} + ${Math.round(count / 4)} tickets, 50,000 agent runs in ${loadSeconds.toFixed(0)} s`,
+    );
+
+    const analytics = new AnalyticsRepository(db);
+    const queries: Record<string, (from: Date, to: Date) => Promise<unknown>> = {
+      tickets: (from, to) => analytics.tickets(tenant.id, from, to),
+      sla: (from, to) => analytics.slaCompliance(tenant.id, from, to),
+      agents: (from, to) => analytics.agents(tenant.id, from, to),
+    };
+    for (const [label, days] of [
+      ['30-day window', 30],
+      ['whole year', 365],
+    ] as const) {
+      for (const [endpoint, q] of Object.entries(queries)) {
+        const times: number[] = [];
+        const n = days === 365 ? Math.max(5, Math.round(runs / 4)) : runs;
+        for (let i = 0; i < n; i++) {
+          const from = new Date(
+            yearStart.getTime() + Math.floor(Math.random() * (365 - days + 1)) * 86_400_000,
+          );
+          const to = new Date(from.getTime() + days * 86_400_000);
+          t0 = performance.now();
+          await q(from, to);
+          times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        console.log(
+          `${endpoint.padEnd(8)} ${label.padEnd(14)} n=${n} p50 ${percentile(times, 0.5).toFixed(0)} ms, ` +
+            `p99 ${percentile(times, 0.99).toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms`,
+        );
+      }
+    }
+  } finally {
+    await db.destroy();
+    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.destroy();
+  }
+}
+
+run(main);
