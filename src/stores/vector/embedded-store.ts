@@ -12,7 +12,8 @@
  *
  * Scoring mirrors Qdrant: cosine on normalised dense vectors; sparse weights times BM25 IDF computed at query
  * time over the tenant's current chunks (Qdrant's `modifier: idf`); the two rankings fused by Reciprocal Rank
- * Fusion on ranks only; ties broken by chunk id so results are deterministic.
+ * Fusion on ranks only (or, with `fusion` weights, the weighted sum of both scores); ties broken by chunk id so
+ * results are deterministic.
  *
  * Concurrency: writes run one at a time through a queue and touch memory only after their line is on disk;
  * reads are synchronous over memory, so they see a change wholly or not at all. One process per folder.
@@ -34,6 +35,7 @@ import {
   normaliseChunkId,
   reciprocalRankFusion,
   unitVector,
+  weightedFusion,
 } from './scoring';
 
 export const LOG_FILE = 'chunks.jsonl';
@@ -377,22 +379,22 @@ export function createEmbeddedVectorStore(options: EmbeddedVectorStoreOptions): 
         .sort(byScoreThenId)
         .slice(0, pool);
 
-      const fused = reciprocalRankFusion([dense.map((hit) => hit.id), lexical.map((hit) => hit.id)], rrfK);
-      return [...fused.entries()]
-        .map(([id, score]) => ({ id, score }))
-        .sort(byScoreThenId)
-        .slice(0, query.limit)
-        .map(({ id, score }) => {
-          const { point } = index.chunks.get(id)!;
-          return {
-            chunkId: point.chunkId,
-            documentId: point.documentId,
-            externalId: point.externalId,
-            title: point.title,
-            text: point.text,
-            score,
-          };
-        });
+      const fused = query.fusion
+        ? weightedFusion(dense, lexical, query.fusion)
+        : [...reciprocalRankFusion([dense.map((hit) => hit.id), lexical.map((hit) => hit.id)], rrfK)]
+            .map(([id, score]) => ({ id, score }))
+            .sort(byScoreThenId);
+      return fused.slice(0, query.limit).map(({ id, score }) => {
+        const { point } = index.chunks.get(id)!;
+        return {
+          chunkId: point.chunkId,
+          documentId: point.documentId,
+          externalId: point.externalId,
+          title: point.title,
+          text: point.text,
+          score,
+        };
+      });
     },
 
     async count(tenantId: string): Promise<number> {
