@@ -55,6 +55,7 @@ export function defaultActivityDeps({
       embedder: ai.embedder,
       sparse: ai.sparse,
       store: ai.store,
+      retrievalModels: ai.retrievalModels,
     },
     itsm: createItsmGateway({
       integrations: new IntegrationRepository(db, secrets),

@@ -1,5 +1,5 @@
 /** Ingests one knowledge-base document: resumable after any crash, with its progress as a query. */
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { KnowledgeActivities } from '../activities/knowledge';
 import { type IngestDocumentInput, type IngestProgress, getIngestProgressQuery } from './messages';
 
@@ -11,6 +11,12 @@ const kb = proxyActivities<KnowledgeActivities>({
     maximumInterval: '1 minute',
     maximumAttempts: 8,
   },
+});
+
+/** Fitting the tenant's retrieval model reads and re-embeds its whole knowledge base: seconds to a minute. */
+const fit = proxyActivities<KnowledgeActivities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
 });
 
 const BATCH = 32;
@@ -26,6 +32,15 @@ export async function ingestDocumentWorkflow(input: IngestDocumentInput): Promis
       progress.chunks_indexed += await kb.embedKbChunks({ ...ref, from, to: from + BATCH });
     }
     await kb.activateKbDocument({ ...ref, previousId: input.previousId });
+    // Histories recorded before the tenant retrieval model existed replay without this step.
+    if (patched('kb-tenant-retrieval-model')) {
+      try {
+        await fit.fitKbRetrievalModel(ref);
+      } catch {
+        // The document is current and searchable; retrieval keeps the tenant's previous model (the failed
+        // activity stays visible in the workflow history) and the next ingestion fits again.
+      }
+    }
     progress.state = 'ready';
   } catch (error) {
     progress.state = 'failed';
