@@ -209,7 +209,7 @@ export function makePseudoQueries(
     for (const pick of picks) {
       const sentence = parts[pick]!;
       const words = sentence.split(/\s+/).filter((word) => word.length > 0);
-      const kept = words.filter(() => random() >= 0.25);
+      const kept = words.filter(() => random() >= 0.1);
       const start = kept.length > 12 ? Math.floor(random() * (kept.length - 12)) : 0;
       const query = (kept.length >= 2 ? kept : words).slice(start, start + 12).join(' ');
       if (contentWords(query).length === 0) continue;
