@@ -190,8 +190,20 @@ async function productRetrieval(
     };
     logRetrieval(name, 'PRODUCT (retriever)', report);
     const calibration = {
-      eceTop1: round(expectedCalibrationError(top1.map((x) => x.p), top1.map((x) => x.relevant), 10)),
-      eceTop5: round(expectedCalibrationError(top5.map((x) => x.p), top5.map((x) => x.relevant), 10)),
+      eceTop1: round(
+        expectedCalibrationError(
+          top1.map((x) => x.p),
+          top1.map((x) => x.relevant),
+          10,
+        ),
+      ),
+      eceTop5: round(
+        expectedCalibrationError(
+          top5.map((x) => x.p),
+          top5.map((x) => x.relevant),
+          10,
+        ),
+      ),
       reliabilityTop1: reliabilityTable(top1),
     };
     log(
@@ -291,8 +303,9 @@ function buildBanking77Retrieval(examples: readonly TrainingExample[]) {
 async function scaleBenchmark(bitext: readonly BitextRow[], banking: readonly TrainingExample[]) {
   const texts = [
     ...bitext.map((row) => row.response),
-    ...Array.from({ length: Math.floor(banking.length / 2) }, (_, i) =>
-      `${banking[2 * i]!.text}\n${banking[2 * i + 1]!.text}`,
+    ...Array.from(
+      { length: Math.floor(banking.length / 2) },
+      (_, i) => `${banking[2 * i]!.text}\n${banking[2 * i + 1]!.text}`,
     ),
   ].slice(0, 10_000);
   const documents = texts.map((text, i) => ({ id: `c${i}`, text }));
@@ -511,7 +524,9 @@ async function kbSuite(kbFile: string, queriesFile: string): Promise<Record<stri
   log(`== Retrieval: ${documents.length} documents from ${kbFile}, ${queries.length} queries ==`);
   const kbQueries = queries.map((q) => ({
     query: q.query,
-    relevantIds: [...new Set([...(q.relevant_ids ?? []), ...(q.relevant_id === undefined ? [] : [q.relevant_id])])],
+    relevantIds: [
+      ...new Set([...(q.relevant_ids ?? []), ...(q.relevant_id === undefined ? [] : [q.relevant_id])]),
+    ],
   }));
   // The product's prior and shipped dense model: the shipped support corpus.
   const retrieval = await retrievalCheck('KB', documents, kbQueries, defaultEmbeddingCorpus());

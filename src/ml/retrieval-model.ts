@@ -143,7 +143,9 @@ export function relevanceFeatures(scores: readonly number[], index: number): num
  * first; pass one hit more than is shown, so the last shown hit's lead is known).
  */
 export function relevance(model: TenantRetrievalModel, scores: readonly number[]): number[] {
-  return scores.map((_, i) => {
+  return scores.map((score, i) => {
+    // No shared term and no similarity at all: no evidence that it answers anything.
+    if (score <= 0) return 0;
     const x = [1, ...relevanceFeatures(scores, i)];
     return sigmoid(x.reduce((sum, value, j) => sum + value * model.calibration.weights[j]!, 0));
   });
@@ -202,10 +204,13 @@ export function makePseudoQueries(
     if (queries.length >= count) break;
     const parts = sentences(documents[index]!.text);
     if (parts.length < 2) continue;
-    const picks = [0, ...shuffled(parts.slice(1).map((_, i) => i + 1), random)].slice(
+    const picks = [
       0,
-      Math.min(perDocument, parts.length - 1),
-    );
+      ...shuffled(
+        parts.slice(1).map((_, i) => i + 1),
+        random,
+      ),
+    ].slice(0, Math.min(perDocument, parts.length - 1));
     for (const pick of picks) {
       const sentence = parts[pick]!;
       const words = sentence.split(/\s+/).filter((word) => word.length > 0);
@@ -230,7 +235,12 @@ export function fitTenantLsa(
   options: { dimensions: number; maxPrior: number; seed: number },
 ): LsaModel {
   const random = seededRandom(options.seed);
-  const priorSample = shuffled(prior, random).slice(0, options.maxPrior);
+  // The prior grows with the knowledge base (20 texts per chunk, at least 500): enough to learn word
+  // associations for a small one without paying for thousands of rows on every fit.
+  const priorSample = shuffled(prior, random).slice(
+    0,
+    Math.min(options.maxPrior, Math.max(500, 20 * texts.length)),
+  );
   const settings = { ...DEFAULT_LSA_OPTIONS, dimensions: options.dimensions, seed: options.seed };
   const tfidf = fitTfidf([...texts, ...priorSample], settings.tfidf);
   const priorScale = priorSample.length > texts.length ? Math.sqrt(texts.length / priorSample.length) : 1;
@@ -387,7 +397,9 @@ export function fitLogistic(x: readonly number[][], labels: readonly boolean[]):
   const ridge = 1e-3;
   for (let iteration = 0; iteration < 50; iteration++) {
     const gradient = w.map((value) => ridge * value);
-    const hessian = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? ridge : 0)));
+    const hessian = Array.from({ length: d }, (_, i) =>
+      Array.from({ length: d }, (_, j) => (i === j ? ridge : 0)),
+    );
     x.forEach((row, n) => {
       const p = sigmoid(row.reduce((sum, value, j) => sum + value * w[j]!, 0));
       const r = p - (labels[n] ? high : low);
@@ -408,13 +420,34 @@ export function fitLogistic(x: readonly number[][], labels: readonly boolean[]):
   return w;
 }
 
+/** Below this many pseudo-queries the calibration uses the fused score alone (three features would overfit). */
+const FULL_CALIBRATION_QUERIES = 100;
+
+/**
+ * The calibration weights: all features with enough pseudo-queries, else Platt scaling on the score alone;
+ * a fit that makes a higher score less likely relevant (a small, unlucky sample) falls back to the score alone.
+ */
+function calibrate(features: readonly number[][], labels: readonly boolean[], queries: number): number[] {
+  const scoreOnly = () => {
+    const [b, a] = fitLogistic(
+      features.map((row) => [1, row[1]!]),
+      labels,
+    );
+    return [b!, Math.max(0, a!), 0, 0];
+  };
+  if (queries < FULL_CALIBRATION_QUERIES) return scoreOnly();
+  const weights = fitLogistic(features, labels);
+  return weights[1]! > 0 ? weights : scoreOnly();
+}
+
 /** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
 function solve(a: number[][], b: number[]): number[] {
   const n = b.length;
   const m = a.map((row, i) => [...row, b[i]!]);
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let row = col + 1; row < n; row++) if (Math.abs(m[row]![col]!) > Math.abs(m[pivot]![col]!)) pivot = row;
+    for (let row = col + 1; row < n; row++)
+      if (Math.abs(m[row]![col]!) > Math.abs(m[pivot]![col]!)) pivot = row;
     [m[col], m[pivot]] = [m[pivot]!, m[col]!];
     for (let row = col + 1; row < n; row++) {
       const factor = m[row]![col]! / m[col]![col]!;
@@ -475,13 +508,12 @@ export function fitRetrievalModel(
       labels.push(hit.doc === queries[i]!.source);
     });
   });
-  const calibration = { weights: fitLogistic(features, labels) };
+  const calibration = { weights: calibrate(features, labels, queries.length) };
 
   // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
   // held-out sentences do not matter (then fitting twice would only double the cost).
   const texts = documents.map((doc) => doc.text);
-  const lsa =
-    documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
+  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
   const df = countDocumentFrequencies(texts);
   return {
     lsa,
@@ -491,7 +523,7 @@ export function fitRetrievalModel(
     lexical: lexicalStats(texts.length, df),
     fit: {
       chunks: documents.length,
-      priorTexts: Math.min(settings.prior.length, settings.maxPrior),
+      priorTexts: Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length)),
       pseudoQueries: queries.length,
       evidence: evidence.map((e) => ({ weight: e.weight, mrr: round(e.mrr), recallAt1: round(e.recallAt1) })),
       ms: Math.round(performance.now() - started),
@@ -551,7 +583,8 @@ export function retrievalModelToJSON(model: TenantRetrievalModel): TenantRetriev
 }
 
 export function retrievalModelFromJSON(json: TenantRetrievalModelJson): TenantRetrievalModel {
-  if (json.kind !== 'tenant-retrieval' || json.version !== 1) throw new Error('not a tenant retrieval model v1');
+  if (json.kind !== 'tenant-retrieval' || json.version !== 1)
+    throw new Error('not a tenant retrieval model v1');
   const terms = decodeUint32(json.lexical.terms);
   const df = decodeUint32(json.lexical.df);
   return {
@@ -568,4 +601,3 @@ export function retrievalModelFromJSON(json: TenantRetrievalModelJson): TenantRe
     fit: json.fit,
   };
 }
-

@@ -73,7 +73,10 @@ export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore
     current: cachedSource(latest, load),
     async save(tenantId, model) {
       return db.transaction(async (trx) => {
-        const row = await trx('kb_retrieval_models').where({ tenant_id: tenantId }).max('version as max').first();
+        const row = await trx('kb_retrieval_models')
+          .where({ tenant_id: tenantId })
+          .max('version as max')
+          .first();
         const version = Number(row?.max ?? 0) + 1;
         await trx('kb_retrieval_models').insert({
           tenant_id: tenantId,
@@ -83,7 +86,10 @@ export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore
           summary: JSON.stringify({ fit: model.fit, calibration: model.calibration }),
           model: encodeModel(model),
         });
-        await trx('kb_retrieval_models').where({ tenant_id: tenantId }).where('version', '<', version - 1).delete();
+        await trx('kb_retrieval_models')
+          .where({ tenant_id: tenantId })
+          .where('version', '<', version - 1)
+          .delete();
         return version;
       });
     },
@@ -103,7 +109,9 @@ export function createMemoryRetrievalModelStore(): RetrievalModelStore {
   const locks = new Map<string, Promise<unknown>>();
   const latest = async (tenantId: string) => {
     const last = models.get(tenantId)?.at(-1);
-    return last ? { version: last.version, fittedChunks: last.model.fit.chunks, fittedAt: last.fittedAt } : null;
+    return last
+      ? { version: last.version, fittedChunks: last.model.fit.chunks, fittedAt: last.fittedAt }
+      : null;
   };
   return {
     latest,

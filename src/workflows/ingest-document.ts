@@ -16,7 +16,12 @@ const kb = proxyActivities<KnowledgeActivities>({
 /** Fitting the tenant's retrieval model reads and re-embeds its whole knowledge base: seconds to a minute. */
 const fit = proxyActivities<KnowledgeActivities>({
   startToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 5,
+  },
 });
 
 const BATCH = 32;

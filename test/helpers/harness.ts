@@ -119,12 +119,7 @@ export async function startHarness(
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createDb(databaseUrl, 5);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
-  const ai = createAiStack(
-    { dataDir, openai: undefined, qdrant: undefined },
-    logger,
-    SHARED_MODEL_CACHE,
-    db,
-  );
+  const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE, db);
   await ai.warmUp();
   const api = await startApi({
     config,

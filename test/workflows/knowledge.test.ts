@@ -70,6 +70,13 @@ test('documents are ingested by a workflow: created, unchanged on repeat, versio
   const htmlChunks = await h.db('kb_chunks').where({ document_id: html.id });
   expect(htmlChunks.map((c) => c.text).join(' ')).not.toContain('tracking');
 
+  // Each ingestion fitted the tenant's retrieval model (a small knowledge base is refitted every time).
+  const models = await h.db('kb_retrieval_models').where({ tenant_id: tenant.id }).orderBy('version');
+  expect(models.map((m) => m.version).at(-1)).toBe(3);
+  expect(models.at(-1).fitted_chunks).toBe(
+    Number((await h.db('kb_chunks').where({ tenant_id: tenant.id, is_current: true }).count())[0]!.count),
+  );
+
   const again = await post(DOCS.refunds);
   expect(again.status).toBe(200);
   expect(again.body.status).toBe('unchanged');

@@ -12,12 +12,7 @@
 import type { Embedder, Retriever, SparseEncoder } from './ports';
 import type { Passage } from '../../domain/triage';
 import type { VectorStore } from '../../stores/vector';
-import {
-  type TenantRetrievalModel,
-  embedText,
-  fusionWeights,
-  relevance,
-} from '../../ml/retrieval-model';
+import { type TenantRetrievalModel, embedText, fusionWeights, relevance } from '../../ml/retrieval-model';
 
 export interface KnowledgeHit extends Passage {
   externalId: string | null;
@@ -80,7 +75,12 @@ export function createKnowledgeSearch(deps: {
       }));
     }
     const [dense] = await deps.embedder.embed([input.query]);
-    const hits = await deps.store.search({ tenantId: input.tenantId, dense: dense!, sparse, limit: input.limit });
+    const hits = await deps.store.search({
+      tenantId: input.tenantId,
+      dense: dense!,
+      sparse,
+      limit: input.limit,
+    });
     if (hits.length === 0) return [];
     const vectors = await deps.embedder.embed(hits.map((h) => h.text));
     return hits.map((hit, i) => ({
