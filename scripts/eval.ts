@@ -428,7 +428,6 @@ async function classifierLatency(dataDir: string) {
 
 async function builtInSuite(retrievalOnly: boolean): Promise<Record<string, unknown>> {
   const dataDir = findDataDir();
-  const cacheDir = defaultCacheDir();
 
   const bitext = loadBitext(dataDir);
   const classification = retrievalOnly ? undefined : classificationSuite(dataDir, bitext);
