@@ -9,7 +9,8 @@
  *   parts lie in [0, 1] whatever the knowledge base. The dense weight w is chosen by evidence: self-supervised
  *   pseudo-queries (a sentence taken out of a chunk, words dropped, searched against the knowledge base
  *   without that sentence) are run at every w of a grid, and w > 0 is kept only if it beats BM25 alone (w = 0)
- *   on them by a margin. Where the dense model does not help, retrieval is exactly BM25.
+ *   on them by a margin and by more than their noise (`chooseDenseWeight`). Where the dense model does not
+ *   help, retrieval is exactly BM25.
  * - Relevance: Platt scaling (a logistic fit) of the fused score, and of how far the hit stands out from the
  *   others, on the same pseudo-queries, so a hit's score is the
  *   probability that it is the passage the query came from — a number that means the same on every tenant's
@@ -421,11 +422,12 @@ export function fitLogistic(x: readonly number[][], labels: readonly boolean[]):
 }
 
 /** Below this many pseudo-queries the calibration uses the fused score alone (three features would overfit). */
-const FULL_CALIBRATION_QUERIES = 100;
+const FULL_CALIBRATION_QUERIES = 50;
 
 /**
  * The calibration weights: all features with enough pseudo-queries, else Platt scaling on the score alone;
- * a fit that makes a higher score less likely relevant (a small, unlucky sample) falls back to the score alone.
+ * a fit in which a higher score makes a hit less likely relevant (a small, unlucky sample) falls back to the
+ * score alone.
  */
 function calibrate(features: readonly number[][], labels: readonly boolean[], queries: number): number[] {
   const scoreOnly = () => {
@@ -437,7 +439,8 @@ function calibrate(features: readonly number[][], labels: readonly boolean[], qu
   };
   if (queries < FULL_CALIBRATION_QUERIES) return scoreOnly();
   const weights = fitLogistic(features, labels);
-  return weights[1]! > 0 ? weights : scoreOnly();
+  // A higher score with the next hit unchanged must not make a hit less likely relevant.
+  return weights[1]! + weights[2]! > 0 ? weights : scoreOnly();
 }
 
 /** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
@@ -480,22 +483,22 @@ export function fitRetrievalModel(
   const evalLsa = fitTenantLsa(heldOutTexts, settings.prior, lsaOptions);
   const evalIndex = new FusionIndex((text) => lsaEmbed(evalLsa, text), heldOutTexts, evalLsa.dimensions);
   const candidates = queries.map((q) => evalIndex.candidates(q.query));
-  const evidence = settings.weightGrid.map((weight) => {
-    let mrr = 0;
-    let recallAt1 = 0;
-    candidates.forEach((c, i) => {
+  const reciprocalRanks = settings.weightGrid.map((weight) =>
+    candidates.map((c, i) => {
       const rank = fuse(c, weight).findIndex((hit) => hit.doc === queries[i]!.source);
-      if (rank >= 0 && rank < 10) mrr += 1 / (rank + 1);
-      if (rank === 0) recallAt1 += 1;
-    });
+      return rank >= 0 && rank < 10 ? 1 / (rank + 1) : 0;
+    }),
+  );
+  const evidence = settings.weightGrid.map((weight, w) => {
     const n = Math.max(1, queries.length);
-    return { weight, mrr: mrr / n, recallAt1: recallAt1 / n };
+    const rr = reciprocalRanks[w]!;
+    return {
+      weight,
+      mrr: rr.reduce((sum, x) => sum + x, 0) / n,
+      recallAt1: rr.filter((x) => x === 1).length / n,
+    };
   });
-  const bm25 = evidence.find((e) => e.weight === 0) ?? { weight: 0, mrr: 0, recallAt1: 0 };
-  const best = evidence
-    .filter((e) => e.recallAt1 >= bm25.recallAt1 && e.mrr >= bm25.mrr + settings.margin)
-    .sort((x, y) => y.mrr - x.mrr || x.weight - y.weight)[0];
-  const denseWeight = best?.weight ?? 0;
+  const denseWeight = chooseDenseWeight(settings.weightGrid, reciprocalRanks, evidence, settings.margin);
 
   // Calibration: the top five fused hits of every pseudo-query, labelled by whether each is the source.
   const features: number[][] = [];
@@ -529,6 +532,47 @@ export function fitRetrievalModel(
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * The dense weight the evidence supports. A weight is eligible when, query by query, it beats BM25 alone
+ * (weight 0) by more than `margin` MRR and by more than two standard errors of the paired difference, without
+ * losing recall@1; of the eligible ones, the smallest whose MRR is within one standard error of the best (the
+ * one-standard-error rule: pseudo-queries are not real queries, so the weight that only fits them best is
+ * not trusted over a more modest one that does about as well). None eligible: 0, exactly BM25.
+ */
+export function chooseDenseWeight(
+  grid: readonly number[],
+  reciprocalRanks: readonly (readonly number[])[],
+  evidence: readonly WeightEvidence[],
+  margin: number,
+): number {
+  const base = grid.indexOf(0);
+  if (base < 0) return 0;
+  const pairedStandardError = (a: readonly number[], b: readonly number[]) => {
+    const n = a.length;
+    if (n < 2) return Infinity;
+    const d = a.map((x, i) => x - b[i]!);
+    const mean = d.reduce((sum, x) => sum + x, 0) / n;
+    const variance = d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
+    return Math.sqrt(variance / n);
+  };
+  const bm25 = evidence[base]!;
+  const eligible = grid
+    .map((weight, w) => ({ weight, w, e: evidence[w]! }))
+    .filter(({ w, e }) => {
+      if (w === base || e.recallAt1 < bm25.recallAt1) return false;
+      const gain = e.mrr - bm25.mrr;
+      return gain > margin && gain > 2 * pairedStandardError(reciprocalRanks[w]!, reciprocalRanks[base]!);
+    });
+  if (eligible.length === 0) return 0;
+  const best = eligible.reduce((x, y) => (y.e.mrr > x.e.mrr ? y : x));
+  const modest = eligible
+    .filter(
+      ({ w, e }) => best.e.mrr - e.mrr <= pairedStandardError(reciprocalRanks[best.w]!, reciprocalRanks[w]!),
+    )
+    .sort((x, y) => x.weight - y.weight)[0];
+  return (modest ?? best).weight;
 }
 
 function countDocumentFrequencies(texts: readonly string[]): Map<number, number> {

@@ -34,6 +34,7 @@ import {
   dot,
   normaliseChunkId,
   reciprocalRankFusion,
+  topByScore,
   unitVector,
   weightedFusion,
 } from './scoring';
@@ -361,23 +362,28 @@ export function createEmbeddedVectorStore(options: EmbeddedVectorStoreOptions): 
       const pool = candidatePoolSize(query.limit);
 
       const queryUnit = unitVector(query.dense);
-      const dense = current
-        .map((chunk) => ({ id: chunk.point.chunkId, score: dot(queryUnit, chunk.unit) }))
-        .sort(byScoreThenId)
-        .slice(0, pool);
+      const dense = topByScore(
+        current.map((chunk) => ({ id: chunk.point.chunkId, score: dot(queryUnit, chunk.unit) })),
+        pool,
+      );
 
       const weights = query.sparse.indices.map((term, i) => ({
         term,
         weight: query.sparse.values[i]! * bm25Idf(index.currentCount, index.documentFrequency.get(term) ?? 0),
       }));
-      const lexical = current
-        .filter((chunk) => weights.some(({ term }) => chunk.terms.has(term)))
-        .map((chunk) => ({
-          id: chunk.point.chunkId,
-          score: weights.reduce((sum, { term, weight }) => sum + weight * (chunk.terms.get(term) ?? 0), 0),
-        }))
-        .sort(byScoreThenId)
-        .slice(0, pool);
+      const lexicalScores: Array<{ id: string; score: number }> = [];
+      for (const chunk of current) {
+        let score = 0;
+        let matched = false;
+        for (const { term, weight } of weights) {
+          const value = chunk.terms.get(term);
+          if (value === undefined) continue;
+          matched = true;
+          score += weight * value;
+        }
+        if (matched) lexicalScores.push({ id: chunk.point.chunkId, score });
+      }
+      const lexical = topByScore(lexicalScores, pool);
 
       const fused = query.fusion
         ? weightedFusion(dense, lexical, query.fusion)

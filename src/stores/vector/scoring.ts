@@ -129,6 +129,29 @@ export function byScoreThenId<T extends { id: string; score: number }>(a: T, b: 
 }
 
 /**
+ * The k best of `items` in `byScoreThenId` order, without sorting them all: a search over a large tenant
+ * scores every chunk but keeps only a candidate pool.
+ */
+export function topByScore<T extends { id: string; score: number }>(items: Iterable<T>, k: number): T[] {
+  const kept: T[] = [];
+  let worst = -1;
+  const findWorst = () => {
+    worst = 0;
+    for (let i = 1; i < kept.length; i++) if (byScoreThenId(kept[worst]!, kept[i]!) < 0) worst = i;
+  };
+  for (const item of items) {
+    if (kept.length < k) {
+      kept.push(item);
+      if (kept.length === k) findWorst();
+    } else if (k > 0 && byScoreThenId(item, kept[worst]!) < 0) {
+      kept[worst] = item;
+      findWorst();
+    }
+  }
+  return kept.sort(byScoreThenId);
+}
+
+/**
  * Reciprocal Rank Fusion over rankings of ids (best first): each ranking adds 1 / (k + rank), rank from 1.
  * Only positions count, never the raw scores, which live on different scales for dense and sparse.
  */
