@@ -296,7 +296,7 @@ function buildBanking77Retrieval(examples: readonly TrainingExample[]) {
 }
 
 /**
- * Latency and cost at 10,000 chunks (real support text: Bitext answers and BANKING77 queries in pairs):
+ * Latency and cost at 10,000 chunks (real support text: Bitext answers and requests, BANKING77 queries in pairs):
  * fitting the tenant model, ingestion (embed, encode, durable upsert) per 1,000 chunks, and p99 of one
  * retrieval through the product's retriever.
  */
@@ -307,6 +307,7 @@ async function scaleBenchmark(bitext: readonly BitextRow[], banking: readonly Tr
       { length: Math.floor(banking.length / 2) },
       (_, i) => `${banking[2 * i]!.text}\n${banking[2 * i + 1]!.text}`,
     ),
+    ...bitext.map((row) => row.instruction),
   ].slice(0, 10_000);
   const documents = texts.map((text, i) => ({ id: `c${i}`, text }));
   const { result: model, ms: fitMs } = timed(() => fitRetrievalModel(documents, { prior: [] }));
