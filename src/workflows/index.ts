@@ -1,3 +1,4 @@
 export { applySlaPolicyWorkflow } from './apply-sla-policy';
+export { fitKbModelWorkflow } from './fit-kb-model';
 export { ingestDocumentWorkflow } from './ingest-document';
 export { ticketWorkflow } from './ticket';

@@ -1,6 +1,7 @@
 /** Ingests one knowledge-base document: resumable after any crash, with its progress as a query. */
-import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { KnowledgeActivities } from '../activities/knowledge';
+import { fitKbModelWorkflow } from './fit-kb-model';
 import { type IngestDocumentInput, type IngestProgress, getIngestProgressQuery } from './messages';
 
 const kb = proxyActivities<KnowledgeActivities>({
@@ -10,17 +11,6 @@ const kb = proxyActivities<KnowledgeActivities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 8,
-  },
-});
-
-/** Fitting the tenant's retrieval model reads and re-embeds its whole knowledge base: seconds to a minute. */
-const fit = proxyActivities<KnowledgeActivities>({
-  startToCloseTimeout: '15 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 5,
   },
 });
 
@@ -37,13 +27,17 @@ export async function ingestDocumentWorkflow(input: IngestDocumentInput): Promis
       progress.chunks_indexed += await kb.embedKbChunks({ ...ref, from, to: from + BATCH });
     }
     await kb.activateKbDocument({ ...ref, previousId: input.previousId });
-    // Histories recorded before the tenant retrieval model existed replay without this step.
+    // The tenant's retrieval model is fitted (or the document folded into it) by a workflow of its own that
+    // outlives this one. Histories recorded before the tenant retrieval model existed replay without it.
     if (patched('kb-tenant-retrieval-model')) {
       try {
-        await fit.fitKbRetrievalModel(ref);
+        await startChild(fitKbModelWorkflow, {
+          workflowId: `kb-fit-${input.documentId}`,
+          args: [ref],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
       } catch {
-        // The document is current and searchable; retrieval keeps the tenant's previous model (the failed
-        // activity stays visible in the workflow history) and the next ingestion fits again.
+        // Already started (it is keyed by the document): the document is current and searchable either way.
       }
     }
     progress.state = 'ready';
