@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(db);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
-  const ai = createAiStack(config, logger);
+  const ai = createAiStack(config, logger, undefined, db);
   await ai.warmUp();
   const temporal = await resolveTemporal({
     address: config.temporal.address,

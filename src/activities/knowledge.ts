@@ -1,15 +1,37 @@
-/** Activities of knowledge-base ingestion: parse and chunk, embed and index in batches, then switch versions. */
+/**
+ * Activities of knowledge-base ingestion: parse and chunk, embed and index in batches, switch versions, then
+ * fit (or fold into) the tenant's retrieval model.
+ */
 import type { Embedder, SparseEncoder } from '../connectors/ai/ports';
 import { chunkDocument, parseDocument, sha256 } from '../knowledge';
-import type { VectorStore } from '../stores/vector';
-import type { KnowledgeRepository } from '../stores/knowledge-repository';
+import { type TenantRetrievalModel, embedText, fitRetrievalModel } from '../ml/retrieval-model';
+import type { KbChunkPoint, VectorStore } from '../stores/vector';
+import type { CurrentChunk, KnowledgeRepository } from '../stores/knowledge-repository';
+import type { RetrievalModelStore } from '../stores/retrieval-model-repository';
 
 export interface KnowledgeActivityDeps {
   knowledge: KnowledgeRepository;
   embedder: Embedder;
   sparse: SparseEncoder;
   store: VectorStore;
+  /**
+   * The tenants' fitted retrieval models, and the prior corpus their dense part learns word associations
+   * from. Absent when an embeddings API is the dense model (its vectors are kept as they are).
+   */
+  retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
 }
+
+/**
+ * The share of a knowledge base that must have changed since the last fit for a new one: below it, new
+ * chunks are folded into the current model (embedded by it), which is how LSA takes documents it was not
+ * fitted on.
+ */
+export const REFIT_SHARE = 0.1;
+
+export type FitOutcome =
+  | { action: 'skipped' | 'empty' }
+  | { action: 'refitted'; version: number; chunks: number; denseWeight: number; fitMs: number }
+  | { action: 'folded_in'; version: number; chunks: number };
 
 export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
   const { knowledge } = deps;
@@ -18,6 +40,26 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     const document = await knowledge.find(tenantId, documentId);
     if (!document) throw new Error(`knowledge document ${documentId} not found`);
     return document;
+  }
+
+  /** Writes the chunks' points again with dense vectors of `model` (ids unchanged: an overwrite). */
+  async function reembed(tenantId: string, chunks: readonly CurrentChunk[], model: TenantRetrievalModel) {
+    await deps.store.ensureReady(deps.embedder.dimensions);
+    for (let from = 0; from < chunks.length; from += 256) {
+      const points: KbChunkPoint[] = chunks.slice(from, from + 256).map((chunk) => ({
+        chunkId: chunk.id,
+        tenantId,
+        documentId: chunk.documentId,
+        externalId: chunk.externalId,
+        title: chunk.title,
+        text: chunk.text,
+        version: chunk.version,
+        isCurrent: true,
+        dense: embedText(model, chunk.text),
+        sparse: deps.sparse.encode(chunk.text, 'document'),
+      }));
+      await deps.store.upsert(points);
+    }
   }
 
   return {
@@ -44,7 +86,12 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       const chunks = await knowledge.chunks(document.id, input.from, input.to);
       if (chunks.length === 0) return 0;
       await deps.store.ensureReady(deps.embedder.dimensions);
-      const dense = await deps.embedder.embed(chunks.map((c) => c.text));
+      // The tenant's fitted model when there is one (the fit step after activation makes sure of it).
+      const fitted = await deps.retrievalModels?.store.current(input.tenantId);
+      const texts = chunks.map((c) => c.text);
+      const dense = fitted
+        ? texts.map((text) => embedText(fitted.model, text))
+        : await deps.embedder.embed(texts);
       await deps.store.upsert(
         chunks.map((chunk, i) => ({
           chunkId: chunk.id,
@@ -73,6 +120,45 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       if (input.previousId) await deps.store.archiveDocument(input.tenantId, input.previousId);
       const after = await load(input.tenantId, input.documentId);
       if (!after.is_current) await deps.store.archiveDocument(input.tenantId, document.id);
+    },
+
+    /**
+     * After a document became current: refits the tenant's retrieval model on all its current chunks when
+     * there is none yet or at least REFIT_SHARE of the knowledge base changed since the last fit (then every
+     * chunk is re-embedded before the new version is published); otherwise embeds the document's chunks with
+     * the current model, so they match it even if a fit ran meanwhile. One fit per tenant at a time.
+     */
+    async fitKbRetrievalModel(input: { tenantId: string; documentId: string }): Promise<FitOutcome> {
+      const models = deps.retrievalModels;
+      if (!models) return { action: 'skipped' };
+      return models.store.exclusive(input.tenantId, async () => {
+        const info = await models.store.latest(input.tenantId);
+        const counts = await knowledge.chunkCounts(input.tenantId, info?.fittedAt ?? null);
+        if (counts.current === 0) return { action: 'empty' };
+        const changed = info
+          ? Math.max(counts.added, Math.abs(counts.current - info.fittedChunks))
+          : counts.current;
+        const fitted = info ? await models.store.current(input.tenantId) : null;
+        if (fitted && changed < REFIT_SHARE * info!.fittedChunks) {
+          const chunks = await knowledge.currentChunks(input.tenantId, input.documentId);
+          await reembed(input.tenantId, chunks, fitted.model);
+          return { action: 'folded_in', version: fitted.version, chunks: chunks.length };
+        }
+        const chunks = await knowledge.currentChunks(input.tenantId);
+        const model = fitRetrievalModel(
+          chunks.map((chunk) => ({ id: chunk.id, text: chunk.text })),
+          { prior: models.prior(), dimensions: deps.embedder.dimensions },
+        );
+        await reembed(input.tenantId, chunks, model);
+        const version = await models.store.save(input.tenantId, model);
+        return {
+          action: 'refitted',
+          version,
+          chunks: chunks.length,
+          denseWeight: model.denseWeight,
+          fitMs: model.fit.ms,
+        };
+      });
     },
 
     async failKbDocument(input: { tenantId: string; documentId: string; message: string }): Promise<void> {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.database.url, config.database.poolMax);
   // The API searches the knowledge base itself; with the embedded store, run API and worker in one process.
-  const ai = createAiStack(config, logger);
+  const ai = createAiStack(config, logger, undefined, db);
   await migrateToLatest(db);
   const api = await startApi({
     config,

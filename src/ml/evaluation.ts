@@ -38,7 +38,8 @@ export function evaluateClassifier(model: TextModel, test: readonly TrainingExam
 
 export interface RetrievalQuery {
   query: string;
-  relevantId: string;
+  /** Ids of the documents that answer it (any one found counts). */
+  relevantIds: string[];
 }
 
 export interface RetrievalReport {
@@ -56,7 +57,7 @@ export async function evaluateRetrieval(
   const rankings: string[][] = [];
   for (const { query } of queries)
     rankings.push((await index.search(query, { mode, limit: 10 })).map((hit) => hit.id));
-  const relevant = queries.map((query) => query.relevantId);
+  const relevant = queries.map((query) => query.relevantIds);
   return {
     queries: queries.length,
     recallAt1: round(recallAtK(rankings, relevant, 1)),
@@ -103,7 +104,7 @@ export function buildBitextFaq(rows: readonly BitextRow[], testFraction = 0.2, s
   });
   return {
     documents,
-    queries: test.map((row) => ({ query: row.instruction, relevantId: row.intent })),
+    queries: test.map((row) => ({ query: row.instruction, relevantIds: [row.intent] })),
     trainRows: train,
   };
 }

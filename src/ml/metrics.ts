@@ -52,24 +52,34 @@ export function expectedCalibrationError(
   return error;
 }
 
-/** Share of queries whose relevant document is among the first k results. */
+/** A query's relevant document, or its several relevant documents (any of them counts as found). */
+export type Relevant = string | readonly string[];
+
+function isRelevant(relevant: Relevant, id: string): boolean {
+  return typeof relevant === 'string' ? relevant === id : relevant.includes(id);
+}
+
+/** Share of queries with a relevant document among the first k results. */
 export function recallAtK(
   rankings: readonly (readonly string[])[],
-  relevant: readonly string[],
+  relevant: readonly Relevant[],
   k: number,
 ): number {
   if (rankings.length === 0) return 0;
-  return rankings.filter((ranking, i) => ranking.slice(0, k).includes(relevant[i]!)).length / rankings.length;
+  return (
+    rankings.filter((ranking, i) => ranking.slice(0, k).some((id) => isRelevant(relevant[i]!, id))).length /
+    rankings.length
+  );
 }
 
-/** Mean reciprocal rank of the relevant document (0 when it is not retrieved). */
+/** Mean reciprocal rank of the first relevant document (0 when none is retrieved). */
 export function meanReciprocalRank(
   rankings: readonly (readonly string[])[],
-  relevant: readonly string[],
+  relevant: readonly Relevant[],
 ): number {
   if (rankings.length === 0) return 0;
   const sum = rankings.reduce((total, ranking, i) => {
-    const rank = ranking.indexOf(relevant[i]!);
+    const rank = ranking.findIndex((id) => isRelevant(relevant[i]!, id));
     return total + (rank < 0 ? 0 : 1 / (rank + 1));
   }, 0);
   return sum / rankings.length;

@@ -33,6 +33,15 @@ export interface KbChunkRow {
   version: number;
 }
 
+export interface CurrentChunk {
+  id: string;
+  text: string;
+  documentId: string;
+  externalId: string | null;
+  title: string;
+  version: number;
+}
+
 /** Chunk ids are derived, so re-running an ingestion step writes the same rows and points again. */
 export function chunkId(documentId: string, index: number): string {
   const hex = crypto.createHash('sha256').update(`${documentId}:${index}`).digest('hex');
@@ -126,6 +135,36 @@ export class KnowledgeRepository {
       .where('chunk_index', '>=', from)
       .where('chunk_index', '<', to)
       .orderBy('chunk_index');
+  }
+
+  /** The tenant's current chunks (or one document's), with what a vector-store point carries. */
+  async currentChunks(tenantId: string, documentId?: string): Promise<CurrentChunk[]> {
+    const q = this.db('kb_chunks as c')
+      .join('kb_documents as d', 'd.id', 'c.document_id')
+      .where({ 'c.tenant_id': tenantId, 'c.is_current': true })
+      .orderBy([{ column: 'c.document_id' }, { column: 'c.chunk_index' }])
+      .select(
+        'c.id as id',
+        'c.text as text',
+        'c.document_id as documentId',
+        'd.external_id as externalId',
+        'd.title as title',
+        'd.version as version',
+      );
+    if (documentId) q.where('c.document_id', documentId);
+    return q;
+  }
+
+  /** How many current chunks the tenant has, and how many of them were written after `since`. */
+  async chunkCounts(tenantId: string, since: Date | null): Promise<{ current: number; added: number }> {
+    const row = await this.db('kb_chunks')
+      .where({ tenant_id: tenantId, is_current: true })
+      .select(
+        this.db.raw('count(*)::int as current'),
+        this.db.raw('count(*) filter (where created_at > ?)::int as added', [since ?? new Date(0)]),
+      )
+      .first();
+    return { current: row?.current ?? 0, added: row?.added ?? 0 };
   }
 
   async markEmbedded(documentId: string, from: number, to: number): Promise<void> {

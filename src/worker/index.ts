@@ -84,6 +84,7 @@ export function defaultActivityDeps({
       embedder: ai.embedder,
       sparse: ai.sparse,
       store: ai.store,
+      retrievalModels: ai.retrievalModels,
     },
     outbound,
     itsm,

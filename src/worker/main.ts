@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     );
   }
   const db = createDb(config.database.url, config.database.poolMax);
-  const ai = createAiStack(config, logger);
+  const ai = createAiStack(config, logger, undefined, db);
   await ai.warmUp();
   await ensureSearchAttributes(config.temporal.address, config.temporal.namespace, logger);
   const { worker, connection } = await createWorker({

@@ -1,6 +1,7 @@
 /** Ingests one knowledge-base document: resumable after any crash, with its progress as a query. */
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { KnowledgeActivities } from '../activities/knowledge';
+import { fitKbModelWorkflow } from './fit-kb-model';
 import { type IngestDocumentInput, type IngestProgress, getIngestProgressQuery } from './messages';
 
 const kb = proxyActivities<KnowledgeActivities>({
@@ -26,6 +27,19 @@ export async function ingestDocumentWorkflow(input: IngestDocumentInput): Promis
       progress.chunks_indexed += await kb.embedKbChunks({ ...ref, from, to: from + BATCH });
     }
     await kb.activateKbDocument({ ...ref, previousId: input.previousId });
+    // The tenant's retrieval model is fitted (or the document folded into it) by a workflow of its own that
+    // outlives this one. Histories recorded before the tenant retrieval model existed replay without it.
+    if (patched('kb-tenant-retrieval-model')) {
+      try {
+        await startChild(fitKbModelWorkflow, {
+          workflowId: `kb-fit-${input.documentId}`,
+          args: [ref],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } catch {
+        // Already started (it is keyed by the document): the document is current and searchable either way.
+      }
+    }
     progress.state = 'ready';
   } catch (error) {
     progress.state = 'failed';

@@ -40,6 +40,7 @@ test('up, down, up again', async () => {
     'integration_sync_logs',
     'kb_chunks',
     'kb_documents',
+    'kb_retrieval_models',
     'messages',
     'notification_deliveries',
     'notification_targets',

@@ -135,7 +135,7 @@ export async function startHarness(
   const db = createDb(databaseUrl, 5);
   const outbound = options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
-  const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE);
+  const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE, db);
   await ai.warmUp();
   const api = await startApi({
     config,

@@ -51,8 +51,10 @@ async function post(doc: { title: string; content: string; external_id: string }
 }
 
 test('documents are ingested by a workflow: created, unchanged on repeat, versioned on change', async () => {
+  const ingested: string[] = [];
   for (const doc of Object.values(DOCS)) {
     const r = await post(doc);
+    ingested.push(r.body.document.id);
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
       status: 'created',
@@ -69,6 +71,22 @@ test('documents are ingested by a workflow: created, unchanged on repeat, versio
   expect(html.format).toBe('html');
   const htmlChunks = await h.db('kb_chunks').where({ document_id: html.id });
   expect(htmlChunks.map((c) => c.text).join(' ')).not.toContain('tracking');
+
+  // After each ingestion a workflow of its own fits the tenant's retrieval model, or folds the document into
+  // the current one when the knowledge base barely changed; they take turns, so the last fit covers every chunk.
+  const outcomes = await Promise.all(
+    ingested.map((id) => h.client.workflow.getHandle(`kb-fit-${id}`).result()),
+  );
+  expect(outcomes.map((o) => o.action)).toContain('refitted');
+  for (const o of outcomes) expect(['refitted', 'folded_in']).toContain(o.action);
+  const latest = await h
+    .db('kb_retrieval_models')
+    .where({ tenant_id: tenant.id })
+    .orderBy('version', 'desc')
+    .first();
+  expect(latest.fitted_chunks).toBe(
+    Number((await h.db('kb_chunks').where({ tenant_id: tenant.id, is_current: true }).count())[0]!.count),
+  );
 
   const again = await post(DOCS.refunds);
   expect(again.status).toBe(200);

@@ -1,11 +1,18 @@
 /**
- * Retrieval over a tenant's knowledge base: hybrid dense + lexical search in the vector store (fused by rank),
- * then each hit's relevance as the cosine similarity of its text to the query, so "nothing relevant" can be
- * told apart from "the best of a bad lot".
+ * Retrieval over a tenant's knowledge base: dense + lexical search in the vector store, then each hit's
+ * relevance.
+ *
+ * With the tenant's fitted retrieval model (fitted at ingestion, `src/ml/retrieval-model.ts`): the query is
+ * embedded by the tenant's own LSA model, the store fuses the two signals with the tenant's weights (weight 0
+ * for dense where it did not help on the tenant's pseudo-queries: then exactly BM25), and `score` is the
+ * calibrated probability that the passage answers the query — the same units on every knowledge base.
+ * Without one (no document ingested since models are fitted, or an embeddings API as the dense model): the
+ * stack's embedder, Reciprocal Rank Fusion, and `score` the cosine similarity of passage and query.
  */
 import type { Embedder, Retriever, SparseEncoder } from './ports';
 import type { Passage } from '../../domain/triage';
 import type { VectorStore } from '../../stores/vector';
+import { type TenantRetrievalModel, embedText, fusionWeights, relevance } from '../../ml/retrieval-model';
 
 export interface KnowledgeHit extends Passage {
   externalId: string | null;
@@ -15,16 +22,24 @@ export interface KnowledgeSearch extends Retriever {
   search(input: { tenantId: string; query: string; limit: number }): Promise<KnowledgeHit[]>;
 }
 
+/** Where the retriever finds a tenant's current fitted model (Postgres in the product; memory in the eval). */
+export interface RetrievalModelSource {
+  current(tenantId: string): Promise<{ version: number; model: TenantRetrievalModel } | null>;
+}
+
 function dot(a: readonly number[], b: readonly number[]): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
 export function createKnowledgeSearch(deps: {
   embedder: Embedder;
   sparse: SparseEncoder;
   store: VectorStore;
+  models?: RetrievalModelSource;
 }): KnowledgeSearch {
   // A tenant with no documents yet searches an empty index, not a missing one.
   let ready: Promise<void> | undefined;
@@ -34,11 +49,36 @@ export function createKnowledgeSearch(deps: {
       throw error;
     });
     await ready;
+    const sparse = deps.sparse.encode(input.query, 'query');
+    const fitted = await deps.models?.current(input.tenantId);
+    if (fitted) {
+      const { model } = fitted;
+      // One hit more than asked for: the calibration looks at how far each hit leads the next one.
+      const hits = await deps.store.search({
+        tenantId: input.tenantId,
+        dense: embedText(model, input.query),
+        sparse,
+        limit: input.limit + 1,
+        fusion: fusionWeights(model, sparse),
+      });
+      const probabilities = relevance(
+        model,
+        hits.map((hit) => hit.score),
+      );
+      return hits.slice(0, input.limit).map((hit, i) => ({
+        documentId: hit.documentId,
+        externalId: hit.externalId,
+        chunkId: hit.chunkId,
+        title: hit.title,
+        text: hit.text,
+        score: round3(probabilities[i]!),
+      }));
+    }
     const [dense] = await deps.embedder.embed([input.query]);
     const hits = await deps.store.search({
       tenantId: input.tenantId,
       dense: dense!,
-      sparse: deps.sparse.encode(input.query, 'query'),
+      sparse,
       limit: input.limit,
     });
     if (hits.length === 0) return [];
@@ -49,7 +89,7 @@ export function createKnowledgeSearch(deps: {
       chunkId: hit.chunkId,
       title: hit.title,
       text: hit.text,
-      score: Math.round(Math.max(0, Math.min(1, dot(dense!, vectors[i]!))) * 1000) / 1000,
+      score: round3(Math.max(0, Math.min(1, dot(dense!, vectors[i]!)))),
     }));
   }
   return {

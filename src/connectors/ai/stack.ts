@@ -4,7 +4,14 @@
  * One stack per process: the API (search) and the worker (triage, ingestion) share it.
  */
 import path from 'node:path';
+import type { Knex } from 'knex';
 import { createOfflineClassifier, createSparseEncoder, loadLsaEmbedder } from '../../ml';
+import { defaultEmbeddingCorpus } from '../../ml/embedding';
+import {
+  type RetrievalModelStore,
+  createMemoryRetrievalModelStore,
+  createPostgresRetrievalModelStore,
+} from '../../stores/retrieval-model-repository';
 import type { AppConfig } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
 import { type KnowledgeSearch, createKnowledgeSearch } from './retriever';
@@ -25,6 +32,11 @@ export interface AiStack {
   sparse: SparseEncoder;
   store: VectorStore;
   search: KnowledgeSearch;
+  /**
+   * Tenants' fitted retrieval models (offline dense model only: with an embeddings API the dense vectors are
+   * the API's, and retrieval keeps Reciprocal Rank Fusion). `prior` is the shipped corpus they learn from.
+   */
+  retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
   describe: Record<string, string>;
   /** Loads or trains the offline models now, so the first ticket is not the one that waits. */
   warmUp(): Promise<void>;
@@ -36,6 +48,8 @@ export function createAiStack(
   logger?: Logger,
   /** Where trained offline models are cached; several stacks (tests) can share one. */
   cacheDir = path.join(config.dataDir, 'models'),
+  /** Where tenants' retrieval models are kept, shared by API and worker; without it, in this process only. */
+  db?: Knex,
 ): AiStack {
   const offlineClassifier = createOfflineClassifier({ cacheDir });
   const offlineDrafter = createLocalDrafter();
@@ -66,6 +80,13 @@ export function createAiStack(
     : createEmbeddedVectorStore({
         dir: path.join(config.dataDir, 'vectors', embedder.model.replace(/[^\w.-]/g, '_')),
       });
+  let prior: string[] | undefined;
+  const retrievalModels = config.openai
+    ? undefined
+    : {
+        store: db ? createPostgresRetrievalModelStore(db) : createMemoryRetrievalModelStore(),
+        prior: () => (prior ??= defaultEmbeddingCorpus()),
+      };
   const describe = {
     classifier: config.openai
       ? `openai:${config.openai.chatModel} (fallback offline)`
@@ -80,7 +101,8 @@ export function createAiStack(
     embedder,
     sparse,
     store,
-    search: createKnowledgeSearch({ embedder, sparse, store }),
+    search: createKnowledgeSearch({ embedder, sparse, store, models: retrievalModels?.store }),
+    retrievalModels,
     describe,
     warmUp: async () => {
       await offlineClassifier.warmUp();

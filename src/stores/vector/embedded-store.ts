@@ -12,7 +12,8 @@
  *
  * Scoring mirrors Qdrant: cosine on normalised dense vectors; sparse weights times BM25 IDF computed at query
  * time over the tenant's current chunks (Qdrant's `modifier: idf`); the two rankings fused by Reciprocal Rank
- * Fusion on ranks only; ties broken by chunk id so results are deterministic.
+ * Fusion on ranks only (or, with `fusion` weights, the weighted sum of both scores); ties broken by chunk id so
+ * results are deterministic.
  *
  * Concurrency: writes run one at a time through a queue and touch memory only after their line is on disk;
  * reads are synchronous over memory, so they see a change wholly or not at all. One process per folder.
@@ -33,7 +34,9 @@ import {
   dot,
   normaliseChunkId,
   reciprocalRankFusion,
+  topByScore,
   unitVector,
+  weightedFusion,
 } from './scoring';
 
 export const LOG_FILE = 'chunks.jsonl';
@@ -359,40 +362,45 @@ export function createEmbeddedVectorStore(options: EmbeddedVectorStoreOptions): 
       const pool = candidatePoolSize(query.limit);
 
       const queryUnit = unitVector(query.dense);
-      const dense = current
-        .map((chunk) => ({ id: chunk.point.chunkId, score: dot(queryUnit, chunk.unit) }))
-        .sort(byScoreThenId)
-        .slice(0, pool);
+      const dense = topByScore(
+        current.map((chunk) => ({ id: chunk.point.chunkId, score: dot(queryUnit, chunk.unit) })),
+        pool,
+      );
 
       const weights = query.sparse.indices.map((term, i) => ({
         term,
         weight: query.sparse.values[i]! * bm25Idf(index.currentCount, index.documentFrequency.get(term) ?? 0),
       }));
-      const lexical = current
-        .filter((chunk) => weights.some(({ term }) => chunk.terms.has(term)))
-        .map((chunk) => ({
-          id: chunk.point.chunkId,
-          score: weights.reduce((sum, { term, weight }) => sum + weight * (chunk.terms.get(term) ?? 0), 0),
-        }))
-        .sort(byScoreThenId)
-        .slice(0, pool);
+      const lexicalScores: Array<{ id: string; score: number }> = [];
+      for (const chunk of current) {
+        let score = 0;
+        let matched = false;
+        for (const { term, weight } of weights) {
+          const value = chunk.terms.get(term);
+          if (value === undefined) continue;
+          matched = true;
+          score += weight * value;
+        }
+        if (matched) lexicalScores.push({ id: chunk.point.chunkId, score });
+      }
+      const lexical = topByScore(lexicalScores, pool);
 
-      const fused = reciprocalRankFusion([dense.map((hit) => hit.id), lexical.map((hit) => hit.id)], rrfK);
-      return [...fused.entries()]
-        .map(([id, score]) => ({ id, score }))
-        .sort(byScoreThenId)
-        .slice(0, query.limit)
-        .map(({ id, score }) => {
-          const { point } = index.chunks.get(id)!;
-          return {
-            chunkId: point.chunkId,
-            documentId: point.documentId,
-            externalId: point.externalId,
-            title: point.title,
-            text: point.text,
-            score,
-          };
-        });
+      const fused = query.fusion
+        ? weightedFusion(dense, lexical, query.fusion)
+        : [...reciprocalRankFusion([dense.map((hit) => hit.id), lexical.map((hit) => hit.id)], rrfK)]
+            .map(([id, score]) => ({ id, score }))
+            .sort(byScoreThenId);
+      return fused.slice(0, query.limit).map(({ id, score }) => {
+        const { point } = index.chunks.get(id)!;
+        return {
+          chunkId: point.chunkId,
+          documentId: point.documentId,
+          externalId: point.externalId,
+          title: point.title,
+          text: point.text,
+          score,
+        };
+      });
     },
 
     async count(tenantId: string): Promise<number> {

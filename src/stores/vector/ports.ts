@@ -4,8 +4,9 @@
  * (test/vector/contract.ts): an embedded one for development and tests, and Qdrant for production.
  */
 import type { SparseVector } from '../../connectors/ai/ports';
+import type { FusionWeights } from './scoring';
 
-export type { SparseVector };
+export type { FusionWeights, SparseVector };
 
 export interface KbChunkPoint {
   /** A UUID (Qdrant point ids are UUIDs or integers); re-upserting the same id replaces the chunk. */
@@ -28,7 +29,10 @@ export interface VectorHit {
   externalId: string | null;
   title: string;
   text: string;
-  /** The fused Reciprocal Rank Fusion score: only its order is meaningful, not its scale. */
+  /**
+   * The fused score: by default Reciprocal Rank Fusion (only its order is meaningful, not its scale); with
+   * `fusion` weights, the weighted sum of the chunk's cosine and lexical score.
+   */
   score: number;
 }
 
@@ -38,6 +42,12 @@ export interface VectorSearchQuery {
   /** May be empty (a query without lexical terms): the search is then dense only. */
   sparse: SparseVector;
   limit: number;
+  /**
+   * Weighted score fusion instead of Reciprocal Rank Fusion: score = dense × cosine + lexical × lexical score,
+   * each signal's candidates taken from its own top list (`candidatePoolSize(limit)`), 0 where a chunk is
+   * missing from a list. The retriever sets it from the tenant's fitted retrieval model.
+   */
+  fusion?: FusionWeights;
 }
 
 export interface VectorStore {

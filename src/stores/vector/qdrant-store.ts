@@ -11,7 +11,8 @@
  * place (`tenantFilter`) and nothing here queries without it.
  *
  * Hybrid search: named vectors `dense` (Cosine) and sparse `lexical` with `modifier: idf` (Qdrant applies BM25
- * IDF over the collection at query time), two prefetches fused by Reciprocal Rank Fusion in the Query API.
+ * IDF over the collection at query time), two prefetches fused by Reciprocal Rank Fusion in the Query API; or,
+ * when the caller passes fusion weights (a tenant's fitted retrieval model), weighted fusion client-side.
  */
 import {
   QdrantClient,
@@ -21,7 +22,7 @@ import {
   type Schemas,
 } from '@qdrant/js-client-rest';
 import { VectorStoreError } from './errors';
-import type { KbChunkPoint, VectorHit, VectorSearchQuery, VectorStore } from './ports';
+import type { FusionWeights, KbChunkPoint, VectorHit, VectorSearchQuery, VectorStore } from './ports';
 import {
   byScoreThenId,
   candidatePoolSize,
@@ -30,6 +31,7 @@ import {
   checkPoint,
   checkSearch,
   normaliseChunkId,
+  weightedFusion,
 } from './scoring';
 
 export const DENSE_VECTOR = 'dense';
@@ -98,6 +100,17 @@ function toQdrantPoint(point: KbChunkPoint): Schemas['PointStruct'] {
     vector[LEXICAL_VECTOR] = { indices: point.sparse.indices, values: point.sparse.values };
   }
   return { id: normaliseChunkId(point.chunkId), vector, payload: { ...payload } };
+}
+
+function toHit(id: string, score: number, payload: Record<string, unknown>): VectorHit {
+  return {
+    chunkId: id,
+    documentId: String(payload.document_id),
+    externalId: typeof payload.external_id === 'string' ? payload.external_id : null,
+    title: String(payload.title ?? ''),
+    text: String(payload.text ?? ''),
+    score,
+  };
 }
 
 /** Qdrant's error body is `{ status: { error } }`. */
@@ -218,6 +231,40 @@ export function createQdrantVectorStore(options: QdrantVectorStoreOptions): Vect
     }
   }
 
+  /**
+   * Weighted fusion, client-side: one dense and one sparse nearest query (both tenant-filtered, in parallel),
+   * fused here by `weightedFusion`, the function the embedded store uses. Qdrant 1.15's server-side fusions
+   * (`rrf`, `dbsf`) take no weights; a formula query could sum weighted prefetch scores on the server, but
+   * doing it here keeps one implementation for both stores, so a tenant's fitted weights rank the same way
+   * wherever its chunks live, at the cost of a second (parallel) request.
+   */
+  async function weightedSearch(
+    query: VectorSearchQuery,
+    filter: Schemas['Filter'],
+    limit: number,
+    weights: FusionWeights,
+  ): Promise<VectorHit[]> {
+    const nearest = (vector: Schemas['VectorInput'], using: string) =>
+      call('search', () =>
+        client.query(collection, { query: vector, using, filter, limit, with_payload: RETURNED_PAYLOAD }),
+      );
+    const sparse = { indices: query.sparse.indices, values: query.sparse.values };
+    const [dense, lexical] = await Promise.all([
+      nearest(query.dense, DENSE_VECTOR),
+      query.sparse.indices.length > 0 ? nearest(sparse, LEXICAL_VECTOR) : Promise.resolve({ points: [] }),
+    ]);
+    const payloads = new Map<string, Record<string, unknown>>();
+    const scored = (points: Schemas['ScoredPoint'][]) =>
+      points.map((point) => {
+        const id = String(point.id);
+        payloads.set(id, point.payload ?? {});
+        return { id, score: point.score };
+      });
+    return weightedFusion(scored(dense.points), scored(lexical.points), weights)
+      .slice(0, query.limit)
+      .map(({ id, score }) => toHit(id, score, payloads.get(id)!));
+  }
+
   return {
     kind: 'qdrant',
 
@@ -273,6 +320,7 @@ export function createQdrantVectorStore(options: QdrantVectorStoreOptions): Vect
         const sparse = { indices: query.sparse.indices, values: query.sparse.values };
         prefetch.push({ query: sparse, using: LEXICAL_VECTOR, filter, limit });
       }
+      if (query.fusion) return weightedSearch(query, filter, limit, query.fusion);
       const result = await call('search', () =>
         client.query(collection, {
           prefetch,
@@ -286,14 +334,7 @@ export function createQdrantVectorStore(options: QdrantVectorStoreOptions): Vect
       return result.points
         .map((point) => ({ id: String(point.id), score: point.score, payload: point.payload ?? {} }))
         .sort(byScoreThenId)
-        .map(({ id, score, payload }) => ({
-          chunkId: id,
-          documentId: String(payload.document_id),
-          externalId: typeof payload.external_id === 'string' ? payload.external_id : null,
-          title: String(payload.title ?? ''),
-          text: String(payload.text ?? ''),
-          score,
-        }));
+        .map(({ id, score, payload }) => toHit(id, score, payload));
     },
 
     async count(tenantId: string): Promise<number> {

@@ -91,6 +91,7 @@ export function checkSearch(query: VectorSearchQuery, dimensions: number | undef
   if (!Number.isInteger(query.limit) || query.limit < 1) throw invalid(`limit must be a positive integer`);
   checkDense(query.dense, dimensions, 'query');
   checkSparse(query.sparse, 'query');
+  checkFusion(query.fusion);
 }
 
 export function checkDocumentRef(tenantId: string, documentId: string): void {
@@ -128,6 +129,29 @@ export function byScoreThenId<T extends { id: string; score: number }>(a: T, b: 
 }
 
 /**
+ * The k best of `items` in `byScoreThenId` order, without sorting them all: a search over a large tenant
+ * scores every chunk but keeps only a candidate pool.
+ */
+export function topByScore<T extends { id: string; score: number }>(items: Iterable<T>, k: number): T[] {
+  const kept: T[] = [];
+  let worst = -1;
+  const findWorst = () => {
+    worst = 0;
+    for (let i = 1; i < kept.length; i++) if (byScoreThenId(kept[worst]!, kept[i]!) < 0) worst = i;
+  };
+  for (const item of items) {
+    if (kept.length < k) {
+      kept.push(item);
+      if (kept.length === k) findWorst();
+    } else if (k > 0 && byScoreThenId(item, kept[worst]!) < 0) {
+      kept[worst] = item;
+      findWorst();
+    }
+  }
+  return kept.sort(byScoreThenId);
+}
+
+/**
  * Reciprocal Rank Fusion over rankings of ids (best first): each ranking adds 1 / (k + rank), rank from 1.
  * Only positions count, never the raw scores, which live on different scales for dense and sparse.
  */
@@ -140,4 +164,41 @@ export function reciprocalRankFusion(
     ranking.forEach((id, position) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + position + 1)));
   }
   return fused;
+}
+
+/** A chunk id with one signal's raw score (cosine for dense, Σ query weight × IDF × term weight for lexical). */
+export interface ScoredId {
+  id: string;
+  score: number;
+}
+
+/**
+ * Weighted score fusion (a convex combination, Bruch et al. 2023, "An analysis of fusion functions for hybrid
+ * retrieval"): score = dense × cosine + lexical × lexical score, over the union of both candidate lists; a chunk
+ * missing from one list scores 0 for that signal. The caller puts the lexical normalisation into its weight
+ * (1 / the query's highest possible lexical score), so with dense weight 0 the order is exactly the lexical one.
+ * Both stores fuse with this function, so they rank alike.
+ */
+export function weightedFusion(
+  dense: readonly ScoredId[],
+  lexical: readonly ScoredId[],
+  weights: FusionWeights,
+): ScoredId[] {
+  const fused = new Map<string, number>();
+  for (const hit of dense) fused.set(hit.id, weights.dense * hit.score);
+  for (const hit of lexical) fused.set(hit.id, (fused.get(hit.id) ?? 0) + weights.lexical * hit.score);
+  return [...fused.entries()].map(([id, score]) => ({ id, score })).sort(byScoreThenId);
+}
+
+export interface FusionWeights {
+  dense: number;
+  lexical: number;
+}
+
+export function checkFusion(fusion: FusionWeights | undefined): void {
+  if (fusion === undefined) return;
+  const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  if (!ok(fusion.dense) || !ok(fusion.lexical)) {
+    throw invalid('fusion weights must be finite numbers ≥ 0');
+  }
 }

@@ -210,6 +210,46 @@ export function describeVectorStoreContract(name: string, makeStore: () => Promi
       expect(texts.indexOf('rare match')).toBeLessThan(texts.indexOf('common match'));
     });
 
+    test('weighted fusion: weights choose between the signals, and the score is their weighted sum', async () => {
+      await store.ensureReady(DIMENSIONS);
+      const term = 7;
+      await store.upsert([
+        chunk(1, { text: 'lexical', dense: [0, 1, 0, 0], sparse: { indices: [term], values: [2] } }),
+        chunk(2, { text: 'dense', dense: [1, 0, 0, 0], sparse: { indices: [100], values: [1] } }),
+        chunk(3, { text: 'both', dense: [0.8, 0.6, 0, 0], sparse: { indices: [term], values: [1] } }),
+        chunk(4, { text: 'other tenant', tenantId: 'tenant-b', sparse: { indices: [term], values: [5] } }),
+      ]);
+      const run = (dense: number, lexical: number) =>
+        store.search({
+          tenantId: 'tenant-a',
+          dense: [1, 0, 0, 0],
+          sparse: { indices: [term], values: [1] },
+          limit: 3,
+          fusion: { dense, lexical },
+        });
+      // Lexical only: the order of the lexical scores; the dense-only match comes last with score 0.
+      const lexicalOnly = await run(0, 1);
+      expect(lexicalOnly.map((h) => h.text)).toEqual(['lexical', 'both', 'dense']);
+      expect(lexicalOnly[2]!.score).toBe(0);
+      expect(lexicalOnly[0]!.score / lexicalOnly[1]!.score).toBeCloseTo(2, 5);
+      // Dense only: cosine order, scores are the cosines.
+      const denseOnly = await run(1, 0);
+      expect(denseOnly.map((h) => h.text)).toEqual(['dense', 'both', 'lexical']);
+      expect(denseOnly.map((h) => h.score)).toEqual([
+        expect.closeTo(1, 5),
+        expect.closeTo(0.8, 5),
+        expect.closeTo(0, 5),
+      ]);
+      // Both: the weighted sum of the two scores above.
+      const both = await run(0.6, 0.4 / lexicalOnly[0]!.score);
+      const expected = (text: string) =>
+        0.6 * denseOnly.find((h) => h.text === text)!.score +
+        (0.4 * lexicalOnly.find((h) => h.text === text)!.score) / lexicalOnly[0]!.score;
+      expect(both.map((h) => h.text)).toEqual(['both', 'dense', 'lexical']);
+      for (const hit of both) expect(hit.score).toBeCloseTo(expected(hit.text), 5);
+      await expect(run(-1, 1)).rejects.toEqual(expectStoreError('invalid_input'));
+    });
+
     test('limit is respected and results come best first', async () => {
       await store.ensureReady(DIMENSIONS);
       await store.upsert(

@@ -1,0 +1,647 @@
+/**
+ * A retrieval model fitted to one tenant's knowledge base, at ingestion time, from nothing but its documents.
+ *
+ * - Dense part: an LSA model fitted on the tenant's chunks, with the shipped support corpus as a capped prior
+ *   whose rows weigh at most as much, in all, as the tenant's (so the prior teaches word associations but
+ *   never decides the directions on its own).
+ * - Fusion: score = w × cosine + (1 − w) × lexical coverage, where lexical coverage is the chunk's BM25 score
+ *   divided by the highest BM25 score the query could reach (Σ query term weight × IDF × (k1 + 1)), so both
+ *   parts lie in [0, 1] whatever the knowledge base. The dense weight w is chosen by evidence: self-supervised
+ *   pseudo-queries (a sentence taken out of a chunk, words dropped, searched against the knowledge base
+ *   without that sentence) are run at every w of a grid, and w > 0 is kept only if it beats BM25 alone (w = 0)
+ *   on them by a margin and by more than their noise (`chooseDenseWeight`). Where the dense model does not
+ *   help, retrieval is exactly BM25.
+ * - Relevance: Platt scaling (a logistic fit) of the fused score, and of how far the hit stands out from the
+ *   others, on the same pseudo-queries, so a hit's score is the
+ *   probability that it is the passage the query came from — a number that means the same on every tenant's
+ *   knowledge base (escalation's "weak match" and the drafter's "nothing relevant" read it).
+ *
+ * The same arithmetic runs in the vector stores (`weightedFusion` in stores/vector/scoring.ts) with the
+ * weights `fusionWeights` returns, so the in-memory evaluation here ranks as a ticket's retrieval does.
+ */
+import {
+  DEFAULT_BM25_OPTIONS,
+  DEFAULT_LSA_OPTIONS,
+  type LsaJson,
+  type LsaModel,
+  createSparseEncoder,
+  lsaEmbed,
+  lsaFromJSON,
+  lsaToJSON,
+} from './embedding';
+import type { SparseVector } from '../connectors/ai/ports';
+import { randomizedSvd } from './linalg';
+import { decodeUint32, encodeArray } from './model-cache';
+import { seededRandom, shuffled } from './random';
+import { fitTfidf, vectorize } from './tfidf';
+import { ENGLISH_STOPWORDS, tokenize } from './text';
+
+export interface RetrievalDocument {
+  id: string;
+  /** What is indexed (for a chunk: its text, which starts with its heading line). */
+  text: string;
+}
+
+export interface FitOptions {
+  /** Texts of another corpus that teach word associations (the shipped support corpus); capped and down-weighted. */
+  prior: readonly string[];
+  /** Dense vectors are padded to this length (the vector store's), whatever rank the knowledge base allows. */
+  dimensions: number;
+  /** At most this many pseudo-queries. */
+  pseudoQueries: number;
+  /** Dense weights tried; 0 (BM25 alone) is always among them. */
+  weightGrid: readonly number[];
+  /** A dense weight above 0 must beat BM25 alone by this much MRR on the pseudo-queries. */
+  margin: number;
+  /** At most this many prior texts join the fit. */
+  maxPrior: number;
+  seed: number;
+}
+
+export const DEFAULT_FIT_OPTIONS: FitOptions = {
+  prior: [],
+  dimensions: DEFAULT_LSA_OPTIONS.dimensions,
+  pseudoQueries: 400,
+  weightGrid: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+  margin: 0.01,
+  maxPrior: 3000,
+  seed: 11,
+};
+
+/** Up to this many chunks the final model is refitted on the full texts (cheap there). */
+const REFIT_BELOW = 2000;
+
+/** Candidates per signal before fusion, as the stores take them (`candidatePoolSize` of a limit of 10). */
+const POOL = 40;
+
+export interface WeightEvidence {
+  weight: number;
+  mrr: number;
+  recallAt1: number;
+}
+
+export interface TenantRetrievalModel {
+  lsa: LsaModel;
+  /** Length of the dense vectors (padded with zeros beyond the LSA rank). */
+  dimensions: number;
+  denseWeight: number;
+  /** Logistic weights over `relevanceFeatures` (bias first): P(relevant) = σ(w · [1, features]). */
+  calibration: { weights: number[] };
+  /** Document frequencies of lexical term ids over the chunks it was fitted on, for the query normalisation. */
+  lexical: { documents: number; terms: Uint32Array; df: Uint32Array; dfOf: ReadonlyMap<number, number> };
+  fit: {
+    chunks: number;
+    priorTexts: number;
+    pseudoQueries: number;
+    evidence: WeightEvidence[];
+    ms: number;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Use.
+
+/** The dense vector of a text under the tenant's model: its LSA embedding, padded. */
+export function embedText(model: TenantRetrievalModel, text: string): number[] {
+  const vector = lsaEmbed(model.lsa, text);
+  while (vector.length < model.dimensions) vector.push(0);
+  return vector;
+}
+
+/** The highest BM25 score a query can reach on this knowledge base: every term matched at saturation. */
+export function maxLexicalScore(model: TenantRetrievalModel, query: SparseVector): number {
+  const { k1 } = DEFAULT_BM25_OPTIONS;
+  let max = 0;
+  query.indices.forEach((term, i) => {
+    max += query.values[i]! * idf(model.lexical.documents, model.lexical.dfOf.get(term) ?? 0) * (k1 + 1);
+  });
+  return max;
+}
+
+/** The weights the stores fuse with for this query (`weightedFusion`). */
+export function fusionWeights(
+  model: TenantRetrievalModel,
+  query: SparseVector,
+): { dense: number; lexical: number } {
+  const max = maxLexicalScore(model, query);
+  const w = model.denseWeight;
+  // A query without a known term has no lexical side: dense alone decides (its score is still calibrated).
+  return max > 0 ? { dense: w, lexical: (1 - w) / max } : { dense: w, lexical: 0 };
+}
+
+/**
+ * What the calibration looks at for the hit at `index` of a result list (fused scores, best first): its score,
+ * its lead over the next hit, and how far it is behind the best. A hit that stands out from the rest is more
+ * likely the answer than one with the same score among many alike.
+ */
+export function relevanceFeatures(scores: readonly number[], index: number): number[] {
+  const score = scores[index]!;
+  return [score, score - (scores[index + 1] ?? 0), scores[0]! - score];
+}
+
+/**
+ * The calibrated probability that each hit answers the query, from the fused scores of a result list (best
+ * first; pass one hit more than is shown, so the last shown hit's lead is known).
+ */
+export function relevance(model: TenantRetrievalModel, scores: readonly number[]): number[] {
+  return scores.map((score, i) => {
+    // No shared term and no similarity at all: no evidence that it answers anything.
+    if (score <= 0) return 0;
+    const x = [1, ...relevanceFeatures(scores, i)];
+    return sigmoid(x.reduce((sum, value, j) => sum + value * model.calibration.weights[j]!, 0));
+  });
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** BM25 IDF as Qdrant's `modifier: idf` (and the embedded store) apply it. */
+function idf(documents: number, withTerm: number): number {
+  return Math.log((documents - withTerm + 0.5) / (withTerm + 0.5) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fit.
+
+/** Sentences of a text (line breaks and sentence ends), without empty ones. */
+export function sentences(text: string): string[] {
+  return text
+    .split(/\n+|(?<=[.!?])\s+(?=[A-Z0-9"'(])/)
+    .map((s) => s.trim())
+    .filter((s) => contentWords(s).length >= 2);
+}
+
+function contentWords(text: string): string[] {
+  return tokenize(text).filter((token) => !ENGLISH_STOPWORDS.has(token));
+}
+
+export interface PseudoQuery {
+  query: string;
+  /** The chunk it came from (the one relevant answer). */
+  source: number;
+}
+
+/**
+ * Pseudo-queries: for a seeded sample of chunks with at least two sentences, a sentence is taken out (the
+ * first one — often the heading line — for the first query of a chunk, others at random), shortened to at
+ * most 12 words with about a quarter of its words dropped (queries are shorter and looser than prose); the
+ * chunk is searched for without it. A small knowledge base gives up to three per chunk.
+ */
+export function makePseudoQueries(
+  documents: readonly RetrievalDocument[],
+  count: number,
+  seed: number,
+): { queries: PseudoQuery[]; heldOutTexts: string[] } {
+  const random = seededRandom(seed);
+  const heldOutTexts = documents.map((doc) => doc.text);
+  const queries: PseudoQuery[] = [];
+  const perDocument = Math.min(3, Math.max(1, Math.ceil(count / Math.max(1, documents.length))));
+  const order = shuffled(
+    documents.map((_, i) => i),
+    random,
+  );
+  for (const index of order) {
+    if (queries.length >= count) break;
+    const parts = sentences(documents[index]!.text);
+    if (parts.length < 2) continue;
+    const picks = [
+      0,
+      ...shuffled(
+        parts.slice(1).map((_, i) => i + 1),
+        random,
+      ),
+    ].slice(0, Math.min(perDocument, parts.length - 1));
+    for (const pick of picks) {
+      const sentence = parts[pick]!;
+      const words = sentence.split(/\s+/).filter((word) => word.length > 0);
+      const kept = words.filter(() => random() >= 0.1);
+      const start = kept.length > 12 ? Math.floor(random() * (kept.length - 12)) : 0;
+      const query = (kept.length >= 2 ? kept : words).slice(start, start + 12).join(' ');
+      if (contentWords(query).length === 0) continue;
+      heldOutTexts[index] = heldOutTexts[index]!.replace(sentence, ' ');
+      queries.push({ query, source: index });
+    }
+  }
+  return { queries, heldOutTexts };
+}
+
+/**
+ * LSA over the tenant's texts plus a capped prior. Each prior row is scaled so that all prior rows together
+ * weigh at most what the tenant's rows weigh (the SVD sees squared norms, hence the square root).
+ */
+export function fitTenantLsa(
+  texts: readonly string[],
+  prior: readonly string[],
+  options: { dimensions: number; maxPrior: number; seed: number },
+): LsaModel {
+  const random = seededRandom(options.seed);
+  // The prior grows with the knowledge base (20 texts per chunk, at least 500): enough to learn word
+  // associations for a small one without paying for thousands of rows on every fit.
+  const priorSample = shuffled(prior, random).slice(
+    0,
+    Math.min(options.maxPrior, Math.max(500, 20 * texts.length)),
+  );
+  const settings = { ...DEFAULT_LSA_OPTIONS, dimensions: options.dimensions, seed: options.seed };
+  const tfidf = fitTfidf([...texts, ...priorSample], settings.tfidf);
+  const priorScale = priorSample.length > texts.length ? Math.sqrt(texts.length / priorSample.length) : 1;
+  const rows = [
+    ...texts.map((text) => vectorize(tfidf, text).row),
+    ...priorSample.map((text) => {
+      const { row } = vectorize(tfidf, text);
+      return { indices: row.indices, values: row.values.map((value) => value * priorScale) };
+    }),
+  ];
+  const dimensions = Math.max(1, Math.min(options.dimensions, texts.length + priorSample.length - 1));
+  const svd = randomizedSvd({ rows, cols: tfidf.terms.length }, dimensions, settings);
+  return {
+    tfidf,
+    projection: Float32Array.from(svd.v.data),
+    dimensions: svd.singularValues.length,
+    singularValues: Float32Array.from(svd.singularValues),
+  };
+}
+
+/** An in-memory index of dense and lexical vectors that ranks like the stores (`weightedFusion`). */
+export class FusionIndex {
+  private readonly dense: Float32Array;
+  private readonly postings = new Map<number, Array<{ doc: number; weight: number }>>();
+  readonly size: number;
+
+  constructor(
+    private readonly embed: (text: string) => number[],
+    texts: readonly string[],
+    private readonly dimensions: number,
+  ) {
+    this.size = texts.length;
+    this.dense = new Float32Array(texts.length * dimensions);
+    const encoder = createSparseEncoder();
+    texts.forEach((text, doc) => {
+      this.dense.set(embed(text).slice(0, dimensions), doc * dimensions);
+      const sparse = encoder.encode(text, 'document');
+      sparse.indices.forEach((term, k) => {
+        const list = this.postings.get(term) ?? [];
+        list.push({ doc, weight: sparse.values[k]! });
+        this.postings.set(term, list);
+      });
+    });
+  }
+
+  /** Document frequency of each lexical term. */
+  documentFrequencies(): Map<number, number> {
+    return new Map([...this.postings].map(([term, list]) => [term, list.length]));
+  }
+
+  /** Each signal's top candidates (raw cosine; raw BM25 and the query's highest possible BM25). */
+  candidates(query: string): {
+    dense: Array<{ doc: number; score: number }>;
+    lexical: Array<{ doc: number; score: number }>;
+    maxLexical: number;
+  } {
+    const q = this.embed(query);
+    const d = this.dimensions;
+    const dense = new TopK(POOL);
+    for (let doc = 0; doc < this.size; doc++) {
+      let dot = 0;
+      const base = doc * d;
+      for (let j = 0; j < d; j++) dot += q[j]! * this.dense[base + j]!;
+      dense.offer(doc, dot);
+    }
+    const sparse = createSparseEncoder().encode(query, 'query');
+    const scores = new Map<number, number>();
+    let maxLexical = 0;
+    sparse.indices.forEach((term, k) => {
+      const list = this.postings.get(term);
+      const termIdf = idf(this.size, list?.length ?? 0);
+      maxLexical += sparse.values[k]! * termIdf * (DEFAULT_BM25_OPTIONS.k1 + 1);
+      for (const { doc, weight } of list ?? [])
+        scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * termIdf * weight);
+    });
+    const lexical = new TopK(POOL);
+    for (const [doc, score] of scores) lexical.offer(doc, score);
+    return { dense: dense.sorted(), lexical: lexical.sorted(), maxLexical };
+  }
+
+  /** Documents best first with their fused score, for a dense weight w. */
+  search(query: string, w: number, limit = 10): Array<{ doc: number; score: number }> {
+    return fuse(this.candidates(query), w).slice(0, limit);
+  }
+}
+
+/** The k best (score, then lower doc first) of a stream, without sorting all of it. */
+class TopK {
+  private readonly items: Array<{ doc: number; score: number }> = [];
+  private worst = -1;
+
+  constructor(private readonly k: number) {}
+
+  private better(a: { doc: number; score: number }, b: { doc: number; score: number }): boolean {
+    return a.score > b.score || (a.score === b.score && a.doc < b.doc);
+  }
+
+  offer(doc: number, score: number): void {
+    const item = { doc, score };
+    if (this.items.length < this.k) {
+      this.items.push(item);
+      if (this.items.length === this.k) this.findWorst();
+      return;
+    }
+    if (!this.better(item, this.items[this.worst]!)) return;
+    this.items[this.worst] = item;
+    this.findWorst();
+  }
+
+  private findWorst(): void {
+    this.worst = 0;
+    for (let i = 1; i < this.items.length; i++) {
+      if (this.better(this.items[this.worst]!, this.items[i]!)) this.worst = i;
+    }
+  }
+
+  sorted(): Array<{ doc: number; score: number }> {
+    return top(this.items, this.items.length);
+  }
+}
+
+function top<T extends { doc: number; score: number }>(items: T[], n: number): T[] {
+  return items.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, n);
+}
+
+function fuse(
+  candidates: ReturnType<FusionIndex['candidates']>,
+  w: number,
+): Array<{ doc: number; score: number }> {
+  const lexicalWeight = candidates.maxLexical > 0 ? (1 - w) / candidates.maxLexical : 0;
+  const fused = new Map<number, number>();
+  for (const hit of candidates.dense) fused.set(hit.doc, w * hit.score);
+  for (const hit of candidates.lexical)
+    fused.set(hit.doc, (fused.get(hit.doc) ?? 0) + lexicalWeight * hit.score);
+  return top(
+    [...fused].map(([doc, score]) => ({ doc, score })),
+    fused.size,
+  );
+}
+
+/**
+ * Logistic regression (Platt scaling generalised to a few features, with Platt's smoothed targets so a
+ * separable sample does not push the weights to infinity), by Newton's method with a small ridge.
+ * Rows of `x` start with the bias 1.
+ */
+export function fitLogistic(x: readonly number[][], labels: readonly boolean[]): number[] {
+  const d = x[0]?.length ?? 1;
+  const positives = labels.filter(Boolean).length;
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) return [positives > 0 ? 4 : -4, ...Array<number>(d - 1).fill(0)];
+  const high = (positives + 1) / (positives + 2);
+  const low = 1 / (negatives + 2);
+  const w = new Array<number>(d).fill(0);
+  const ridge = 1e-3;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const gradient = w.map((value) => ridge * value);
+    const hessian = Array.from({ length: d }, (_, i) =>
+      Array.from({ length: d }, (_, j) => (i === j ? ridge : 0)),
+    );
+    x.forEach((row, n) => {
+      const p = sigmoid(row.reduce((sum, value, j) => sum + value * w[j]!, 0));
+      const r = p - (labels[n] ? high : low);
+      const v = Math.max(p * (1 - p), 1e-12);
+      for (let i = 0; i < d; i++) {
+        gradient[i]! += r * row[i]!;
+        for (let j = 0; j < d; j++) hessian[i]![j]! += v * row[i]! * row[j]!;
+      }
+    });
+    const step = solve(hessian, gradient);
+    let size = 0;
+    step.forEach((value, i) => {
+      w[i]! -= value;
+      size += Math.abs(value);
+    });
+    if (size < 1e-9) break;
+  }
+  return w;
+}
+
+/** Below this many pseudo-queries the calibration uses the fused score alone (three features would overfit). */
+const FULL_CALIBRATION_QUERIES = 50;
+
+/**
+ * The calibration weights: all features with enough pseudo-queries, else Platt scaling on the score alone;
+ * a fit in which a higher score makes a hit less likely relevant (a small, unlucky sample) falls back to the
+ * score alone.
+ */
+function calibrate(features: readonly number[][], labels: readonly boolean[], queries: number): number[] {
+  const scoreOnly = () => {
+    const [b, a] = fitLogistic(
+      features.map((row) => [1, row[1]!]),
+      labels,
+    );
+    return [b!, Math.max(0, a!), 0, 0];
+  };
+  if (queries < FULL_CALIBRATION_QUERIES) return scoreOnly();
+  const weights = fitLogistic(features, labels);
+  // A higher score with the next hit unchanged must not make a hit less likely relevant.
+  return weights[1]! + weights[2]! > 0 ? weights : scoreOnly();
+}
+
+/** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let row = col + 1; row < n; row++)
+      if (Math.abs(m[row]![col]!) > Math.abs(m[pivot]![col]!)) pivot = row;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    for (let row = col + 1; row < n; row++) {
+      const factor = m[row]![col]! / m[col]![col]!;
+      for (let k = col; k <= n; k++) m[row]![k]! -= factor * m[col]![k]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let row = n - 1; row >= 0; row--) {
+    let sum = m[row]![n]!;
+    for (let k = row + 1; k < n; k++) sum -= m[row]![k]! * x[k]!;
+    x[row] = sum / m[row]![row]!;
+  }
+  return x;
+}
+
+/**
+ * Fits the tenant's retrieval model. Pseudo-queries are scored against an index of the chunks without their
+ * held-out sentences, embedded by an LSA model fitted on those same reduced texts (so the dense part never
+ * saw the sentence it is asked to find); the model kept is then refitted on the full texts.
+ */
+export function fitRetrievalModel(
+  documents: readonly RetrievalDocument[],
+  options: Partial<FitOptions> = {},
+): TenantRetrievalModel {
+  const started = performance.now();
+  const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const lsaOptions = { dimensions: settings.dimensions, maxPrior: settings.maxPrior, seed: settings.seed };
+  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
+
+  const evalLsa = fitTenantLsa(heldOutTexts, settings.prior, lsaOptions);
+  const evalIndex = new FusionIndex((text) => lsaEmbed(evalLsa, text), heldOutTexts, evalLsa.dimensions);
+  const candidates = queries.map((q) => evalIndex.candidates(q.query));
+  const reciprocalRanks = settings.weightGrid.map((weight) =>
+    candidates.map((c, i) => {
+      const rank = fuse(c, weight).findIndex((hit) => hit.doc === queries[i]!.source);
+      return rank >= 0 && rank < 10 ? 1 / (rank + 1) : 0;
+    }),
+  );
+  const evidence = settings.weightGrid.map((weight, w) => {
+    const n = Math.max(1, queries.length);
+    const rr = reciprocalRanks[w]!;
+    return {
+      weight,
+      mrr: rr.reduce((sum, x) => sum + x, 0) / n,
+      recallAt1: rr.filter((x) => x === 1).length / n,
+    };
+  });
+  const denseWeight = chooseDenseWeight(settings.weightGrid, reciprocalRanks, evidence, settings.margin);
+
+  // Calibration: the top five fused hits of every pseudo-query, labelled by whether each is the source.
+  const features: number[][] = [];
+  const labels: boolean[] = [];
+  candidates.forEach((c, i) => {
+    const hits = fuse(c, denseWeight).slice(0, 6);
+    const scores = hits.map((hit) => hit.score);
+    hits.slice(0, 5).forEach((hit, rank) => {
+      features.push([1, ...relevanceFeatures(scores, rank)]);
+      labels.push(hit.doc === queries[i]!.source);
+    });
+  });
+  const calibration = { weights: calibrate(features, labels, queries.length) };
+
+  // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
+  // held-out sentences do not matter (then fitting twice would only double the cost).
+  const texts = documents.map((doc) => doc.text);
+  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
+  const df = countDocumentFrequencies(texts);
+  return {
+    lsa,
+    dimensions: settings.dimensions,
+    denseWeight,
+    calibration,
+    lexical: lexicalStats(texts.length, df),
+    fit: {
+      chunks: documents.length,
+      priorTexts: Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length)),
+      pseudoQueries: queries.length,
+      evidence: evidence.map((e) => ({ weight: e.weight, mrr: round(e.mrr), recallAt1: round(e.recallAt1) })),
+      ms: Math.round(performance.now() - started),
+    },
+  };
+}
+
+/**
+ * The dense weight the evidence supports. A weight is eligible when, query by query, it beats BM25 alone
+ * (weight 0) by more than `margin` MRR and by more than two standard errors of the paired difference, without
+ * losing recall@1; of the eligible ones, the smallest whose MRR is within one standard error of the best (the
+ * one-standard-error rule: pseudo-queries are not real queries, so the weight that only fits them best is
+ * not trusted over a more modest one that does about as well). None eligible: 0, exactly BM25.
+ */
+export function chooseDenseWeight(
+  grid: readonly number[],
+  reciprocalRanks: readonly (readonly number[])[],
+  evidence: readonly WeightEvidence[],
+  margin: number,
+): number {
+  const base = grid.indexOf(0);
+  if (base < 0) return 0;
+  const pairedStandardError = (a: readonly number[], b: readonly number[]) => {
+    const n = a.length;
+    if (n < 2) return Infinity;
+    const d = a.map((x, i) => x - b[i]!);
+    const mean = d.reduce((sum, x) => sum + x, 0) / n;
+    const variance = d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
+    return Math.sqrt(variance / n);
+  };
+  const bm25 = evidence[base]!;
+  const eligible = grid
+    .map((weight, w) => ({ weight, w, e: evidence[w]! }))
+    .filter(({ w, e }) => {
+      if (w === base || e.recallAt1 < bm25.recallAt1) return false;
+      const gain = e.mrr - bm25.mrr;
+      return gain > margin && gain > 2 * pairedStandardError(reciprocalRanks[w]!, reciprocalRanks[base]!);
+    });
+  if (eligible.length === 0) return 0;
+  const best = eligible.reduce((x, y) => (y.e.mrr > x.e.mrr ? y : x));
+  const modest = eligible
+    .filter(
+      ({ w, e }) => best.e.mrr - e.mrr <= pairedStandardError(reciprocalRanks[best.w]!, reciprocalRanks[w]!),
+    )
+    .sort((x, y) => x.weight - y.weight)[0];
+  return (modest ?? best).weight;
+}
+
+function countDocumentFrequencies(texts: readonly string[]): Map<number, number> {
+  const encoder = createSparseEncoder();
+  const df = new Map<number, number>();
+  for (const text of texts) {
+    for (const term of encoder.encode(text, 'document').indices) df.set(term, (df.get(term) ?? 0) + 1);
+  }
+  return df;
+}
+
+function lexicalStats(documents: number, df: ReadonlyMap<number, number>): TenantRetrievalModel['lexical'] {
+  const entries = [...df].sort((a, b) => a[0] - b[0]);
+  const terms = Uint32Array.from(entries, ([term]) => term);
+  const counts = Uint32Array.from(entries, ([, count]) => count);
+  return { documents, terms, df: counts, dfOf: new Map(entries) };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Storage.
+
+export interface TenantRetrievalModelJson {
+  kind: 'tenant-retrieval';
+  version: 1;
+  lsa: LsaJson;
+  dimensions: number;
+  denseWeight: number;
+  calibration: { weights: number[] };
+  lexical: { documents: number; terms: string; df: string };
+  fit: TenantRetrievalModel['fit'];
+}
+
+export function retrievalModelToJSON(model: TenantRetrievalModel): TenantRetrievalModelJson {
+  return {
+    kind: 'tenant-retrieval',
+    version: 1,
+    lsa: lsaToJSON(model.lsa),
+    dimensions: model.dimensions,
+    denseWeight: model.denseWeight,
+    calibration: model.calibration,
+    lexical: {
+      documents: model.lexical.documents,
+      terms: encodeArray(model.lexical.terms),
+      df: encodeArray(model.lexical.df),
+    },
+    fit: model.fit,
+  };
+}
+
+export function retrievalModelFromJSON(json: TenantRetrievalModelJson): TenantRetrievalModel {
+  if (json.kind !== 'tenant-retrieval' || json.version !== 1)
+    throw new Error('not a tenant retrieval model v1');
+  const terms = decodeUint32(json.lexical.terms);
+  const df = decodeUint32(json.lexical.df);
+  return {
+    lsa: lsaFromJSON(json.lsa),
+    dimensions: json.dimensions,
+    denseWeight: json.denseWeight,
+    calibration: json.calibration,
+    lexical: {
+      documents: json.lexical.documents,
+      terms,
+      df,
+      dfOf: new Map(Array.from(terms, (term, i) => [term, df[i]!])),
+    },
+    fit: json.fit,
+  };
+}
