@@ -411,3 +411,36 @@ test('a knowledge-gap agent reports unanswered tickets and posts the report, sig
     await new Promise((r) => server.close(r));
   }
 });
+
+test('the ticket workflow fires ticket.created and ticket.triaged: an active agent on those events runs once each', async () => {
+  const t = await h.createTenant();
+  const created = await h.call('POST', '/v1/agents', {
+    token: t.tokens.admin,
+    body: {
+      name: 'Ticket Enhancement Agent',
+      kind: 'ticket_enhancement',
+      tools: ['add_internal_note'],
+      triggers: [
+        { trigger_type: 'ticket_event', ticket_event: 'ticket.created' },
+        { trigger_type: 'ticket_event', ticket_event: 'ticket.triaged' },
+      ],
+    },
+  });
+  expect(created.status).toBe(201);
+  const agentId = created.body.id;
+  expect((await h.call('POST', `/v1/agents/${agentId}/activate`, { token: t.tokens.admin })).status).toBe(
+    200,
+  );
+  const ticket = await h.call('POST', '/v1/tickets', {
+    token: t.tokens.client,
+    body: { content: 'The export button does nothing in Firefox' },
+  });
+  expect(ticket.status).toBe(201);
+  const runs = await eventually(async () => {
+    const res = await h.call('GET', `/v1/agents/${agentId}/executions`, { token: t.tokens.admin });
+    const items = res.body.items as Array<{ trigger_type?: string; status: string }>;
+    return items.length >= 2 && items.every((i) => i.status !== 'running') ? items : undefined;
+  }, 60_000);
+  expect(runs).toHaveLength(2);
+  expect(runs.every((r) => r.status === 'completed')).toBe(true);
+});

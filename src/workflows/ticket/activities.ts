@@ -3,6 +3,7 @@
  * calling a model through the database policy (or the reverse) does not type-check.
  */
 import { proxyActivities } from '@temporalio/workflow';
+import type { createAgentActivities } from '../../activities/agents';
 import type { TicketActivities } from '../../activities/ticket';
 
 type Only<K extends keyof TicketActivities> = Pick<TicketActivities, K>;
@@ -46,6 +47,15 @@ export const notifier = proxyActivities<Only<'deliverSlaNotification'>>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Tenant AI agents triggered by ticket events: a short database write and a workflow start, retried until done. */
+export const agentEvents = proxyActivities<
+  Pick<ReturnType<typeof createAgentActivities>, 'dispatchTicketEvent'>
+>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** The innermost message of an activity failure: what actually went wrong. */

@@ -24,6 +24,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   if (!input.carriedState) {
     run.publishSearchAttributes();
     run.enqueueItsm({ type: 'created', eventId: uuid4() });
+    run.fireAgentEvent('ticket.created');
   }
   for (const alert of [...run.pendingNotifications]) startNotification(run, alert);
   const triageRun = run.triage.done

@@ -2,17 +2,20 @@
  * The state one run of a ticket workflow holds, and the one way to change it: `exclusive` serialises changes,
  * `commit` persists the next state to Postgres before it becomes current and republishes the search attributes.
  */
-import { log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ItsmEvent } from '../../connectors/itsm/ports';
 import type { SlaAlert } from '../../domain/sla';
 import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
 import { type Actor, type TicketState, newTicketState, ticketSlaState } from '../../domain/ticket-state';
 import type { TicketChange } from '../../stores/ticket-repository';
 import { type TicketWorkflowInput, searchAttributes } from '../messages';
-import { store } from './activities';
+import { agentEvents, store } from './activities';
 
 /** An ITSM event waiting to go out. `eventId` is fixed when it is queued, so a re-send is recognised. */
 export type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'> & { eventId?: string };
+
+/** Patch: the ticket workflow fires ticket events for the tenant's AI agents. */
+export const AGENT_TICKET_EVENTS = 'agent-ticket-events';
 
 export const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
 const MAX_REMEMBERED_ACTIONS = 200;
@@ -129,6 +132,24 @@ export class TicketRun {
       ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
       ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
     ]);
+  }
+
+  /**
+   * Fires a ticket event for the tenant's AI agents (`ticket.created`, `ticket.triaged`, `sla.breached`) in the
+   * background: an agent never delays the ticket. Patched in: runs recorded before agents existed fire none.
+   */
+  fireAgentEvent(event: 'ticket.created' | 'ticket.triaged' | 'sla.breached', eventKey?: string): void {
+    if (!patched(AGENT_TICKET_EVENTS)) return;
+    this.background(
+      agentEvents
+        .dispatchTicketEvent({
+          tenantId: this.state.tenantId,
+          ticketId: this.state.ticketId,
+          event,
+          ...(eventKey ? { eventKey } : {}),
+        })
+        .then(() => undefined),
+    );
   }
 
   /** What the next run needs to go on where this one stops. */

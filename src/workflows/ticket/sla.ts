@@ -62,6 +62,7 @@ async function fireDueAlert(run: TicketRun): Promise<void> {
   });
   // Delivery runs beside the timers: a target that is down never delays the next alert.
   if (fired && run.state.policy.escalation.notify) startNotification(run, fired);
+  if (fired?.kind === 'breach') run.fireAgentEvent('sla.breached', `${fired.clock}:${fired.cycle}`);
 }
 
 /** Delivers an alert to the tenant's targets in the background; carried across continue-as-new until done. */

@@ -78,6 +78,7 @@ export async function runTriage(run: TicketRun): Promise<void> {
     ),
   );
   run.enqueueItsm({ type: 'triaged', eventId: uuid4() });
+  run.fireAgentEvent('ticket.triaged');
   await escalateOnTriggers(run, classification, passages);
 }
 
