@@ -222,6 +222,37 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
     }
   },
 
+  async 'agent-ticket-events'({ h }) {
+    // Ticket events for the tenant's AI agents (patched in): created, triaged, and an SLA breach.
+    const tenant = await h.createTenant({
+      sla_policy: { targets: { medium: { first_response_seconds: 3, resolution_seconds: 600 } } },
+    });
+    const agent = await h.call('POST', '/v1/agents', {
+      token: tenant.tokens.admin,
+      body: {
+        name: 'Ticket Enhancement Agent',
+        kind: 'ticket_enhancement',
+        tools: ['add_internal_note'],
+        triggers: [
+          { trigger_type: 'ticket_event', ticket_event: 'ticket.triaged' },
+          { trigger_type: 'ticket_event', ticket_event: 'sla.breached' },
+        ],
+      },
+    });
+    if (agent.status !== 201) throw new Error(`agent: ${agent.status} ${JSON.stringify(agent.body)}`);
+    await h.call('POST', `/v1/agents/${agent.body.id}/activate`, { token: tenant.tokens.admin });
+    const id = await ticket(h, tenant, 'The export button does nothing in Firefox');
+    await eventually(
+      async () => (await h.db('sla_events').where({ ticket_id: id, kind: 'breach' }))[0],
+      60_000,
+    );
+    await sleep(3000);
+    await act(h, tenant.tokens.agent, id, 'messages', { body: 'Fixed in the next release' });
+    await act(h, tenant.tokens.agent, id, 'resolve');
+    await act(h, tenant.tokens.agent, id, 'close');
+    return [id];
+  },
+
   async 'continue-as-new-carries-work'({ h }) {
     // The patched continue-as-new: notifications still retrying are carried to the next run, clocks keep running.
     const hook = await receiver(4);
