@@ -37,7 +37,7 @@ export async function startApi(options: {
   outbox?: boolean;
 }): Promise<ApiRuntime> {
   const { config, db, logger } = options;
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  const connection = await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const tickets = new TicketRepository(db);
   const tenants = new TenantRepository(db);

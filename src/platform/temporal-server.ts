@@ -55,7 +55,7 @@ export async function ensureSearchAttributes(
   namespace: string,
   logger?: Logger,
 ): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, connectTimeout: 30_000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
