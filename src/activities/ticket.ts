@@ -16,6 +16,7 @@ import {
 } from '../domain/escalation-triggers';
 import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../platform/logger';
+import { metrics } from '../platform/metrics';
 import type { KnowledgeActivityDeps } from './knowledge';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../connectors/notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../stores/notification-repository';
@@ -68,6 +69,20 @@ export function createActivities(deps: ActivityDeps) {
     return ticket;
   }
 
+  /** Metrics of a change applied for the first time (a retried activity counts nothing twice). */
+  async function countChange(change: TicketChange): Promise<void> {
+    if (change.slaEvent) {
+      const { clock, kind, dueAt } = change.slaEvent;
+      metrics.slaAlerts.inc({ clock, kind });
+      metrics.slaAlertLateness.observe({ kind }, Math.max(0, (Date.now() - Date.parse(dueAt)) / 1000));
+    }
+    if (change.action === 'triage_completed' || change.action === 'triage_failed') {
+      metrics.ticketsTriaged.inc({ outcome: change.action === 'triage_completed' ? 'triaged' : 'failed' });
+      const ticket = await tickets.findById(change.tenantId, change.ticketId);
+      if (ticket) metrics.triageDuration.observe((Date.now() - new Date(ticket.created_at).getTime()) / 1000);
+    }
+  }
+
   return {
     async persistTicketChange(change: TicketChange): Promise<void> {
       let applied: boolean;
@@ -87,10 +102,17 @@ export function createActivities(deps: ActivityDeps) {
         }
         throw error;
       }
-      const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
+      const log = {
+        tenant_id: change.tenantId,
+        ticket_id: change.ticketId,
+        action: change.action,
+        to: change.mirror.status,
+        applied,
+      };
       if (change.slaEvent)
         logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
       else logger.info(log, 'ticket change');
+      if (applied) await countChange(change);
     },
 
     async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {
@@ -174,6 +196,7 @@ export function createActivities(deps: ActivityDeps) {
       };
       try {
         const { httpStatus } = await deliverAlert(target, message);
+        metrics.notificationDeliveries.inc({ status: 'sent' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: 'sent',
           attempts: attempt,
@@ -181,6 +204,7 @@ export function createActivities(deps: ActivityDeps) {
         });
       } catch (error) {
         const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        metrics.notificationDeliveries.inc({ status: failure.retryable ? 'retrying' : 'failed' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: failure.retryable ? 'retrying' : 'failed',
           attempts: attempt,
@@ -243,6 +267,7 @@ export function createActivities(deps: ActivityDeps) {
       const attempt = Context.current().info.attempt;
       try {
         const outcome = await deps.itsm.sync(event);
+        metrics.itsmSyncs.inc({ system: outcome.system, status: outcome.status });
         await tickets.recordSync({
           tenantId: event.tenantId,
           ticketId: event.ticketId,
@@ -256,6 +281,7 @@ export function createActivities(deps: ActivityDeps) {
           metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
         });
       } catch (error) {
+        metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
         await tickets.recordSync({
           tenantId: event.tenantId,
           ticketId: event.ticketId,

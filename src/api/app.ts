@@ -1,7 +1,6 @@
 /** The Express application: a thin layer over Postgres (reads) and Temporal (starts, updates, queries). */
 import express, { type Request, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { pinoHttp } from 'pino-http';
 import type { TenantModel } from '../stores/models';
 import type { ReportRepository } from '../stores/report-repository';
 import type { AiStack } from '../connectors/ai/stack';
@@ -12,6 +11,7 @@ import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
+import { httpMetrics, metricsEndpoint, requestLogging } from './observability';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { createKnowledgeRouter } from './routes/knowledge';
@@ -102,7 +102,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogging(deps.logger));
+  app.use(httpMetrics);
+  app.get('/metrics', metricsEndpoint);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -31,7 +31,7 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_METRICS_ADDRESS: optionalString,
-  METRICS_PORT: port(9464),
+  METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
   JWKS_URL: optionalString,

@@ -12,6 +12,7 @@ import {
 } from '../../stores/ticket-repository';
 import type { Actor } from '../../domain/ticket-state';
 import type { Logger } from '../../platform/logger';
+import { metrics } from '../../platform/metrics';
 import {
   addMessageUpdate,
   assignTicketUpdate,
@@ -133,6 +134,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
       }
       throw error;
     }
+    if (result.created) metrics.ticketsCreated.inc({ source: result.ticket.source });
     const started = await ensureStarted(result.ticket, tenant);
     if (!result.created) res.set('Idempotent-Replayed', 'true');
     res
