@@ -11,6 +11,7 @@ import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
+import { createDocsRouter } from './docs';
 import { httpMetrics, metricsEndpoint, requestLogging } from './observability';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLogging(deps.logger));
   app.use(httpMetrics);
   app.get('/metrics', metricsEndpoint);
+  app.use(createDocsRouter());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
