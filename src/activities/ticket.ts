@@ -267,6 +267,11 @@ export function createActivities(deps: ActivityDeps) {
       const attempt = Context.current().info.attempt;
       try {
         const outcome = await deps.itsm.sync(event);
+        if (outcome.system === 'none') {
+          // No ITSM tool configured for the tenant: nothing was synced, so nothing is recorded as a sync.
+          metrics.itsmSyncs.inc({ system: 'none', status: 'not_configured' });
+          return;
+        }
         metrics.itsmSyncs.inc({ system: outcome.system, status: outcome.status });
         await tickets.recordSync({
           tenantId: event.tenantId,

@@ -66,6 +66,9 @@ const schema = z.object({
 
 export type RawConfig = z.infer<typeof schema>;
 
+/** Every environment variable the product reads (README "Configuration" documents each; a test checks it). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export interface AppConfig {
   env: RawConfig['NODE_ENV'];
   http: { host: string; port: number; maxBodyBytes: number };
