@@ -1,8 +1,8 @@
 /**
  * Orderly stop of a process: resources register a stop step as they come up; the first SIGINT, SIGTERM or SIGHUP
  * runs the steps in reverse order (the API stops taking requests and finishes those in flight, the worker drains,
- * then connections, the dev server and the embedded database), once, and exits 0 (1 if a step failed). A second
- * signal while stopping exits at once with 130.
+ * then connections, the dev server and the embedded database), once, and exits 0 (1 if a step failed). Another
+ * signal more than 3 s later, while stopping, exits at once with 130.
  */
 import type { Logger } from './logger';
 
@@ -44,12 +44,16 @@ export function createLifecycle(logger: Logger, exit: (code: number) => never = 
       return stopping;
     },
   };
+  let firstSignalAt = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
+      // A Ctrl-C reaches this process twice: from the terminal and forwarded by npm. Only a later one forces.
+      if (stopping && Date.now() - firstSignalAt < 3000) return;
       if (stopping) {
         logger.warn({ signal }, 'second signal while stopping: exiting now');
         exit(130);
       }
+      firstSignalAt = Date.now();
       void lifecycle.shutdown(signal);
     });
   }

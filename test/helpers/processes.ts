@@ -15,8 +15,8 @@ export interface Spawned {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function spawnEntry(args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnEntry(args: string[], env: NodeJS.ProcessEnv, command = process.execPath): Spawned {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   let text = '';
   let partial = '';

@@ -51,12 +51,9 @@ function env(p: { api: number; temporal: number; ui: number }): NodeJS.ProcessEn
   };
 }
 
-/** `npm start` as a person runs it: the tsx CLI (which relays signals to the node process it forks). */
+/** `npm start` as a person runs it (npm forwards SIGINT/SIGTERM to the node its script execs), or node itself. */
 async function start(p: { api: number; temporal: number; ui: number }, args?: string[]) {
-  const s = spawnEntry(
-    args ?? [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts'],
-    env(p),
-  );
+  const s = args ? spawnEntry(args, env(p)) : spawnEntry(['start', '--silent'], env(p), 'npm');
   running.push(s);
   const ready = await s.waitForLog(/^ready/);
   await waitForHttp(`http://127.0.0.1:${p.api}/readyz`);
@@ -120,7 +117,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 test('SIGKILL: the dev server does not outlive the product', async () => {
   const p = await ports();
-  // node itself (no tsx CLI in between), so the kill reaches the process that started the dev server.
+  // node itself (no npm in between), so the kill reaches the process that started the dev server.
   const { s, temporalPid } = await start(p, ['--import', 'tsx', 'src/main.ts']);
   s.child.kill('SIGKILL');
   await s.exited;
@@ -132,7 +129,7 @@ test('a port already taken stops the start with a message naming it, exit code 1
   const squatter = net.createServer();
   await new Promise<void>((resolve) => squatter.listen(p.temporal, '127.0.0.1', () => resolve()));
   try {
-    const s = spawnEntry(['--import', 'tsx', 'src/main.ts'], env(p));
+    const s = spawnEntry(['start', '--silent'], env(p), 'npm');
     running.push(s);
     const { code } = await s.exited;
     expect(code).toBe(1);
