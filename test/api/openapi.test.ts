@@ -13,10 +13,13 @@ import { type Harness, type TestTenant, startHarness } from '../helpers/harness'
 
 let h: Harness;
 let tenant: TestTenant;
+let ticketId: string;
 
 beforeAll(async () => {
   h = await startHarness({ worker: false });
   tenant = await h.createTenant();
+  ticketId = (await h.call('POST', '/v1/tickets', { token: tenant.tokens.agent, body: { content: 'x' } }))
+    .body.id;
 });
 afterAll(() => h?.stop());
 
@@ -118,14 +121,15 @@ test.each(operations.filter((op) => op.query).map((op) => [op.path, op] as const
     const query = new URLSearchParams();
     for (const p of required) query.set(p.name, sampleFor(p.schema, p.name) ?? 'x');
     const token = tokenFor(op);
-    expect((await h.call('GET', `${op.path}?${query}`, { token })).status).toBe(200);
+    const path = op.path.replace('{id}', ticketId);
+    expect((await h.call('GET', `${path}?${query}`, { token })).status).toBe(200);
     query.set('not_a_documented_param', '1');
-    expect((await h.call('GET', `${op.path}?${query}`, { token })).status).toBe(400);
+    expect((await h.call('GET', `${path}?${query}`, { token })).status).toBe(400);
     for (const p of required) {
       const without = new URLSearchParams(query);
       without.delete('not_a_documented_param');
       without.delete(p.name);
-      const res = await h.call('GET', `${op.path}?${without}`, { token });
+      const res = await h.call('GET', `${path}?${without}`, { token });
       expect(res.status).toBe(400);
       expect((res.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(p.name);
     }

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { freePort } from '../../src/platform/temporal-server';
 import { assertPortFree } from '../../src/platform/ports';
 import {
-  ROOT,
   type Spawned,
   eventuallyTrue,
   isAlive,

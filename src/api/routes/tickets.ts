@@ -31,6 +31,7 @@ import {
   closeSchema,
   createTicketSchema,
   escalateSchema,
+  listEventsQuerySchema,
   listTicketsQuerySchema,
   messageSchema,
   reopenSchema,
@@ -171,6 +172,31 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     const ticket = await tickets.findDetail(req.tenant!.id, id.data);
     if (!ticket) throw problems.notFound('ticket');
     res.json(presentTicketDetail(ticket, Date.now(), hasRole(req, 'agent', 'admin') ? 'agent' : 'client'));
+  });
+
+  /** The ticket's timeline (audit trail), oldest first, paginated: why it was escalated, by whom, when. */
+  router.get('/:id/events', requireRole('agent', 'admin'), async (req, res) => {
+    const query = parseOr400(listEventsQuerySchema, req.query);
+    const ticket = await loadTicket(req);
+    const { items, nextCursor } = await tickets.listEvents(
+      req.tenant!.id,
+      ticket.id,
+      query.limit,
+      query.cursor,
+    );
+    res.json({
+      items: items.map((e) => ({
+        id: String(e.id),
+        action: e.action,
+        actor_type: e.actor_type,
+        actor_id: e.actor_id,
+        from_status: e.from_status,
+        to_status: e.to_status,
+        details: e.changes,
+        at: new Date(e.created_at).toISOString(),
+      })),
+      next_cursor: nextCursor,
+    });
   });
 
   /** The workflow's live state, for ops: what the running workflow holds right now. */
