@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CategorySpec, Classifier, Drafter, Retriever } from '../connectors/ai/ports';
-import type { ItsmEvent, ItsmGateway } from '../connectors/itsm/ports';
+import type { ItsmEvent, ItsmGateway, ItsmSyncOutcome } from '../connectors/itsm/ports';
 import type { TicketChange, TicketRepository, TriageRecord } from '../stores/ticket-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
@@ -262,7 +262,13 @@ export function createActivities(deps: ActivityDeps) {
       await tickets.recordTriage(record);
     },
 
-    async syncTicketToItsm(event: ItsmEvent): Promise<void> {
+    /**
+     * Syncs one event to the tenant's ITSM tool. Answers what happened, so the workflow can show `not_configured`
+     * (no tool: nothing synced, nothing recorded) instead of `synced` in its ItsmSync search attribute.
+     */
+    async syncTicketToItsm(
+      event: ItsmEvent,
+    ): Promise<{ status: 'not_configured' | ItsmSyncOutcome['status'] }> {
       const startedAt = new Date();
       const attempt = Context.current().info.attempt;
       try {
@@ -270,7 +276,7 @@ export function createActivities(deps: ActivityDeps) {
         if (outcome.system === 'none') {
           // No ITSM tool configured for the tenant: nothing was synced, so nothing is recorded as a sync.
           metrics.itsmSyncs.inc({ system: 'none', status: 'not_configured' });
-          return;
+          return { status: 'not_configured' };
         }
         metrics.itsmSyncs.inc({ system: outcome.system, status: outcome.status });
         await tickets.recordSync({
@@ -285,6 +291,7 @@ export function createActivities(deps: ActivityDeps) {
           startedAt,
           metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
         });
+        return { status: outcome.status };
       } catch (error) {
         metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
         await tickets.recordSync({
