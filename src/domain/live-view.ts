@@ -45,7 +45,12 @@ export interface TicketLiveView {
   assignee: string | null;
   escalation_level: number;
   reopen_count: number;
-  triage: TicketState['triage'];
+  triage: {
+    status: TicketState['triage']['status'];
+    category: string | null;
+    suggested_priority: TicketState['triage']['suggestedPriority'];
+    error: string | null;
+  };
   first_response_at: string | null;
   resolved_at: string | null;
   closed_at: string | null;
@@ -96,7 +101,12 @@ export function toLiveView(state: TicketState, nowMs: number): TicketLiveView {
     assignee: state.assignee,
     escalation_level: state.escalationLevel,
     reopen_count: state.reopenCount,
-    triage: state.triage,
+    triage: {
+      status: state.triage.status,
+      category: state.triage.category,
+      suggested_priority: state.triage.suggestedPriority,
+      error: state.triage.error,
+    },
     first_response_at: iso(state.firstResponseAtMs),
     resolved_at: iso(state.resolvedAtMs),
     closed_at: iso(state.closedAtMs),

@@ -31,6 +31,8 @@ const schema = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
+  TEMPORAL_METRICS_ADDRESS: optionalString,
+  METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
   JWKS_URL: optionalString,
@@ -72,6 +74,9 @@ const schema = z.object({
 
 export type RawConfig = z.infer<typeof schema>;
 
+/** Every environment variable the product reads (README "Configuration" documents each; a test checks it). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export interface AppConfig {
   env: RawConfig['NODE_ENV'];
   http: { host: string; port: number; maxBodyBytes: number };
@@ -86,7 +91,11 @@ export interface AppConfig {
     devPort: number;
     uiPort: number;
     uiUrl: string | undefined;
+    /** `host:port` where the SDK serves its worker metrics for Prometheus; unset: not served. */
+    metricsAddress: string | undefined;
   };
+  /** Port of the worker-only process's /metrics (the API serves its own on its port). */
+  metricsPort: number;
   auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer?: string; audience?: string };
   /** Key ring for credentials at rest, `id:base64key,…` (first is active). */
   secretKeys: string | undefined;
@@ -168,7 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,
       uiUrl: c.TEMPORAL_UI_URL,
+      metricsAddress: c.TEMPORAL_METRICS_ADDRESS,
     },
+    metricsPort: c.METRICS_PORT,
     auth: {
       jwtSecret: c.JWT_SECRET,
       jwksUrl: c.JWKS_URL,

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -15,6 +15,33 @@ export const LOG_REDACTIONS = [
   '*.credentials',
 ];
 
-export function createLogger(level: string, name = 'support-triage'): Logger {
-  return pino({ name, level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } });
+export interface LoggerOptions {
+  /** Human-readable lines (pino-pretty) instead of JSON. */
+  pretty?: boolean;
+}
+
+/**
+ * pino-pretty is a development dependency: loaded only when asked for, and JSON is written when it is missing
+ * (a production install). Synchronous, so the last lines before an exit are never lost.
+ */
+function prettyStream(): DestinationStream | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (options: object) => DestinationStream;
+    return pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON lines (for log collectors), or pretty lines for a person at a terminal. */
+export function createLogger(level: string, name = 'support-triage', options: LoggerOptions = {}): Logger {
+  const config = { name, level, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } };
+  const stream = options.pretty ? prettyStream() : undefined;
+  return stream ? pino(config, stream) : pino(config);
+}
+
+/** Pretty when a person runs the product in a terminal (stdout is a TTY) outside production. */
+export function wantsPrettyLogs(env: string): boolean {
+  return env !== 'production' && process.stdout.isTTY === true;
 }

@@ -3,17 +3,15 @@
  * `temporal` binary (TEMPORAL_CLI_PATH, PATH, or the project's .tools/bin, built with `go install` when Go is
  * available), or, failing all of those, the SDK's own download of the CLI.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { searchAttributes } from '../workflows/messages';
 import type { Logger } from './logger';
-
-const execFileAsync = promisify(execFile);
+import { assertPortFree } from './ports';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 /** The folder holding package.json, from the sources (src/infra) or the build (dist/src/infra) alike. */
@@ -57,7 +55,7 @@ export async function ensureSearchAttributes(
   namespace: string,
   logger?: Logger,
 ): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, connectTimeout: 30_000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
@@ -106,18 +104,69 @@ function findGo(): string | undefined {
   return findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
-/** Builds the CLI into .tools/bin with the Go toolchain (once: a first build takes a few minutes). */
+/** How long a cold `go install` of the CLI usually takes (module downloads and compilation): said while it runs. */
+export const COLD_BUILD_ESTIMATE = '2-3 minutes on a 2-core machine, once';
+
+/**
+ * Builds the CLI into .tools/bin with the Go toolchain (once). `go install -v` names each package as it is
+ * compiled; a progress line with the elapsed time, the number of packages built and the last one is logged every
+ * 10 seconds, so the first `npm start` never looks stuck.
+ */
 export async function installTemporalCli(logger?: Logger): Promise<string | undefined> {
   const target = path.join(TOOLS_BIN, 'temporal');
   if (isExecutable(target)) return target;
   const go = findGo();
   if (!go) return undefined;
-  logger?.info({ module: TEMPORAL_CLI_MODULE }, 'building the Temporal CLI with go install (first run only)');
+  logger?.info(
+    { module: TEMPORAL_CLI_MODULE, target },
+    `building the Temporal CLI with go install (first run only; usually ${COLD_BUILD_ESTIMATE})`,
+  );
   fs.mkdirSync(TOOLS_BIN, { recursive: true });
-  await execFileAsync(go, ['install', TEMPORAL_CLI_MODULE], {
+  const started = Date.now();
+  let packages = 0;
+  let last = 'downloading modules';
+  const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], {
     env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const tail: string[] = [];
+  let buffered = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      if (line.startsWith('go: downloading ')) last = line.slice(4);
+      else if (!line.includes(' ')) {
+        packages += 1;
+        last = line;
+      }
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    }
+  });
+  const progress = setInterval(() => {
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    logger?.info(
+      { elapsedSeconds: elapsed, packagesBuilt: packages, current: last },
+      `still building the Temporal CLI: ${elapsed} s, ${packages} packages (usually ${COLD_BUILD_ESTIMATE})`,
+    );
+  }, 10_000);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    if (code !== 0)
+      throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (${code}):\n${tail.join('\n')}`);
+  } finally {
+    clearInterval(progress);
+  }
+  logger?.info(
+    { seconds: Math.round((Date.now() - started) / 1000), packagesBuilt: packages },
+    'Temporal CLI built',
+  );
   return isExecutable(target) ? target : undefined;
 }
 
@@ -148,6 +197,8 @@ export async function freePort(): Promise<number> {
 export interface RunningTemporal {
   address: string;
   uiUrl: string | undefined;
+  /** The process (group) of a dev server started here. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -208,28 +259,66 @@ export async function startTemporalDevServer(options: {
     'frontend.enableExecuteMultiOperation=true',
     ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),
   ];
+  // Another server on these ports would answer our health check: refuse to start rather than attach to it.
+  await assertPortFree(options.port, '127.0.0.1', 'Temporal dev server', 'TEMPORAL_DEV_PORT');
+  await assertPortFree(options.uiPort, '127.0.0.1', 'Temporal UI', 'TEMPORAL_UI_PORT');
   const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out], detached: false });
+  // Own process group: a Ctrl-C in the terminal reaches only this process, which stops the server in order.
+  // stdin is a pipe the guard watches: it closes when this process ends in any way, even SIGKILL.
+  const child = spawn('/bin/sh', ['-c', LIFETIME_GUARD, 'temporal-dev-server', options.cliPath, ...args], {
+    stdio: ['pipe', out, out],
+    detached: true,
+  });
+  if (typeof out === 'number') fs.closeSync(out);
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitForTemporal(address, Date.now() + (options.startTimeoutMs ?? 90_000), child);
   } catch (error) {
-    child.kill('SIGKILL');
+    await stopChild(child, 1000);
     throw error;
   }
-  options.logger?.info({ address, ui: `http://127.0.0.1:${options.uiPort}` }, 'Temporal dev server started');
+  options.logger?.info(
+    { address, ui: `http://127.0.0.1:${options.uiPort}`, temporalPid: child.pid },
+    'Temporal dev server started',
+  );
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
-    stop: () => stopChild(child),
+    pid: child.pid,
+    stop: () => stopChild(child, 10_000),
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+/**
+ * Runs "$@" (the CLI) and ties its life to ours: on SIGTERM/SIGINT it stops the server and waits for it; when
+ * its stdin (a pipe from this process) reaches end of file, because this process exited or was killed, it stops
+ * the server too. A dev server therefore never outlives the product and never holds its ports afterwards.
+ */
+const LIFETIME_GUARD = `
+exec 3<&0
+"$@" </dev/null 3<&- &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT HUP
+( read -r _ <&3; kill -TERM "$server" 2>/dev/null ) &
+watcher=$!
+exec 3<&-
+status=0
+while kill -0 "$server" 2>/dev/null; do wait "$server"; status=$?; done
+kill "$watcher" 2>/dev/null
+exit "$status"
+`;
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL'); // the whole group: guard, server, watcher
+    } catch {
+      // already gone
+    }
+  }, graceMs);
   await exited;
   clearTimeout(timer);
 }

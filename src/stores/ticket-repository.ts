@@ -256,6 +256,24 @@ export class TicketRepository {
   }
 
   /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
+  /** A ticket's audit trail (every state change: who, what, when, why), oldest first, after an event id. */
+  async listEvents(
+    tenantId: string,
+    ticketId: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<{ items: AuditEntryModel[]; nextCursor: string | null }> {
+    const rows = await AuditEntryModel.query(this.db)
+      .where({ tenant_id: tenantId, ticket_id: ticketId })
+      .modify((q) => {
+        if (afterId) q.where('id', '>', afterId);
+      })
+      .orderBy('id', 'asc')
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
+  }
+
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
     return this.db.transaction(async (trx) => {
       const inserted = await trx(AuditEntryModel.tableName)

@@ -106,15 +106,24 @@ export function defaultActivityDeps({
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's own logs (warnings and errors only) through the product's logger, once per process. */
-function installRuntimeLogger(logger: Logger): void {
+/**
+ * Installs the SDK's runtime once per process: its own logs (warnings and errors only) go through the product's
+ * logger; no signal handlers (the entry points stop the API, then the worker, then the rest, each once: the SDK's
+ * default handlers would shut the worker down a second time); the SDK's worker metrics (task latencies, slots,
+ * polls, …) on a Prometheus endpoint when an address is given.
+ */
+export function installRuntime(logger: Logger, options: { metricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN', (entry) => {
       const level = entry.level === 'ERROR' ? 'error' : 'warn';
       logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
     }),
+    ...(options.metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } } }
+      : {}),
   });
 }
 
@@ -132,7 +141,7 @@ export interface WorkerOptions {
 export async function createWorker(
   options: WorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  installRuntimeLogger(options.deps.logger);
+  installRuntime(options.deps.logger);
   const connection = await NativeConnection.connect({ address: options.address });
   const dataConverter = options.payloadKeys ? encryptedDataConverter(options.payloadKeys) : undefined;
   const client = new Client({
@@ -156,6 +165,8 @@ export async function createWorker(
         runs: new AgentRuns(client, options.taskQueue),
       }),
     },
+    // On shutdown, activities in flight get this long to finish before they are cancelled (and retried elsewhere).
+    shutdownGraceTime: '10s',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -25,7 +25,7 @@ import { uuidFromText } from '../ids';
 import { HttpProblem, parseOr400, problems } from '../problems';
 import type { TicketWorkflows } from '../workflow-gateway';
 
-const inboundSecretSchema = z
+export const inboundSecretSchema = z
   .object({ inbound_secret: z.string().min(16).max(512).optional() })
   .passthrough();
 

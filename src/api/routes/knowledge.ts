@@ -12,7 +12,7 @@ import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import type { TicketWorkflows } from '../workflow-gateway';
 
-const documentSchema = z
+export const documentSchema = z
   .object({
     title: z.string().trim().min(1).max(500),
     content: z.string().min(1).max(2_000_000),
@@ -22,11 +22,11 @@ const documentSchema = z
   })
   .strict();
 
-const searchSchema = z
+export const searchSchema = z
   .object({ query: z.string().trim().min(1).max(2000), limit: z.number().int().min(1).max(50).default(5) })
   .strict();
 
-const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
+export const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
 
 /** How long POST waits for a small document to be ready before answering 202. */
 const WAIT_FOR_READY_MS = 20_000;

@@ -12,6 +12,7 @@ import {
 } from '../../stores/ticket-repository';
 import type { Actor } from '../../domain/ticket-state';
 import type { Logger } from '../../platform/logger';
+import { metrics } from '../../platform/metrics';
 import {
   addMessageUpdate,
   assignTicketUpdate,
@@ -30,6 +31,7 @@ import {
   closeSchema,
   createTicketSchema,
   escalateSchema,
+  listEventsQuerySchema,
   listTicketsQuerySchema,
   messageSchema,
   reopenSchema,
@@ -133,6 +135,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
       }
       throw error;
     }
+    if (result.created) metrics.ticketsCreated.inc({ source: result.ticket.source });
     const started = await ensureStarted(result.ticket, tenant);
     if (!result.created) res.set('Idempotent-Replayed', 'true');
     res
@@ -169,6 +172,31 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     const ticket = await tickets.findDetail(req.tenant!.id, id.data);
     if (!ticket) throw problems.notFound('ticket');
     res.json(presentTicketDetail(ticket, Date.now(), hasRole(req, 'agent', 'admin') ? 'agent' : 'client'));
+  });
+
+  /** The ticket's timeline (audit trail), oldest first, paginated: why it was escalated, by whom, when. */
+  router.get('/:id/events', requireRole('agent', 'admin'), async (req, res) => {
+    const query = parseOr400(listEventsQuerySchema, req.query);
+    const ticket = await loadTicket(req);
+    const { items, nextCursor } = await tickets.listEvents(
+      req.tenant!.id,
+      ticket.id,
+      query.limit,
+      query.cursor,
+    );
+    res.json({
+      items: items.map((e) => ({
+        id: String(e.id),
+        action: e.action,
+        actor_type: e.actor_type,
+        actor_id: e.actor_id,
+        from_status: e.from_status,
+        to_status: e.to_status,
+        details: e.changes,
+        at: new Date(e.created_at).toISOString(),
+      })),
+      next_cursor: nextCursor,
+    });
   });
 
   /** The workflow's live state, for ops: what the running workflow holds right now. */

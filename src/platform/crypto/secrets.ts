@@ -183,7 +183,7 @@ export function parseKeyRing(value: string | undefined): SecretBoxOptions {
   return { keys, activeKeyId: activeKeyId! };
 }
 
-/** Convenience: `createSecretBox(parseKeyRing(process.env.ITSM_KEYS))`. */
+/** Convenience: `createSecretBox(parseKeyRing(keyRing))`, the key ring being SECRET_KEYS (see config). */
 export function secretBoxFromEnv(value: string | undefined): SecretBox {
   return createSecretBox(parseKeyRing(value));
 }
