@@ -1,5 +1,6 @@
 /** Wiring shared by `npm start`, the API-only and worker-only entry points, and the tests. */
 import http from 'node:http';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createApp } from './app';
@@ -16,6 +17,10 @@ import { IntegrationRepository } from '../stores/integration-repository';
 import { KnowledgeRepository } from '../stores/knowledge-repository';
 import type { AiStack } from '../connectors/ai/stack';
 import { ReportRepository } from '../stores/report-repository';
+import { PROJECT_ROOT } from '../platform/temporal-server';
+
+/** Where `npm run build:web` puts the agent console. */
+export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'dist', 'web');
 
 export interface ApiRuntime {
   server: http.Server;
@@ -59,6 +64,7 @@ export async function startApi(options: {
     },
     maxBodyBytes: config.http.maxBodyBytes,
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
+    consoleDir: CONSOLE_DIR,
   });
   const server = http.createServer(app);
   const host = options.host ?? config.http.host;

@@ -1,0 +1,3 @@
+export function ItsmPage() {
+  return <h1>Itsm</h1>;
+}

@@ -1,0 +1,3 @@
+export function SlaPolicyPage() {
+  return <h1>SlaPolicy</h1>;
+}
