@@ -1,0 +1,230 @@
+/// <reference lib="dom" />
+/**
+ * The agent console in a real browser: Debian's Chromium, headless, driven by playwright-core, against the real
+ * product (API, worker, Temporal, Postgres from the harness). An agent signs in by pasting a token, sees a new
+ * ticket arrive in the queue with its triage, opens it, sends the edited AI draft (first response met),
+ * escalates and resolves; an illegal action shows the API's 409; a client token is refused. The run saves
+ * screenshots of the queue and the ticket page to docs/screenshots/ (shown in the README).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+if (!CHROMIUM) {
+  console.warn('console browser tests skipped: no Chromium installed (apt-get install -y chromium)');
+}
+const describeWithBrowser = CHROMIUM ? describe : describe.skip;
+
+describeWithBrowser('agent console in Chromium', () => {
+  let h: Harness;
+  let tenant: TestTenant;
+  let browser: Browser;
+  let page: Page;
+  let profile: string;
+
+  beforeAll(async () => {
+    // The console's static build, made if missing or older than web/ (what `npm start` does too).
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-web.mjs')], { stdio: 'inherit' });
+    h = await startHarness();
+    tenant = await h.createTenant({}, 'business');
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'console-chromium-'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--disk-cache-dir=${path.join(profile, 'cache')}`,
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(30_000);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function signIn(token: string): Promise<void> {
+    await page.goto(`${h.url}/console/`);
+    await page.getByLabel('Access token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function create(content: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await h.call('POST', '/v1/tickets', {
+      token: tenant.tokens.client,
+      body: { content, ...extra },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  test('sign in, see a new ticket arrive triaged, reply with the edited draft, escalate, resolve', async () => {
+    // A few tickets already in the queue, so it looks like a working day.
+    const others = await Promise.all([
+      create('Please add a dark mode to the dashboard, my eyes hurt at night', { priority: 'low' }),
+      create('Production is down: every request to the API returns 502 since 09:00', {
+        priority: 'critical',
+      }),
+      create('How do I change the email address on my account?', { email: 'dana@example.com' }),
+      create('The invoice PDF for October shows the wrong VAT number', { priority: 'high' }),
+    ]);
+    await h.call('POST', `/v1/tickets/${others[1]}/assign`, {
+      token: tenant.tokens.agent,
+      body: { assignee: 'agent-bob' },
+    });
+
+    await signIn(tenant.tokens.agent);
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    await page.getByTestId('whoami').getByText('agent-alice').waitFor();
+
+    // A new ticket arrives while the agent watches: the queue shows it with its triage, by polling.
+    const id = await create('The export to CSV button crashes the app every time I click it', {
+      email: 'sam@example.com',
+      priority: 'high',
+    });
+    const row = page.locator(`tr[data-ticket-id="${id}"]`);
+    await row.waitFor();
+    await eventually(
+      async () => (await row.locator('td[data-label="Category"]').innerText()) === 'technical',
+      30_000,
+      500,
+    );
+    await expect(row.locator('td[data-label="Status"]').innerText()).resolves.toBe('open');
+    await expect(row.locator('td[data-label="Priority"]').innerText()).resolves.toBe('high');
+    await expect(row.locator('td[data-label="Tier"]').innerText()).resolves.toBe('business');
+    // The SLA countdown runs in the browser: the first-response clock of a high ticket (30 min × 0.75).
+    const sla = row.locator('td[data-label="SLA"] .sla');
+    await expect(sla.getAttribute('class')).resolves.toContain('sla-on_track');
+    const before = await sla.innerText();
+    expect(before).toMatch(/on track · (22|21)m \d\ds left/);
+    await eventually(async () => (await sla.innerText()) !== before, 5000, 250);
+    // Sorted by SLA urgency: the critical ticket (nearest deadline) comes first.
+    await eventually(
+      async () => (await page.locator('tbody tr').first().getAttribute('data-ticket-id')) === others[1],
+      15_000,
+      500,
+    );
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'queue.png') });
+
+    // Open it: triage, draft and clocks are there.
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'The export to CSV button crashes the app' }).waitFor();
+    const triage = page.getByTestId('triage');
+    await expect(triage.innerText()).resolves.toContain('technical');
+    await expect(triage.innerText()).resolves.toMatch(/Confidence\s+\d+%/);
+    const draft = await page.getByTestId('draft').innerText();
+    expect(draft.length).toBeGreaterThan(20);
+
+    // Keyboard: `a` assigns the ticket to me.
+    await page.locator('body').press('a');
+    await page.getByTestId('outcome').getByText('Assigned to agent-alice.').waitFor();
+
+    // Reply with the AI draft, edited.
+    await page.getByRole('button', { name: 'Use AI draft' }).click();
+    const reply = page.getByLabel('Reply to the customer');
+    await expect(reply.inputValue()).resolves.toBe(draft);
+    await reply.press('End');
+    await reply.press('Control+End');
+    await reply.type("\n\nSam, a fix is on its way in today's release.");
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByTestId('outcome').getByText('Reply sent.').waitFor();
+    const sent = `${draft}\n\nSam, a fix is on its way in today's release.`;
+    await page
+      .locator('.thread .msg-agent .msg-body', { hasText: "Sam, a fix is on its way in today's release." })
+      .waitFor();
+    const firstResponse = page.getByRole('row', { name: /first response/ });
+    await firstResponse.getByText('met').waitFor();
+    const afterReply = await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent });
+    expect(afterReply.body.first_response_at).not.toBeNull();
+    expect(afterReply.body.messages).toEqual([
+      expect.objectContaining({
+        author_type: 'agent',
+        author_id: 'agent-alice',
+        is_public: true,
+        body: sent,
+      }),
+    ]);
+
+    // Escalate with a reason: the status changes and the timeline says why.
+    await page.getByLabel('Escalation reason').fill('Crash blocks the customer month-end reporting');
+    await page.getByRole('button', { name: 'Escalate', exact: true }).click();
+    await page.getByTestId('outcome').getByText('Escalated.').waitFor();
+    await page.locator('.facts .status-escalated').waitFor();
+    await page
+      .getByTestId('timeline')
+      .getByText('reason: Crash blocks the customer month-end reporting')
+      .waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'ticket.png'), fullPage: true });
+
+    // Resolve.
+    await page.getByLabel('Resolution').fill('Fixed in release 4.2.1');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByTestId('outcome').getByText('Resolved.').waitFor();
+    await page.locator('.facts .status-resolved').waitFor();
+
+    // Escalating a resolved ticket is illegal: the API's 409 is shown as a clear message.
+    await page.getByLabel('Escalation reason').fill('one more time');
+    await page.getByRole('button', { name: 'Escalate', exact: true }).click();
+    const conflict = page.getByTestId('outcome').getByRole('alert');
+    await conflict.waitFor();
+    await expect(conflict.innerText()).resolves.toMatch(/^Not allowed now: .*escalate/);
+    const final = await h.call('GET', `/v1/tickets/${id}`, { token: tenant.tokens.agent });
+    expect(final.body).toMatchObject({ status: 'resolved', escalation_level: 1, assignee: 'agent-alice' });
+  });
+
+  test('a client token is refused', async () => {
+    await page.goto(`${h.url}/console/`);
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    if (await signOut.isVisible()) await signOut.click();
+    await signIn(tenant.tokens.client);
+    const refused = page.getByRole('alert');
+    await refused.waitFor();
+    await expect(refused.innerText()).resolves.toContain(
+      'Access refused: this console is for agents and admins',
+    );
+    await expect(page.getByRole('heading', { name: 'Queue' }).count()).resolves.toBe(0);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  test("a forged token is refused with the API's reason", async () => {
+    await signIn(`${tenant.tokens.agent.slice(0, -4)}AAAA`);
+    await expect(page.getByRole('alert').innerText()).resolves.toMatch(/^Unauthorized: /);
+  });
+
+  test('usable at phone width: the queue becomes cards without sideways scrolling', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    try {
+      await phone.goto(`${h.url}/console/`);
+      await phone.getByLabel('Access token').fill(tenant.tokens.agent);
+      await phone.getByRole('button', { name: 'Sign in' }).click();
+      await phone.locator('tbody tr').first().waitFor();
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      // Each field carries its label as the table header is hidden.
+      const label = await phone
+        .locator('tbody tr td[data-label="Status"]')
+        .first()
+        .evaluate((td) => getComputedStyle(td, '::before').content);
+      expect(label).toBe('"Status"');
+    } finally {
+      await phone.close();
+    }
+  });
+});
