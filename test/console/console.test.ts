@@ -60,10 +60,16 @@ describeWithBrowser('agent console in Chromium', () => {
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
-  async function signIn(token: string): Promise<void> {
-    await page.goto(`${h.url}/console/`);
-    await page.getByLabel('Access token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+  async function signIn(token: string, on: Page = page): Promise<void> {
+    await on.goto(`${h.url}/console/`);
+    await on.getByLabel('Access token').fill(token);
+    await on.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** A page in a fresh browser context: nothing signed in. */
+  async function freshPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    return context.newPage();
   }
 
   async function create(content: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -85,6 +91,22 @@ describeWithBrowser('agent console in Chromium', () => {
       create('How do I change the email address on my account?', { email: 'dana@example.com' }),
       create('The invoice PDF for October shows the wrong VAT number', { priority: 'high' }),
     ]);
+    const kb = await h.call('POST', '/v1/kb/documents', {
+      token: tenant.tokens.admin,
+      body: {
+        title: 'Exporting reports to CSV',
+        external_id: 'kb/export.md',
+        content: `# Exporting reports to CSV
+
+Open a report and choose Export, then CSV. Exports with more than one million rows are split into several files.
+
+## The app crashes when I click Export
+
+A crash on Export to CSV comes from an outdated desktop app. Update the app to version 4.2 or later, then export
+again. If the app still crashes, clear its cache under Settings → Storage.`,
+      },
+    });
+    expect(kb.status).toBe(201);
     await h.call('POST', `/v1/tickets/${others[1]}/assign`, {
       token: tenant.tokens.agent,
       body: { assignee: 'agent-bob' },
@@ -130,7 +152,14 @@ describeWithBrowser('agent console in Chromium', () => {
     await expect(triage.innerText()).resolves.toContain('technical');
     await expect(triage.innerText()).resolves.toMatch(/Confidence\s+\d+%/);
     const draft = await page.getByTestId('draft').innerText();
-    expect(draft.length).toBeGreaterThan(20);
+    expect(draft).toContain('4.2');
+    // The draft's citation is listed with the knowledge-base passage it came from.
+    const source = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();
+    await expect(source.locator('summary').innerText()).resolves.toContain('Exporting reports to CSV');
+    const passage = source.getByText('Update the app to version 4.2');
+    await expect(passage.isVisible()).resolves.toBe(false);
+    await source.locator('summary').click();
+    await passage.waitFor({ state: 'visible' });
 
     // Keyboard: `a` assigns the ticket to me.
     await page.locator('body').press('a');
@@ -204,8 +233,10 @@ describeWithBrowser('agent console in Chromium', () => {
   });
 
   test("a forged token is refused with the API's reason", async () => {
-    await signIn(`${tenant.tokens.agent.slice(0, -4)}AAAA`);
-    await expect(page.getByRole('alert').innerText()).resolves.toMatch(/^Unauthorized: /);
+    const fresh = await freshPage();
+    await signIn(`${tenant.tokens.agent.slice(0, -4)}AAAA`, fresh);
+    await expect(fresh.getByRole('alert').innerText()).resolves.toMatch(/^Unauthorized: /);
+    await fresh.context().close();
   });
 
   test('usable at phone width: the queue becomes cards without sideways scrolling', async () => {

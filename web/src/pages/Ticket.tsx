@@ -504,8 +504,8 @@ export function TicketPage(props: { id: string; me: Me }) {
                 </p>
                 {cited.length ? (
                   <>
-                    <h3>Sources</h3>
-                    <ol className="sources">
+                    <h3 id="sources-heading">Sources</h3>
+                    <ol className="sources" aria-labelledby="sources-heading">
                       {cited.map((p) => (
                         <li key={passageId(p)} id={`passage-${passageId(p)}`}>
                           <details>
