@@ -2,6 +2,7 @@
 // `npm start` runs it first (prestart), and so does the browser test; `npm run build:web` always builds.
 import fs from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,9 +20,9 @@ function newestSource(dir) {
 
 const upToDate = fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestSource(web);
 if (upToDate) {
-  console.log('console: dist/web is up to date');
+  process.stdout.write('console: dist/web is up to date\n');
 } else {
   const { build } = await import('vite');
   await build({ configFile: path.join(web, 'vite.config.mjs'), logLevel: 'warn' });
-  console.log('console: built dist/web');
+  process.stdout.write('console: built dist/web\n');
 }

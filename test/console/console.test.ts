@@ -8,47 +8,30 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM) {
+if (!CHROMIUM_PATH) {
   console.warn('console browser tests skipped: no Chromium installed (apt-get install -y chromium)');
 }
-const describeWithBrowser = CHROMIUM ? describe : describe.skip;
+const describeWithBrowser = CHROMIUM_PATH ? describe : describe.skip;
 
 describeWithBrowser('agent console in Chromium', () => {
   let h: Harness;
   let tenant: TestTenant;
   let browser: Browser;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
     // The console's static build, made if missing or older than web/ (what `npm start` does too).
     execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-web.mjs')], { stdio: 'inherit' });
     h = await startHarness();
     tenant = await h.createTenant({}, 'business');
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'console-chromium-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--disk-cache-dir=${path.join(profile, 'cache')}`,
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(30_000);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -57,7 +40,6 @@ describeWithBrowser('agent console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await h?.stop();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
   async function signIn(token: string, on: Page = page): Promise<void> {
