@@ -200,18 +200,79 @@ again. If the app still crashes, clear its cache under Settings → Storage.`,
     expect(final.body).toMatchObject({ status: 'resolved', escalation_level: 1, assignee: 'agent-alice' });
   });
 
+  test("admin pages: SLA policy with the API's validation messages, notification targets, ITSM, knowledge base, report", async () => {
+    const admin = await freshPage();
+    try {
+      await signIn(tenant.tokens.admin, admin);
+      await admin.getByRole('link', { name: 'SLA policy' }).click();
+      await admin.getByRole('heading', { name: 'SLA policy' }).waitFor();
+      // A threshold out of range: the API's field error is shown, nothing saved.
+      await admin.getByLabel('Warning thresholds (fractions elapsed)').fill('0.5, 1.5');
+      await admin.getByRole('button', { name: 'Save policy' }).click();
+      await admin.getByTestId('field-errors').getByText('warning_thresholds.1').waitFor();
+      expect(
+        (await h.call('GET', '/v1/sla-policy', { token: tenant.tokens.admin })).body.warning_thresholds,
+      ).toEqual([0.85]);
+      // A valid change is saved: high first response 20 minutes, warnings at half and 85%.
+      await admin.getByLabel('Warning thresholds (fractions elapsed)').fill('0.5, 0.85');
+      await admin.getByLabel('high first response minutes').fill('20');
+      await admin.getByRole('button', { name: 'Save policy' }).click();
+      await admin.getByText('Saved. New tickets use it').waitFor();
+      const policy = (await h.call('GET', '/v1/sla-policy', { token: tenant.tokens.admin })).body;
+      expect(policy.warning_thresholds).toEqual([0.5, 0.85]);
+      expect(policy.targets.high.first_response_seconds).toBe(1200);
+
+      await admin.getByRole('link', { name: 'Notifications' }).click();
+      await admin.getByLabel('Name').fill('On-call channel');
+      await admin.getByLabel('URL').fill('not a url');
+      await admin.getByRole('button', { name: 'Add target' }).click();
+      await admin.getByTestId('field-errors').getByText('url').waitFor();
+      await admin.getByLabel('URL').fill('https://hooks.slack.com/services/T000/B000/XXXX');
+      await admin.getByRole('button', { name: 'Add target' }).click();
+      await admin.getByRole('cell', { name: 'On-call channel', exact: true }).waitFor();
+      // The stored URL is shown only in part.
+      await expect(
+        admin.getByRole('table', { name: 'Notification targets' }).innerText(),
+      ).resolves.not.toContain('XXXX');
+
+      await admin.getByRole('link', { name: 'ITSM' }).click();
+      await admin.getByText('Not connected').waitFor();
+      await admin.getByLabel('Base URL').fill('https://acme.atlassian.net');
+      await admin.getByRole('button', { name: 'Save connection' }).click();
+      await admin
+        .getByTestId('field-errors')
+        .locator('code', { hasText: /^credentials/ })
+        .first()
+        .waitFor();
+
+      await admin.getByRole('link', { name: 'Knowledge base' }).click();
+      await admin.getByRole('cell', { name: /^Exporting reports to CSV/ }).waitFor();
+
+      await admin.getByRole('link', { name: 'SLA report' }).click();
+      await admin.getByRole('img', { name: 'By priority: met and breached SLA clocks' }).waitFor();
+      await admin
+        .getByRole('table', { name: 'By priority' })
+        .getByRole('rowheader', { name: 'high' })
+        .waitFor();
+    } finally {
+      await admin.context().close();
+    }
+  });
+
   test('a client token is refused', async () => {
-    await page.goto(`${h.url}/console/`);
-    const signOut = page.getByRole('button', { name: 'Sign out' });
-    if (await signOut.isVisible()) await signOut.click();
-    await signIn(tenant.tokens.client);
-    const refused = page.getByRole('alert');
-    await refused.waitFor();
-    await expect(refused.innerText()).resolves.toContain(
-      'Access refused: this console is for agents and admins',
-    );
-    await expect(page.getByRole('heading', { name: 'Queue' }).count()).resolves.toBe(0);
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    const fresh = await freshPage();
+    try {
+      await signIn(tenant.tokens.client, fresh);
+      const refused = fresh.getByRole('alert');
+      await refused.waitFor();
+      await expect(refused.innerText()).resolves.toContain(
+        'Access refused: this console is for agents and admins',
+      );
+      await expect(fresh.getByRole('heading', { name: 'Queue' }).count()).resolves.toBe(0);
+      expect(await fresh.evaluate(() => sessionStorage.length)).toBe(0);
+    } finally {
+      await fresh.context().close();
+    }
   });
 
   test("a forged token is refused with the API's reason", async () => {

@@ -1,13 +1,31 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 
-/** The current time, refreshed every `intervalMs`: drives the live SLA countdowns. */
-export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
-    return () => window.clearInterval(timer);
-  }, [intervalMs]);
-  return now;
+/** One shared one-second ticker for every countdown on the page (one timer, however many rows). */
+const listeners = new Set<() => void>();
+let now = Date.now();
+let ticker: number | undefined;
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  if (ticker === undefined) {
+    now = Date.now();
+    ticker = window.setInterval(() => {
+      now = Date.now();
+      listeners.forEach((l) => l());
+    }, 1000);
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0) {
+      window.clearInterval(ticker);
+      ticker = undefined;
+    }
+  };
+}
+
+/** The current time, refreshed every second: drives the live SLA countdowns. */
+export function useNow(): number {
+  return useSyncExternalStore(subscribe, () => now);
 }
 
 /**
