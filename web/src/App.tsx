@@ -29,6 +29,20 @@ const ADMIN_PAGES = [
   { path: '/admin/report', title: 'SLA report', Page: ReportPage },
 ];
 
+/**
+ * A token handed over in the URL fragment (`/console/#access_token=<jwt>`, as an identity provider or SSO proxy
+ * redirects after sign-in) is taken into this tab's storage and removed from the address bar and history. The
+ * fragment never reaches a server or its logs.
+ */
+function takeTokenFromFragment(): void {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const token = params.get('access_token');
+  if (!token) return;
+  storeToken(token);
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+takeTokenFromFragment();
+
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(() => storedToken() !== null);
