@@ -116,6 +116,7 @@ export interface SlaSnapshot {
 export function nearestDeadlineMs(snapshot: SlaSnapshot): number | null {
   const timeline = timelineOf(snapshot);
   const deadlines = clockList(snapshot.clocks)
+    .filter((clock) => clock.stoppedAtMs === null)
     .map((clock) => deadlineMs(clock, timeline))
     .filter((d): d is number => d !== null);
   return deadlines.length ? Math.min(...deadlines) : null;

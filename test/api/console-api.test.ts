@@ -1,4 +1,7 @@
 /** The endpoints the agent console relies on: who am I, the event timeline, queue rows with their SLA clock, sort by urgency, ETags. */
+import crypto from 'node:crypto';
+import { startClock, stopClock } from '../../src/domain/sla';
+import { up as backfillSlaDueAt } from '../../migrations/20261201000002_backfill_tickets_sla_due_at';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -169,4 +172,40 @@ test('/console serves the built page with a strict Content-Security-Policy, and 
   const root = await fetch(`${h.url}/`, { redirect: 'manual' });
   expect(root.status).toBe(302);
   expect(root.headers.get('location')).toBe('/console/');
+});
+
+test('the backfill migration gives tickets written before sla_due_at existed their nearest deadline', async () => {
+  const startedAt = Date.parse('2026-11-30T10:00:00Z');
+  const row = (id: string, status: string, pausedResolution = false) => ({
+    id,
+    tenant_id: tenant.id,
+    title: 'old ticket',
+    content: 'written before the column',
+    created_by: 'test',
+    workflow_id: `ticket-${id}`,
+    workflow_started_at: new Date(),
+    status,
+    sla_clocks: JSON.stringify({
+      clocks: {
+        first_response: {
+          ...startClock('first_response', 3600_000, startedAt),
+          stoppedAtMs: startedAt + 60_000,
+        },
+        next_reply: null,
+        resolution: pausedResolution
+          ? { ...startClock('resolution', 7200_000, startedAt), runningSinceMs: null, elapsedMs: 600_000 }
+          : startClock('resolution', 7200_000, startedAt),
+      },
+      warning_thresholds: [0.85],
+      calendar: null,
+    }),
+  });
+  const running = crypto.randomUUID();
+  const paused = crypto.randomUUID();
+  await h.db('tickets').insert([row(running, 'in_progress'), row(paused, 'pending_customer', true)]);
+  await backfillSlaDueAt(h.db);
+  const due = async (id: string) => (await h.db('tickets').where({ id }).first()).sla_due_at;
+  // The first-response clock has stopped: the nearest running deadline is the resolution clock's.
+  expect((await due(running)).toISOString()).toBe(new Date(startedAt + 7200_000).toISOString());
+  expect(await due(paused)).toBeNull();
 });
