@@ -187,10 +187,7 @@ test('the backfill migration gives tickets written before sla_due_at existed the
     status,
     sla_clocks: JSON.stringify({
       clocks: {
-        first_response: {
-          ...startClock('first_response', 3600_000, startedAt),
-          stoppedAtMs: startedAt + 60_000,
-        },
+        first_response: stopClock(startClock('first_response', 3600_000, startedAt), startedAt + 60_000),
         next_reply: null,
         resolution: pausedResolution
           ? { ...startClock('resolution', 7200_000, startedAt), runningSinceMs: null, elapsedMs: 600_000 }
