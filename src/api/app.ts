@@ -21,6 +21,7 @@ import { createKnowledgeRouter } from './routes/knowledge';
 import { createSlaRouter } from './routes/sla';
 import { createTenantRouter } from './routes/tenants';
 import { createTicketRouter } from './routes/tickets';
+import { createConsoleRouter } from './routes/console';
 import type { TicketWorkflows } from './workflow-gateway';
 import type { AgentRepository } from '../stores/agent-repository';
 import type { AnalyticsRepository } from '../stores/analytics-repository';
@@ -62,6 +63,8 @@ export interface AppDeps {
   codec?: Omit<CodecRouterDeps, 'authenticator'>;
   /** Checks the URLs tenants configure (ITSM base URL, notification targets) before they are saved. */
   outbound: OutboundPolicy;
+  /** The built agent console (`npm run build:web`), served at /console; absent: /console says how to build it. */
+  consoleDir?: string;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -184,6 +187,15 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(refuseNulCharacters);
   v1.use(authenticate(deps.authenticator));
   const tenantScope = resolveTenant(deps.tenants);
+  /** Who the token belongs to: the console's sign-in checks the roles and shows the tenant. */
+  v1.get('/me', tenantScope, (req, res) => {
+    const tenant = req.tenant!;
+    res.json({
+      sub: req.principal!.sub,
+      roles: req.principal!.roles,
+      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, tier: tenant.tier },
+    });
+  });
   v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));
   v1.use(
     '/tickets',
@@ -232,6 +244,8 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(tenantScope, createAnalyticsRouter({ analytics: deps.agents.analytics }));
   app.use('/v1', v1);
   if (deps.codec) app.use('/codec', createCodecRouter({ ...deps.codec, authenticator: deps.authenticator }));
+  app.use('/console', createConsoleRouter(deps.consoleDir));
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
 
   app.use((req, _res, next) => next(problems.notFound(`route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger, deps.maxBodyBytes));

@@ -1,6 +1,7 @@
 /** How rows look on the wire: snake_case, ISO timestamps, no internal columns. */
 import type { TenantModel, TicketModel, TriageResultModel } from '../stores/models';
-import { slaView } from '../domain/live-view';
+import type { AuditEntry } from '../stores/ticket-repository';
+import { type SlaSnapshot, nearestClock, slaView } from '../domain/live-view';
 import type { BusinessCalendar } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';
 import type { Passage } from '../domain/triage';
@@ -45,6 +46,40 @@ export function presentTicket(t: TicketModel) {
     closed_at: iso(t.closed_at),
     created_at: iso(t.created_at),
     updated_at: iso(t.updated_at),
+  };
+}
+
+/**
+ * A queue row: the ticket and its nearest SLA clock. The clock carries its deadline rather than a countdown, so
+ * the row (and its ETag) stays the same from one poll to the next until something changes.
+ */
+export function presentTicketSummary(t: TicketModel, nowMs: number) {
+  const snapshot = t.sla_clocks as SlaSnapshot | null;
+  const next = snapshot?.clocks ? nearestClock(snapshot, nowMs) : null;
+  return {
+    ...presentTicket(t),
+    sla_next: next && {
+      clock: next.clock,
+      state: next.state,
+      deadline: next.deadline,
+      target_seconds: next.target_seconds,
+      // Only while no deadline ticks (paused): the time that will be left when the clock resumes.
+      remaining_seconds: next.deadline === null ? next.remaining_seconds : null,
+    },
+  };
+}
+
+/** One entry of a ticket's audit trail. */
+export function presentAuditEntry(e: AuditEntry) {
+  return {
+    id: e.id,
+    actor_type: e.actorType,
+    actor_id: e.actorId,
+    action: e.action,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    details: e.changes,
+    created_at: iso(e.createdAt),
   };
 }
 

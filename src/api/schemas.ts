@@ -190,8 +190,20 @@ export const listTicketsQuerySchema = z
     sla_state: z.enum(SLA_STATES).optional(),
     created_after: z.iso.datetime({ offset: true }).optional(),
     created_before: z.iso.datetime({ offset: true }).optional(),
+    sort: z.enum(['created', 'sla']).default('created'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+export const listEventsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z
+      .string()
+      .regex(/^[1-9]\d{0,17}$/, 'a cursor from a previous page')
+      .transform(Number)
+      .optional(),
   })
   .strict();
 
@@ -214,13 +226,3 @@ export const reopenSchema = z.object({ reason: note.optional() }).strict();
 export const closeSchema = z.object({ reason: note.optional() }).strict();
 
 export const ticketIdSchema = z.uuid();
-
-export const listEventsQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z
-      .string()
-      .regex(/^\d{1,19}$/, 'a cursor from next_cursor')
-      .optional(),
-  })
-  .strict();

@@ -1,5 +1,6 @@
 /** Wiring shared by `npm start`, the API-only and worker-only entry points, and the tests. */
 import http from 'node:http';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createApp } from './app';
@@ -21,6 +22,10 @@ import { type OutboundPolicy, createOutboundPolicy } from '../platform/net/outbo
 import { AgentRepository } from '../stores/agent-repository';
 import { AnalyticsRepository } from '../stores/analytics-repository';
 import { AgentRuns } from './agent-gateway';
+import { PROJECT_ROOT } from '../platform/temporal-server';
+
+/** Where `npm run build:web` puts the agent console. */
+export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'dist', 'web');
 
 export interface ApiRuntime {
   server: http.Server;
@@ -88,6 +93,7 @@ export async function startApi(options: {
         ? [new URL(config.temporal.uiUrl).origin]
         : [`http://localhost:${config.temporal.uiPort}`, `http://127.0.0.1:${config.temporal.uiPort}`],
     },
+    consoleDir: CONSOLE_DIR,
   });
   const server = http.createServer(app);
   const host = options.host ?? config.http.host;

@@ -1,5 +1,5 @@
 /** What the API and ops see of a ticket's clocks and state: computed from the state at a given moment. */
-import type { Timeline } from './business-calendar';
+import type { BusinessCalendar, Timeline } from './business-calendar';
 import {
   type SlaClock,
   type SlaClockKind,
@@ -113,4 +113,38 @@ export function toLiveView(state: TicketState, nowMs: number): TicketLiveView {
     sla: slaView(state.clocks, nowMs, state.policy.warning_thresholds, timelineOf(state.policy)),
     as_of: new Date(nowMs).toISOString(),
   };
+}
+
+/** The snapshot of a ticket's clocks as the mirror stores it (`tickets.sla_clocks`). */
+export interface SlaSnapshot {
+  clocks: SlaClocks;
+  warning_thresholds: number[];
+  calendar: BusinessCalendar | null;
+}
+
+/** The earliest deadline among the running clocks; null when none is running. */
+export function nearestDeadlineMs(snapshot: SlaSnapshot): number | null {
+  const timeline = timelineOf(snapshot);
+  const deadlines = clockList(snapshot.clocks)
+    .filter((clock) => clock.stoppedAtMs === null)
+    .map((clock) => deadlineMs(clock, timeline))
+    .filter((d): d is number => d !== null);
+  return deadlines.length ? Math.min(...deadlines) : null;
+}
+
+/**
+ * The clock an agent should look at first: the running clock due soonest, else the paused clock with the least
+ * time left; null when every clock has stopped (met) or there are none.
+ */
+export function nearestClock(snapshot: SlaSnapshot, nowMs: number): SlaClockView | null {
+  const timeline = timelineOf(snapshot);
+  const views = clockList(snapshot.clocks)
+    .filter((clock) => clock.stoppedAtMs === null)
+    .map((clock) => clockView(clock, nowMs, snapshot.warning_thresholds, timeline));
+  const running = views.filter((v) => v.deadline !== null);
+  const pool = running.length ? running : views;
+  return pool.reduce<SlaClockView | null>(
+    (best, v) => (best === null || v.remaining_seconds < best.remaining_seconds ? v : best),
+    null,
+  );
 }

@@ -46,6 +46,7 @@ export class TicketModel extends BaseModel {
   workflow_started_at!: Date | null;
   sla_state!: string;
   sla_clocks!: unknown;
+  sla_due_at!: Date | null;
   first_response_at!: Date | null;
   resolved_at!: Date | null;
   closed_at!: Date | null;

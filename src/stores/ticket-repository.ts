@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Actor } from '../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
+import { type SlaSnapshot, nearestDeadlineMs } from '../domain/live-view';
 import { isUniqueViolation } from './db';
 import {
   AuditEntryModel,
@@ -108,25 +109,46 @@ export interface TicketListFilters {
   createdBefore?: Date;
 }
 
-export interface Cursor {
-  createdAt: string;
-  id: string;
-}
+/** Newest first (the default), or by SLA urgency: the nearest running deadline first, tickets without one last. */
+export type TicketSort = 'created' | 'sla';
+
+/** Where a page ended: by creation time, or (sort `sla`) by nearest deadline, null for tickets without one. */
+export type Cursor = { createdAt: string; id: string } | { sort: 'sla'; dueAt: string | null; id: string };
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+  const parts = 'sort' in c ? ['sla', c.dueAt, c.id] : [c.createdAt, c.id];
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
+
+const UUID = /^[0-9a-f-]{36}$/;
 
 export function decodeCursor(raw: string): Cursor | undefined {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
-      return undefined;
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    const parts = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (parts.length === 3 && parts[0] === 'sla') {
+      const [, dueAt, id] = parts;
+      if (typeof id !== 'string' || !UUID.test(id)) return undefined;
+      if (dueAt !== null && (typeof dueAt !== 'string' || Number.isNaN(Date.parse(dueAt)))) return undefined;
+      return { sort: 'sla', dueAt, id };
+    }
+    const [createdAt, id] = parts;
+    if (parts.length !== 2 || typeof createdAt !== 'string' || typeof id !== 'string') return undefined;
+    if (Number.isNaN(Date.parse(createdAt)) || !UUID.test(id)) return undefined;
     return { createdAt, id };
   } catch {
     return undefined;
   }
+}
+
+export interface AuditEntry {
+  id: number;
+  actorType: string;
+  actorId: string;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  changes: Record<string, unknown>;
+  createdAt: Date;
 }
 
 export function hashRequest(body: unknown): string {
@@ -227,6 +249,7 @@ export class TicketRepository {
     filters: TicketListFilters,
     limit: number,
     after?: Cursor,
+    sort: TicketSort = 'created',
   ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
     const q = TicketModel.query(this.db).where('tenant_id', tenantId);
     if (filters.status?.length) q.whereIn('status', filters.status);
@@ -237,43 +260,66 @@ export class TicketRepository {
     if (filters.slaState) q.where('sla_state', filters.slaState);
     if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
     if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
-    if (after) {
-      q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
-    }
-    const rows = await q
-      .orderBy([
+    if (sort === 'sla') {
+      // Keyset over (sla_due_at NULLS LAST, id): tickets with a ticking deadline first, soonest first.
+      if (after && 'sort' in after) {
+        if (after.dueAt === null) q.whereNull('sla_due_at').where('id', '>', after.id);
+        else
+          q.where((w) =>
+            w
+              .whereRaw('(sla_due_at, id) > (?::timestamptz, ?::uuid)', [after.dueAt, after.id])
+              .orWhereNull('sla_due_at'),
+          );
+      }
+      q.orderByRaw('sla_due_at asc nulls last, id asc');
+    } else {
+      if (after && !('sort' in after)) {
+        q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+      }
+      q.orderBy([
         { column: 'created_at', order: 'desc' },
         { column: 'id', order: 'desc' },
-      ])
-      .limit(limit + 1);
+      ]);
+    }
+    const rows = await q.limit(limit + 1);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id })
-        : null;
+    let nextCursor: string | null = null;
+    if (rows.length > limit && last) {
+      nextCursor = encodeCursor(
+        sort === 'sla'
+          ? { sort: 'sla', dueAt: last.sla_due_at ? last.sla_due_at.toISOString() : null, id: last.id }
+          : { createdAt: last.created_at.toISOString(), id: last.id },
+      );
+    }
     return { items, nextCursor };
   }
 
-  /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
-  /** A ticket's audit trail (every state change: who, what, when, why), oldest first, after an event id. */
+  /** A ticket's audit trail, oldest first, a page at a time (`afterId`: the last id of the previous page). */
   async listEvents(
     tenantId: string,
     ticketId: string,
     limit: number,
-    afterId?: string,
-  ): Promise<{ items: AuditEntryModel[]; nextCursor: string | null }> {
-    const rows = await AuditEntryModel.query(this.db)
-      .where({ tenant_id: tenantId, ticket_id: ticketId })
-      .modify((q) => {
-        if (afterId) q.where('id', '>', afterId);
-      })
-      .orderBy('id', 'asc')
-      .limit(limit + 1);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
+    afterId?: number,
+  ): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
+    const q = AuditEntryModel.query(this.db).where({ tenant_id: tenantId, ticket_id: ticketId });
+    if (afterId !== undefined) q.where('id', '>', afterId);
+    const rows = await q.orderBy('id').limit(limit + 1);
+    const items = rows.slice(0, limit).map((r) => ({
+      id: Number(r.id),
+      actorType: r.actor_type,
+      actorId: r.actor_id,
+      action: r.action,
+      fromStatus: r.from_status,
+      toStatus: r.to_status,
+      changes: r.changes,
+      createdAt: r.created_at,
+    }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? last.id : null };
   }
 
+  /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
     return this.db.transaction(async (trx) => {
       const inserted = await trx(AuditEntryModel.tableName)
@@ -316,10 +362,17 @@ export class TicketRepository {
   }
 
   async writeMirror(db: Knex, ticketId: string, stateVersion: number, mirror: TicketMirror): Promise<void> {
+    const snapshot = mirror.sla_clocks as SlaSnapshot | null;
+    const dueAt = snapshot?.clocks ? nearestDeadlineMs(snapshot) : null;
     await db('tickets')
       .where({ id: ticketId })
       .andWhere('state_version', '<', stateVersion)
-      .update({ ...mirror, sla_clocks: JSON.stringify(mirror.sla_clocks), state_version: stateVersion });
+      .update({
+        ...mirror,
+        sla_clocks: JSON.stringify(mirror.sla_clocks),
+        sla_due_at: dueAt === null ? null : new Date(dueAt),
+        state_version: stateVersion,
+      });
   }
 
   /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */

@@ -1,6 +1,6 @@
 /** /v1/tickets: create, list, read, and the agent actions that go to each ticket's workflow. */
 import crypto from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { TenantModel, TicketModel } from '../../stores/models';
 import {
@@ -25,7 +25,7 @@ import {
 import { hasRole, requireRole } from '../auth';
 import { uuidFromText } from '../ids';
 import { type HttpProblem, parseOr400, problems } from '../problems';
-import { presentTicket, presentTicketDetail } from '../presenters';
+import { presentAuditEntry, presentTicket, presentTicketDetail, presentTicketSummary } from '../presenters';
 import {
   assignSchema,
   closeSchema,
@@ -41,6 +41,23 @@ import {
 } from '../schemas';
 import { tenantAutoCloseAfterMs, tenantPolicy } from '../tenant-policy';
 import type { TicketWorkflows } from '../workflow-gateway';
+
+/**
+ * Sends JSON with a weak ETag and answers 304 when the client already holds it. The console polls with
+ * If-None-Match; browsers add `Cache-Control: no-cache` to such requests, which makes Express's own freshness
+ * check answer 200, but an origin may always validate, so this compares the tags itself.
+ */
+function sendJsonWithEtag(req: Request, res: Response, body: unknown): void {
+  const json = JSON.stringify(body);
+  const etag = `W/"${crypto.createHash('sha1').update(json).digest('base64url')}"`;
+  res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+  const held = (req.get('if-none-match') ?? '').split(',').map((t) => t.trim());
+  if (held.includes(etag) || held.includes('*')) {
+    res.status(304).end();
+    return;
+  }
+  res.type('application/json').send(json);
+}
 
 export interface TicketRouterDeps {
   tickets: TicketRepository;
@@ -147,7 +164,9 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   router.get('/', async (req, res) => {
     const query = parseOr400(listTicketsQuerySchema, req.query);
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (query.cursor && !cursor) throw problems.validation([{ field: 'cursor', message: 'invalid cursor' }]);
+    if ((query.cursor && !cursor) || (cursor && 'sort' in cursor !== (query.sort === 'sla'))) {
+      throw problems.validation([{ field: 'cursor', message: 'invalid cursor' }]);
+    }
     const { items, nextCursor } = await tickets.list(
       req.tenant!.id,
       {
@@ -162,19 +181,16 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
       },
       query.limit,
       cursor,
+      query.sort,
     );
-    res.json({ items: items.map(presentTicket), next_cursor: nextCursor });
+    const now = Date.now();
+    sendJsonWithEtag(req, res, {
+      items: items.map((t) => presentTicketSummary(t, now)),
+      next_cursor: nextCursor,
+    });
   });
 
-  router.get('/:id', async (req, res) => {
-    const id = ticketIdSchema.safeParse(req.params.id);
-    if (!id.success) throw problems.notFound('ticket');
-    const ticket = await tickets.findDetail(req.tenant!.id, id.data);
-    if (!ticket) throw problems.notFound('ticket');
-    res.json(presentTicketDetail(ticket, Date.now(), hasRole(req, 'agent', 'admin') ? 'agent' : 'client'));
-  });
-
-  /** The ticket's timeline (audit trail), oldest first, paginated: why it was escalated, by whom, when. */
+  /** The ticket's event timeline (the audit log the workflow writes), oldest first: who did what, and why. */
   router.get('/:id/events', requireRole('agent', 'admin'), async (req, res) => {
     const query = parseOr400(listEventsQuerySchema, req.query);
     const ticket = await loadTicket(req);
@@ -184,19 +200,19 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
       query.limit,
       query.cursor,
     );
-    res.json({
-      items: items.map((e) => ({
-        id: String(e.id),
-        action: e.action,
-        actor_type: e.actor_type,
-        actor_id: e.actor_id,
-        from_status: e.from_status,
-        to_status: e.to_status,
-        details: e.changes,
-        at: new Date(e.created_at).toISOString(),
-      })),
-      next_cursor: nextCursor,
+    sendJsonWithEtag(req, res, {
+      items: items.map(presentAuditEntry),
+      next_cursor: nextCursor === null ? null : String(nextCursor),
     });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const id = ticketIdSchema.safeParse(req.params.id);
+    if (!id.success) throw problems.notFound('ticket');
+    const ticket = await tickets.findDetail(req.tenant!.id, id.data);
+    if (!ticket) throw problems.notFound('ticket');
+    const audience = hasRole(req, 'agent', 'admin') ? 'agent' : 'client';
+    sendJsonWithEtag(req, res, presentTicketDetail(ticket, Date.now(), audience));
   });
 
   /** The workflow's live state, for ops: what the running workflow holds right now. */

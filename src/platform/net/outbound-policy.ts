@@ -269,7 +269,10 @@ function request(
     return Promise.reject(new TypeError('outbound requests take a string or byte body'));
   }
   const method = (init.method ?? 'GET').toUpperCase();
-  const headers = Object.fromEntries(new Headers(init.headers).entries());
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
