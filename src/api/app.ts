@@ -12,6 +12,7 @@ import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
+import { jsonBody, refuseContentEncoding, refuseNulCharacters } from './middleware/body-guards';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { createKnowledgeRouter } from './routes/knowledge';
@@ -59,25 +60,6 @@ export function resolveTenant(tenants: TenantRepository): RequestHandler {
     next();
   };
 }
-
-/** The first path in a JSON value whose string holds a NUL character, which PostgreSQL cannot store. */
-function nulPath(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(body)' : undefined;
-  if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return [...path, key].join('.');
-      const found = nulPath(child, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-const refuseNulCharacters: RequestHandler = (req, _res, next) => {
-  const field = nulPath(req.body);
-  if (field) throw problems.validation([{ field, message: 'must not contain NUL characters' }]);
-  next();
-};
 
 /** A body is JSON or absent: anything else is refused before parsing. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -131,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const v1 = express.Router();
+  v1.use(refuseContentEncoding);
   v1.use(
     '/integrations',
     createInboundRouter({
@@ -142,16 +125,11 @@ export function createApp(deps: AppDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes,
     }),
   );
+  // Headers first, then who is calling, and only then the body (see middleware/body-guards.ts).
   v1.use(requireJsonBody);
-  v1.use(
-    express.json({
-      limit: deps.maxBodyBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
-  );
-  v1.use(refuseNulCharacters);
   v1.use(authenticate(deps.authenticator));
+  v1.use(jsonBody(deps.maxBodyBytes));
+  v1.use(refuseNulCharacters);
   const tenantScope = resolveTenant(deps.tenants);
   v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));
   v1.use(

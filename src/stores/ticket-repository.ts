@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Actor } from '../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
+import { isUuid } from '../domain/uuid';
 import { isUniqueViolation } from './db';
 import {
   AuditEntryModel,
@@ -131,9 +132,11 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(raw: string): Cursor | undefined {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
-      return undefined;
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    if (typeof createdAt !== 'string' || typeof id !== 'string') return undefined;
+    // Only what encodeCursor writes: an ISO instant (which PostgreSQL reads) and a UUID.
+    const instant = new Date(createdAt);
+    if (Number.isNaN(instant.getTime()) || instant.toISOString() !== createdAt) return undefined;
+    if (!isUuid(id)) return undefined;
     return { createdAt, id };
   } catch {
     return undefined;

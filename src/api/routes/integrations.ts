@@ -21,7 +21,9 @@ import {
 } from '../../workflows/messages';
 import { requireRole } from '../auth';
 import { uuidFromText } from '../ids';
+import { assertJsonDepth, nulPath } from '../middleware/body-guards';
 import { HttpProblem, parseOr400, problems } from '../problems';
+import { ticketIdSchema } from '../schemas';
 import type { TicketWorkflows } from '../workflow-gateway';
 
 const inboundSecretSchema = z
@@ -97,11 +99,16 @@ export function createInboundRouter(deps: InboundDeps): Router {
         deps.logger.warn({ tenantId: tenant.id, tool, reason: verified.reason }, 'inbound webhook refused');
         throw unauthorized;
       }
+      assertJsonDepth(rawBody);
       let body: unknown;
       try {
         body = JSON.parse(rawBody.toString('utf8'));
       } catch {
         throw problems.malformedJson();
+      }
+      const nulField = nulPath(body);
+      if (nulField !== undefined) {
+        throw problems.validation([{ field: nulField, message: 'must not contain NUL characters' }]);
       }
       let event;
       try {
@@ -117,8 +124,13 @@ export function createInboundRouter(deps: InboundDeps): Router {
         .update(`${String(req.headers['x-signature-timestamp'] ?? '')}.`)
         .update(rawBody)
         .digest('hex');
+      // A correlation id is the tool's word for our ticket: only a ticket of this tenant counts.
+      const correlated =
+        event.correlationTicketId && ticketIdSchema.safeParse(event.correlationTicketId).success
+          ? await deps.tickets.findById(tenant.id, event.correlationTicketId)
+          : undefined;
       const ticketId =
-        event.correlationTicketId ??
+        correlated?.id ??
         (await deps.integrations.ticketIdByExternalId(tenant.id, tool, event.externalId)) ??
         null;
       if (!(await deps.integrations.claimInboundEvent(tenant.id, tool, eventId, ticketId, 'received'))) {

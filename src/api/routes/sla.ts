@@ -4,6 +4,7 @@ import type { ReportRepository } from '../../stores/report-repository';
 import type { TenantRepository } from '../../stores/tenant-repository';
 import { resolveSlaPolicy } from '../../domain/sla-policy';
 import type { NotificationRepository } from '../../stores/notification-repository';
+import { isUuid } from '../../domain/uuid';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import {
@@ -78,7 +79,7 @@ export function createSlaRouter(deps: SlaRouterDeps): Router {
 
   router.delete('/notification-targets/:id', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/.test(id) || !(await deps.notifications.remove(req.tenant!.id, id))) {
+    if (!isUuid(id) || !(await deps.notifications.remove(req.tenant!.id, id))) {
       throw problems.notFound('notification target');
     }
     res.status(204).end();

@@ -28,6 +28,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { TicketStatus } from '../../domain/vocabulary';
+import { ownValue } from '../../domain/lookup';
 import { TICKET_STATUSES } from '../../domain/vocabulary';
 import {
   adfToText,
@@ -299,7 +300,7 @@ function mapStatus(toolType: ToolType, options: ParseInboundOptions, external: s
   if (toolType === 'webhook') {
     return (TICKET_STATUSES as readonly string[]).includes(external) ? (external as TicketStatus) : null;
   }
-  return DEFAULT_INBOUND_STATUS_MAPPING[toolType][external.trim().toLowerCase()] ?? null;
+  return ownValue(DEFAULT_INBOUND_STATUS_MAPPING[toolType], external.trim().toLowerCase()) ?? null;
 }
 
 function kindFor(mapped: TicketStatus | null): InboundKind {
