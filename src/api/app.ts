@@ -13,6 +13,7 @@ import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
 import { jsonBody, refuseContentEncoding, refuseNulCharacters } from './middleware/body-guards';
+import { type RateLimitOptions, rateLimitByTenant } from './middleware/rate-limit';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { createKnowledgeRouter } from './routes/knowledge';
@@ -43,6 +44,8 @@ export interface AppDeps {
   temporalReady: () => Promise<void>;
   maxBodyBytes: number;
   defaultAutoCloseAfterMs: number;
+  /** Per-tenant request limits; none when absent. */
+  rateLimit?: Omit<RateLimitOptions, 'logger'>;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -130,7 +133,9 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(authenticate(deps.authenticator));
   v1.use(jsonBody(deps.maxBodyBytes));
   v1.use(refuseNulCharacters);
-  const tenantScope = resolveTenant(deps.tenants);
+  // The caller's tenant, then its request limit: one handler (a router falls through when done).
+  const tenantScope = express.Router().use(resolveTenant(deps.tenants));
+  if (deps.rateLimit) tenantScope.use(rateLimitByTenant({ ...deps.rateLimit, logger: deps.logger }));
   v1.use('/tenants', createTenantRouter(deps.tenants, tenantScope));
   v1.use(
     '/tickets',

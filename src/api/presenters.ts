@@ -1,7 +1,7 @@
 /** How rows look on the wire: snake_case, ISO timestamps, no internal columns. */
 import type { TenantModel, TicketModel, TriageResultModel } from '../stores/models';
 import { slaView } from '../domain/live-view';
-import type { BusinessCalendar } from '../domain/business-calendar';
+import { type BusinessCalendar, CalendarHorizonError } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -66,15 +66,27 @@ function presentTriage(r: TriageResultModel) {
   };
 }
 
+interface StoredSla {
+  clocks: SlaClocks;
+  warning_thresholds: number[];
+  calendar: BusinessCalendar | null;
+}
+
+/** The clocks as stored; a calendar that cannot place a deadline (an old, unmeetable policy) shows none. */
+function storedSlaView(snapshot: StoredSla, nowMs: number, state: string) {
+  try {
+    return slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot));
+  } catch (error) {
+    if (error instanceof CalendarHorizonError) return { state, clocks: [] };
+    throw error;
+  }
+}
+
 /** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
 /** The full ticket for agents; clients (portals, gateways) see no internal notes, drafts or sync internals. */
 export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'agent' | 'client' = 'agent') {
   const current = t.triage_results?.find((r) => r.is_current);
-  const snapshot = t.sla_clocks as {
-    clocks: SlaClocks;
-    warning_thresholds: number[];
-    calendar: BusinessCalendar | null;
-  } | null;
+  const snapshot = t.sla_clocks as StoredSla | null;
   const detail = {
     ...presentTicket(t),
     triage: current ? presentTriage(current) : null,
@@ -91,9 +103,7 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'ag
       created_at: iso(m.created_at),
     })),
     sla: {
-      ...(snapshot
-        ? slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot))
-        : { state: t.sla_state, clocks: [] }),
+      ...(snapshot ? storedSlaView(snapshot, nowMs, t.sla_state) : { state: t.sla_state, clocks: [] }),
       events: (t.sla_events ?? []).map((e) => ({
         clock: e.clock,
         kind: e.kind,

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
+import { createHttpServer } from './http-server';
 import { startOutboxRelay } from './outbox';
 import { TicketWorkflows } from './workflow-gateway';
 import type { AppConfig } from '../platform/config';
@@ -16,6 +17,7 @@ import { IntegrationRepository } from '../stores/integration-repository';
 import { KnowledgeRepository } from '../stores/knowledge-repository';
 import type { AiStack } from '../connectors/ai/stack';
 import { ReportRepository } from '../stores/report-repository';
+import { RateLimitRepository } from '../stores/rate-limit-repository';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -58,9 +60,10 @@ export async function startApi(options: {
       await connection.healthService.check({});
     },
     maxBodyBytes: config.http.maxBodyBytes,
+    rateLimit: { counters: new RateLimitRepository(db), ...config.rateLimits },
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const host = options.host ?? config.http.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -33,7 +33,15 @@ export const WALL_CLOCK: Timeline = {
 
 const DAY_MS = 86_400_000;
 /** A calendar with no open time at all would make deadlines infinite: give up after this many days. */
-const MAX_SCAN_DAYS = 3 * 366;
+export const MAX_SCAN_DAYS = 3 * 366;
+
+/** A duration that the calendar cannot fit within MAX_SCAN_DAYS: a policy check should have refused it. */
+export class CalendarHorizonError extends Error {
+  constructor() {
+    super('the business calendar has no open time within three years');
+    this.name = 'CalendarHorizonError';
+  }
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timezone: string): Intl.DateTimeFormat {
@@ -148,7 +156,7 @@ export function addBusinessTime(cal: BusinessCalendar, startMs: number, duration
     if (e - s >= left) return s + left;
     left -= e - s;
   }
-  throw new Error('the business calendar has no open time within three years');
+  throw new CalendarHorizonError();
 }
 
 export function businessTimeline(cal: BusinessCalendar): Timeline {

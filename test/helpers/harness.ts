@@ -96,7 +96,13 @@ export async function mintToken(
 }
 
 export async function startHarness(
-  options: { deps?: Partial<ActivityDeps>; worker?: boolean; logLines?: string[] } = {},
+  options: {
+    deps?: Partial<ActivityDeps>;
+    worker?: boolean;
+    logLines?: string[];
+    /** More configuration (see src/platform/config.ts), over the harness's own. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL!;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS!;
@@ -109,6 +115,7 @@ export async function startHarness(
     OUTBOX_INTERVAL_MS: '200',
     OUTBOX_GRACE_MS: '300',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   // With logLines, every log line (API and worker) is kept, so a test can check what was written.
   const logger = options.logLines

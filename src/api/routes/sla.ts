@@ -13,7 +13,7 @@ import {
   slaPolicySchema,
   slaReportQuerySchema,
 } from '../schemas';
-import { tenantPolicy } from '../tenant-policy';
+import { assertPolicyMeetable, tenantPolicy } from '../tenant-policy';
 import type { TicketWorkflows } from '../workflow-gateway';
 
 export interface SlaRouterDeps {
@@ -33,13 +33,17 @@ export function createSlaRouter(deps: SlaRouterDeps): Router {
   /** Replaces the tenant's policy (fields left out take seed 004's defaults). Open tickets keep theirs until applied. */
   router.put('/sla-policy', requireRole('admin'), async (req, res) => {
     const overrides = parseOr400(slaPolicySchema, req.body);
+    assertPolicyMeetable(overrides);
     const settings: TenantSettings = { ...(req.tenant!.settings as TenantSettings), sla_policy: overrides };
     const tenant = await deps.tenants.updateSettings(req.tenant!.id, settings);
     res.json(tenantPolicy(tenant));
   });
 
   router.post('/sla-policy/apply', requireRole('admin'), async (req, res) => {
-    const policy = resolveSlaPolicy((req.tenant!.settings as TenantSettings).sla_policy);
+    const overrides = (req.tenant!.settings as TenantSettings).sla_policy;
+    // A policy stored before this check existed is refused here rather than sent to every open ticket.
+    assertPolicyMeetable(overrides, 'sla_policy.');
+    const policy = resolveSlaPolicy(overrides);
     const operationId = await deps.workflows.startPolicyApply(req.tenant!.id, policy);
     res
       .status(202)
