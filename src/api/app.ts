@@ -12,7 +12,7 @@ import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import { type Authenticator, authenticate } from './auth';
-import { jsonBody, refuseContentEncoding, refuseNulCharacters } from './middleware/body-guards';
+import { jsonBody, refuseContentEncoding, refuseUnsafeValues } from './middleware/body-guards';
 import { type RateLimitOptions, rateLimitByTenant } from './middleware/rate-limit';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(requireJsonBody);
   v1.use(authenticate(deps.authenticator));
   v1.use(jsonBody(deps.maxBodyBytes));
-  v1.use(refuseNulCharacters);
+  v1.use(refuseUnsafeValues);
   // The caller's tenant, then its request limit: one handler (a router falls through when done).
   const tenantScope = express.Router().use(resolveTenant(deps.tenants));
   if (deps.rateLimit) tenantScope.use(rateLimitByTenant({ ...deps.rateLimit, logger: deps.logger }));

@@ -38,12 +38,7 @@ function clientErrorResponse(error: NodeJS.ErrnoException): string {
         'the request headers exceed the server limit',
       );
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return problemResponse(
-        408,
-        'request-timeout',
-        'Request timeout',
-        'the request did not arrive in time',
-      );
+      return problemResponse(408, 'request-timeout', 'Request timeout', 'the request did not arrive in time');
     default:
       return problemResponse(400, 'bad-request', 'Bad request', 'the request could not be parsed');
   }

@@ -44,7 +44,12 @@ export const problems = {
   unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
   badRequest: (detail: string) => new HttpProblem(400, 'bad-request', 'Bad request', detail),
   tooDeep: (limit: number) =>
-    new HttpProblem(400, 'json-too-deep', 'JSON nested too deeply', `the body nests more than ${limit} levels`),
+    new HttpProblem(
+      400,
+      'json-too-deep',
+      'JSON nested too deeply',
+      `the body nests more than ${limit} levels`,
+    ),
   unsupportedEncoding: (encoding: string) =>
     new HttpProblem(
       415,

@@ -63,7 +63,10 @@ function capacityMs(calendar: BusinessCalendar | null, nowMs: number): number {
  * the open time of its calendar within MAX_DEADLINE_DAYS (a ticket's workflow could not place the deadline
  * otherwise). Names the field the tenant set: the target, else the tier multiplier, else the calendar.
  */
-export function unmeetableTargets(overrides: SlaPolicyOverrides | undefined, nowMs: number): PolicyFieldError[] {
+export function unmeetableTargets(
+  overrides: SlaPolicyOverrides | undefined,
+  nowMs: number,
+): PolicyFieldError[] {
   const policy = resolveSlaPolicy(overrides);
   const capacity = capacityMs(policy.calendar, nowMs);
   if (capacity <= 0) {

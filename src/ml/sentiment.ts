@@ -115,12 +115,7 @@ export function analyzeSentiment(
     const phrase = next ? lexicon.exact.get(`${token.text} ${next.text}`) : undefined;
     const word = phrase !== undefined ? `${token.text} ${next!.text}` : token.text;
     // A booster modifies the next word instead of carrying sentiment itself ("super fast").
-    if (
-      phrase === undefined &&
-      BOOSTER_VALUES.has(word) &&
-      next &&
-      isSentimentBearing(next.text, lexicon)
-    ) {
+    if (phrase === undefined && BOOSTER_VALUES.has(word) && next && isSentimentBearing(next.text, lexicon)) {
       continue;
     }
     let valence = phrase ?? valenceOf(word, lexicon);

@@ -88,7 +88,10 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<CustomerTier, number>> = {
 /** `tier:n,tier:n` over the defaults; a bad entry stops the process naming it. */
 function parseRateLimits(raw: string | undefined): Record<CustomerTier, number> {
   const limits = { ...DEFAULT_RATE_LIMITS };
-  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [tier, count] = entry.split(':').map((p) => p.trim());
     if (!tier || !isOwnKey(DEFAULT_RATE_LIMITS, tier) || !/^\d+$/.test(count ?? '')) {
       throw new ConfigError(

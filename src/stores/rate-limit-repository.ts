@@ -29,7 +29,11 @@ export class RateLimitRepository {
     if (row.count === 1) {
       await this.db('api_rate_counters')
         .where('tenant_id', tenantId)
-        .where('window_start', '<', this.db.raw('clock_timestamp() - make_interval(secs => ?)', [windowSeconds]))
+        .where(
+          'window_start',
+          '<',
+          this.db.raw('clock_timestamp() - make_interval(secs => ?)', [windowSeconds]),
+        )
         .delete();
     }
     return { count: row.count, resetSeconds: Math.max(1, row.reset_seconds) };

@@ -6,7 +6,7 @@
  * than reading it.
  */
 import express, { type Request, type RequestHandler } from 'express';
-import { problems } from '../problems';
+import { type FieldError, problems } from '../problems';
 
 /** Deeper JSON is refused with 400: no body of this API nests more than a few levels. */
 export const MAX_JSON_DEPTH = 32;
@@ -78,22 +78,27 @@ function pathOf(frame: Frame): string {
 }
 
 /**
- * The first path in a JSON value (or a parsed query) at which a string or a key holds a NUL character,
- * which PostgreSQL cannot store. Iterative, and each value is visited once: linear in the size of the value.
+ * The first field of a JSON value (or a parsed query) that the API refuses whatever the route: a string or
+ * key holding a NUL character, which PostgreSQL cannot store, or a `__proto__` key, which turns into an
+ * object's prototype as soon as any code copies it into a plain object. Iterative, and each value is visited
+ * once: linear in the size of the value.
  */
-export function nulPath(root: unknown): string | undefined {
+export function refusedField(root: unknown): FieldError | undefined {
   const stack: Frame[] = [{ value: root, key: '', parent: undefined }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
     const { value } = frame;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return pathOf(frame) || '(body)';
+      if (value.includes('\u0000'))
+        return { field: pathOf(frame) || '(body)', message: 'must not contain NUL characters' };
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i]!;
         const childFrame = { value: child, key, parent: frame };
-        if (key.includes('\u0000')) return pathOf(childFrame);
+        if (key.includes('\u0000'))
+          return { field: pathOf(childFrame), message: 'must not contain NUL characters' };
+        if (key === '__proto__') return { field: pathOf(childFrame), message: 'this key is not allowed' };
         stack.push(childFrame);
       }
     }
@@ -101,10 +106,9 @@ export function nulPath(root: unknown): string | undefined {
   return undefined;
 }
 
-/** Refuses NUL characters in the parsed body and in the query string, naming the field. */
-export const refuseNulCharacters: RequestHandler = (req: Request, _res, next) => {
-  const inBody = nulPath(req.body);
-  const field = inBody ?? nulPath(req.query);
-  if (field !== undefined) throw problems.validation([{ field, message: 'must not contain NUL characters' }]);
+/** Refuses NUL characters and `__proto__` keys in the parsed body and in the query string, naming the field. */
+export const refuseUnsafeValues: RequestHandler = (req: Request, _res, next) => {
+  const refused = refusedField(req.body) ?? refusedField(req.query);
+  if (refused !== undefined) throw problems.validation([refused]);
   next();
 };

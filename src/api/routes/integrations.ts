@@ -21,7 +21,7 @@ import {
 } from '../../workflows/messages';
 import { requireRole } from '../auth';
 import { uuidFromText } from '../ids';
-import { assertJsonDepth, nulPath } from '../middleware/body-guards';
+import { assertJsonDepth, refusedField } from '../middleware/body-guards';
 import { HttpProblem, parseOr400, problems } from '../problems';
 import { ticketIdSchema } from '../schemas';
 import type { TicketWorkflows } from '../workflow-gateway';
@@ -106,10 +106,8 @@ export function createInboundRouter(deps: InboundDeps): Router {
       } catch {
         throw problems.malformedJson();
       }
-      const nulField = nulPath(body);
-      if (nulField !== undefined) {
-        throw problems.validation([{ field: nulField, message: 'must not contain NUL characters' }]);
-      }
+      const refused = refusedField(body);
+      if (refused !== undefined) throw problems.validation([refused]);
       let event;
       try {
         event = parseInbound(tool, body, { headers: req.headers, config: integration.config });
