@@ -5,6 +5,7 @@
  * refuses `table[key]` with a key typed `string`, so new code comes here or uses a Map.
  */
 export function ownValue<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
+  // eslint-disable-next-line local/no-string-key-lookup -- the one lookup allowed: the key is checked own above
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 

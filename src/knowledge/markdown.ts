@@ -2,6 +2,7 @@ import { type Token, type Tokens, lexer } from 'marked';
 import { createSectionBuilder, tidyLines } from './sections';
 import { htmlToText } from './html';
 import type { ParsedDocument } from './types';
+import { ownValue } from '../domain/lookup';
 
 // marked ships only ES modules: Node ≥ 20.19 requires them natively, and jest compiles it (jest.config.js).
 
@@ -15,7 +16,7 @@ function decodeEntities(text: string): string {
         name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
       return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
-    return ENTITIES[name.toLowerCase()] ?? whole;
+    return ownValue(ENTITIES, name.toLowerCase()) ?? whole;
   });
 }
 

@@ -73,7 +73,7 @@ function header(headers: HeaderBag, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : bag[key];
+  const value = key === undefined ? undefined : ownValue(bag, key);
   return Array.isArray(value) ? value[0] : value;
 }
 

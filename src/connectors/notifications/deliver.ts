@@ -1,6 +1,7 @@
 /** Sends one SLA alert to one target: a Slack incoming webhook, or a signed generic webhook. */
 import type { NotificationTarget } from '../../stores/notification-repository';
 import { signedHeaders } from '../../platform/crypto/signing';
+import { ownValue } from '../../domain/lookup';
 
 export interface SlaAlertMessage {
   event_id: string;
@@ -45,7 +46,7 @@ export function humanDuration(seconds: number): string {
 
 /** Slack's incoming-webhook payload: `text` as the fallback, one section block with the link. */
 export function slackPayload(m: SlaAlertMessage): { text: string; blocks: unknown[] } {
-  const clock = CLOCK_NAMES[m.clock] ?? m.clock;
+  const clock = ownValue(CLOCK_NAMES, m.clock) ?? m.clock;
   const time =
     m.type === 'sla.breach'
       ? `overdue by ${humanDuration(m.remaining_seconds)}`
