@@ -127,13 +127,35 @@ function windowsOn(cal: BusinessCalendar, year: number, month: number, day: numb
     .sort((a, b) => a[0] - b[0]);
 }
 
+/**
+ * Each local date's windows, computed once per calendar object (the time-zone arithmetic is the costly part;
+ * the workflow asks for the same days again at every activation). Pure: a cache of a pure function.
+ */
+const dayWindows = new WeakMap<BusinessCalendar, Map<number, Array<[number, number]>>>();
+const MAX_CACHED_DAYS = 4000;
+
+function windowsOnDay(cal: BusinessCalendar, dayMs: number): Array<[number, number]> {
+  let days = dayWindows.get(cal);
+  if (!days) {
+    days = new Map();
+    dayWindows.set(cal, days);
+  }
+  let windows = days.get(dayMs);
+  if (!windows) {
+    const d = new Date(dayMs);
+    windows = windowsOn(cal, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    days.set(dayMs, windows);
+  }
+  return windows;
+}
+
 /** Open windows overlapping [fromMs, …), in order, day by day. */
 function* openWindowsFrom(cal: BusinessCalendar, fromMs: number): Generator<[number, number]> {
   const start = localDate(cal.timezone, fromMs);
   const first = Date.UTC(start.year, start.month - 1, start.day);
   for (let i = -1; i <= MAX_SCAN_DAYS; i++) {
-    const d = new Date(first + i * DAY_MS);
-    for (const [s, e] of windowsOn(cal, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())) {
+    for (const [s, e] of windowsOnDay(cal, first + i * DAY_MS)) {
       if (e > fromMs) yield [Math.max(s, fromMs), e];
     }
   }

@@ -42,7 +42,7 @@ beforeAll(async () => {
     ticketIds.push(r.body.id);
   }
 }, 180_000);
-afterAll(() => h?.stop());
+afterAll(() => h?.stop(), 180_000);
 
 // ---------------------------------------------------------------------------------------------------------
 // What the fuzzer sends
@@ -365,7 +365,13 @@ test(`${REQUESTS} fuzzed requests over every route: no 5xx, errors as problem+js
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < requests.length) {
         const r = requests[next++]!;
-        const res = await send(r);
+        let res;
+        try {
+          res = await send(r);
+        } catch (error) {
+          failures.push(`no answer (${String(error)}): ${JSON.stringify(r).slice(0, 300)}`);
+          continue;
+        }
         byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
         if (res.status >= 500) failures.push(`${res.status} ${res.desc}`);
         else if (res.status >= 400 && !res.contentType?.includes('application/problem+json'))
