@@ -60,6 +60,10 @@ export function createHttpServer(app: http.RequestListener, limits: HttpServerLi
     const response = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
     if (socket.writable && !response?.headersSent && error.code !== 'ECONNRESET') {
       socket.end(clientErrorResponse(error));
+      // Read and drop what the client still sends (the rest of a body), so that it reads the answer instead
+      // of a reset; then close for good.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 2000).unref();
     } else {
       socket.destroy();
     }
