@@ -30,6 +30,7 @@ const tables = async () =>
 test('up, down, up again', async () => {
   await migrateToLatest(db);
   const all = [
+    'api_rate_counters',
     'audit_log',
     'inbound_events',
     'integration_sync_logs',
