@@ -15,8 +15,8 @@ import { signedHeaders } from '../../src/platform/crypto/signing';
 import { type Harness, TEST_JWT_SECRET, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
 const SEED = 9_2026;
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2500);
-const CONCURRENCY = 6;
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
+const CONCURRENCY = 4;
 const INBOUND_SECRET = 'fuzz-inbound-secret-0123456789';
 const LOOPBACK = 'http://127.0.0.1:9/hook';
 
