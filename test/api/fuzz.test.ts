@@ -72,10 +72,10 @@ const NASTY_STRINGS = [
   'June 2020',
 ];
 
-/** Random strings that cannot be a URL (no scheme): nothing fuzzed may point outside this machine. */
+/** Random strings that cannot be a URL (no `:`, so no scheme): nothing fuzzed may point outside this machine. */
 const safeString = fc
   .oneof(fc.constantFrom(...NASTY_STRINGS), fc.string({ unit: 'binary', maxLength: 30 }))
-  .filter((s) => !/[a-z][a-z0-9+.-]*:/i.test(s));
+  .filter((s) => !s.includes(':'));
 
 const scalar = fc.oneof(
   safeString,
