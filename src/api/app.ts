@@ -14,6 +14,8 @@ import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { type Authenticator, authenticate } from './auth';
 import { createDocsRouter } from './docs';
 import { httpMetrics, metricsEndpoint, requestLogging } from './observability';
+import { jsonBody, refuseContentEncoding, refuseUnsafeValues } from './middleware/body-guards';
+import { type RateLimitOptions, rateLimitByTenant } from './middleware/rate-limit';
 import { problemHandler, problems } from './problems';
 import { createInboundRouter, createIntegrationRouter } from './routes/integrations';
 import { type CodecRouterDeps, createCodecRouter } from './routes/codec';
@@ -65,6 +67,8 @@ export interface AppDeps {
   outbound: OutboundPolicy;
   /** The built agent console (`npm run build:web`), served at /console; absent: /console says how to build it. */
   consoleDir?: string;
+  /** Per-tenant request limits; none when absent. */
+  rateLimit?: Omit<RateLimitOptions, 'logger'>;
 }
 
 /** Binds the request to the caller's tenant; a superadmin may name another with X-Tenant-Id. */
@@ -82,25 +86,6 @@ export function resolveTenant(tenants: TenantRepository): RequestHandler {
     next();
   };
 }
-
-/** The first path in a JSON value whose string holds a NUL character, which PostgreSQL cannot store. */
-function nulPath(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(body)' : undefined;
-  if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return [...path, key].join('.');
-      const found = nulPath(child, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-const refuseNulCharacters: RequestHandler = (req, _res, next) => {
-  const field = nulPath(req.body);
-  if (field) throw problems.validation([{ field, message: 'must not contain NUL characters' }]);
-  next();
-};
 
 /** A body is JSON or absent: anything else is refused before parsing. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -157,6 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const v1 = express.Router();
+  v1.use(refuseContentEncoding);
   v1.use(
     '/integrations',
     createInboundRouter({
@@ -176,17 +162,14 @@ export function createApp(deps: AppDeps): express.Express {
       maxBodyBytes: deps.maxBodyBytes,
     }),
   );
+  // Headers first, then who is calling, and only then the body (see middleware/body-guards.ts).
   v1.use(requireJsonBody);
-  v1.use(
-    express.json({
-      limit: deps.maxBodyBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
-  );
-  v1.use(refuseNulCharacters);
   v1.use(authenticate(deps.authenticator));
-  const tenantScope = resolveTenant(deps.tenants);
+  v1.use(jsonBody(deps.maxBodyBytes));
+  v1.use(refuseUnsafeValues);
+  // The caller's tenant, then its request limit: one handler (a router falls through when done).
+  const tenantScope = express.Router().use(resolveTenant(deps.tenants));
+  if (deps.rateLimit) tenantScope.use(rateLimitByTenant({ ...deps.rateLimit, logger: deps.logger }));
   /** Who the token belongs to: the console's sign-in checks the roles and shows the tenant. */
   v1.get('/me', tenantScope, (req, res) => {
     const tenant = req.tenant!;

@@ -4,6 +4,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
+  type JWTPayload,
   type JWTVerifyGetKey,
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -25,7 +26,15 @@ export interface AuthOptions {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** The longest a token may live, from `iat` (or now) to `exp`; 24 h unless configured. */
+  maxLifetimeSeconds?: number;
 }
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+/** How far the issuer's clock may be off ours, for `exp`, `nbf` and `iat`. */
+export const CLOCK_SKEW_SECONDS = 60;
+/** An Authorization header longer than this is refused with 431 before its token is decoded. */
+export const MAX_AUTHORIZATION_HEADER_BYTES = 8192;
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(255),
@@ -41,9 +50,12 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     ? createRemoteJWKSet(new URL(options.jwksUrl))
     : undefined;
   if (!secret && !jwks) throw new Error('configure JWT_SECRET or JWKS_URL');
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const checks = {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
+    requiredClaims: ['exp'],
+    clockTolerance: CLOCK_SKEW_SECONDS,
   };
 
   return async (token) => {
@@ -60,16 +72,33 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
           : jwks
             ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'] })
             : await jwtVerify(token, secret!, { ...checks, algorithms: ['HS256'] });
+      checkLifetime(payload, maxLifetime);
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success)
         throw problems.unauthorized('the token lacks valid sub, tenant_id or roles claims');
       return { sub: claims.data.sub, tenantRef: claims.data.tenant_id, roles: claims.data.roles };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw problems.unauthorized('the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw problems.unauthorized(`the token's ${error.claim} claim is missing or not valid`);
       if (error instanceof joseErrors.JOSEError) throw problems.unauthorized('the token is not valid');
       throw error;
     }
   };
+}
+
+/** `iat` not in the future, and no longer-lived token than allowed (jose has checked `exp` and `nbf`). */
+function checkLifetime(payload: JWTPayload, maxLifetimeSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const { exp, iat } = payload;
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))
+    throw problems.unauthorized('the token has an invalid iat claim');
+  if (iat !== undefined && iat > now + CLOCK_SKEW_SECONDS)
+    throw problems.unauthorized('the token is issued in the future');
+  const issued = Math.min(iat ?? now, now);
+  if (typeof exp !== 'number' || exp - issued > maxLifetimeSeconds + CLOCK_SKEW_SECONDS) {
+    throw problems.unauthorized(`the token lives longer than the allowed ${maxLifetimeSeconds} s`);
+  }
 }
 
 declare module 'express-serve-static-core' {
@@ -81,6 +110,11 @@ declare module 'express-serve-static-core' {
 export function authenticate(verify: Authenticator): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
+    if (header !== undefined && header.length > MAX_AUTHORIZATION_HEADER_BYTES) {
+      throw problems.headersTooLarge(
+        `the Authorization header exceeds ${MAX_AUTHORIZATION_HEADER_BYTES} bytes`,
+      );
+    }
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match?.[1]) throw problems.unauthorized('send Authorization: Bearer <token>');
     req.principal = await verify(match[1]);

@@ -2,7 +2,7 @@
 import type { TenantModel, TicketModel, TriageResultModel } from '../stores/models';
 import type { AuditEntry } from '../stores/ticket-repository';
 import { type SlaSnapshot, nearestClock, slaView } from '../domain/live-view';
-import type { BusinessCalendar } from '../domain/business-calendar';
+import { type BusinessCalendar, CalendarHorizonError } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';
 import type { Passage } from '../domain/triage';
 
@@ -102,6 +102,22 @@ function presentTriage(r: TriageResultModel) {
   };
 }
 
+interface StoredSla {
+  clocks: SlaClocks;
+  warning_thresholds: number[];
+  calendar: BusinessCalendar | null;
+}
+
+/** The clocks as stored; a calendar that cannot place a deadline (an old, unmeetable policy) shows none. */
+function storedSlaView(snapshot: StoredSla, nowMs: number, state: string) {
+  try {
+    return slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot));
+  } catch (error) {
+    if (error instanceof CalendarHorizonError) return { state, clocks: [] };
+    throw error;
+  }
+}
+
 /** The full ticket: triage, draft, conversation, SLA clocks and alerts, external references. */
 /** A retrieved passage, in the API's snake_case (stored as the activities produced it). */
 function presentPassage(p: Passage) {
@@ -111,11 +127,7 @@ function presentPassage(p: Passage) {
 /** The full ticket for agents; clients (portals, gateways) see no internal notes, drafts or sync internals. */
 export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'agent' | 'client' = 'agent') {
   const current = t.triage_results?.find((r) => r.is_current);
-  const snapshot = t.sla_clocks as {
-    clocks: SlaClocks;
-    warning_thresholds: number[];
-    calendar: BusinessCalendar | null;
-  } | null;
+  const snapshot = t.sla_clocks as StoredSla | null;
   const detail = {
     ...presentTicket(t),
     triage: current ? presentTriage(current) : null,
@@ -136,9 +148,7 @@ export function presentTicketDetail(t: TicketModel, nowMs: number, audience: 'ag
       created_at: iso(m.created_at),
     })),
     sla: {
-      ...(snapshot
-        ? slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot))
-        : { state: t.sla_state, clocks: [] }),
+      ...(snapshot ? storedSlaView(snapshot, nowMs, t.sla_state) : { state: t.sla_state, clocks: [] }),
       events: (t.sla_events ?? []).map((e) => ({
         clock: e.clock,
         kind: e.kind,

@@ -51,6 +51,34 @@ export const problems = {
       'send the body as application/json',
     ),
   unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
+  badRequest: (detail: string) => new HttpProblem(400, 'bad-request', 'Bad request', detail),
+  tooDeep: (limit: number) =>
+    new HttpProblem(
+      400,
+      'json-too-deep',
+      'JSON nested too deeply',
+      `the body nests more than ${limit} levels`,
+    ),
+  unsupportedEncoding: (encoding: string) =>
+    new HttpProblem(
+      415,
+      'unsupported-content-encoding',
+      'Unsupported content encoding',
+      `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not accepted: send the body uncompressed`,
+    ),
+  headersTooLarge: (detail: string) =>
+    new HttpProblem(431, 'header-fields-too-large', 'Request header fields too large', detail),
+  /** A value that is well-formed but cannot be honoured (a policy that cannot be met), naming the fields. */
+  unprocessable: (slug: string, detail: string, errors: FieldError[]) =>
+    new HttpProblem(422, slug, 'Unprocessable content', detail, { errors }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new HttpProblem(
+      429,
+      'rate-limited',
+      'Too many requests',
+      `the tenant's request limit is used up; retry in ${retryAfterSeconds} s`,
+      { retry_after_seconds: retryAfterSeconds },
+    ),
 };
 
 export function zodFieldErrors(error: z.ZodError): FieldError[] {
@@ -81,6 +109,12 @@ export function sendProblem(res: Response, problem: HttpProblem, instance?: stri
     });
 }
 
+/** An http-errors error with a 4xx status (raised by Express, its router and body-parser). */
+function isClientError(error: unknown): error is { status: number } {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /** The one place errors become responses: no SQL, stack or secret ever reaches a client. */
 export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -90,12 +124,17 @@ export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorReque
     else if (error?.type === 'entity.too.large') problem = problems.tooLarge(maxBodyBytes);
     else if (error?.type === 'charset.unsupported' || error?.type === 'encoding.unsupported')
       problem = problems.unsupportedMediaType();
-    else {
+    else if (isClientError(error)) {
+      // Errors Express itself raises for a bad request (a path parameter that does not decode, `%`):
+      // their message names only the request's own fault.
+      problem = new HttpProblem(error.status, 'bad-request', 'Bad request', 'the request could not be read');
+    } else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       problem = new HttpProblem(500, 'internal-error', 'Internal error', 'an unexpected error occurred');
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer');
+    if (problem.status === 429) res.set('Retry-After', String(problem.extra.retry_after_seconds));
     sendProblem(res, problem, req.originalUrl);
   };
 }

@@ -11,6 +11,19 @@ import {
   parsePriority,
 } from '../domain/vocabulary';
 
+/**
+ * Records keyed by input: a `__proto__` key is refused before zod copies the record (which would make the
+ * value the copy's prototype instead of an entry).
+ */
+function ownKeysOnly<T extends z.ZodType>(record: T) {
+  return z
+    .custom<unknown>(
+      (v) => !(v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')),
+      'the key __proto__ is not allowed',
+    )
+    .pipe(record);
+}
+
 const priority = z.string().transform((v, ctx) => {
   const p = parsePriority(v);
   if (!p) ctx.addIssue({ code: 'custom', message: `must be one of ${PRIORITIES.join(', ')} (or urgent)` });
@@ -31,15 +44,17 @@ const windowSchema = z
 const calendarSchema = z
   .object({
     timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin'),
-    weekly: z.partialRecord(
-      z.enum(WEEKDAYS),
-      z
-        .array(windowSchema)
-        .max(6)
-        .refine((windows) => {
-          const sorted = [...windows].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-          return sorted.every((w, i) => i === 0 || sorted[i - 1]![1] <= w[0]);
-        }, 'windows of one day must not overlap'),
+    weekly: ownKeysOnly(
+      z.partialRecord(
+        z.enum(WEEKDAYS),
+        z
+          .array(windowSchema)
+          .max(6)
+          .refine((windows) => {
+            const sorted = [...windows].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+            return sorted.every((w, i) => i === 0 || sorted[i - 1]![1] <= w[0]);
+          }, 'windows of one day must not overlap'),
+      ),
     ),
     holidays: z.array(z.iso.date()).max(400).default([]),
   })
@@ -51,8 +66,8 @@ const calendarSchema = z
 
 export const slaPolicySchema = z
   .object({
-    targets: z
-      .partialRecord(
+    targets: ownKeysOnly(
+      z.partialRecord(
         z.enum(PRIORITIES),
         z
           .object({
@@ -61,9 +76,11 @@ export const slaPolicySchema = z
             next_reply_seconds: seconds.optional(),
           })
           .strict(),
-      )
-      .optional(),
-    tier_multipliers: z.partialRecord(z.enum(CUSTOMER_TIERS), z.number().positive().max(100)).optional(),
+      ),
+    ).optional(),
+    tier_multipliers: ownKeysOnly(
+      z.partialRecord(z.enum(CUSTOMER_TIERS), z.number().positive().max(100)),
+    ).optional(),
     warning_thresholds: z.array(z.number().gt(0).lt(1)).min(1).max(5).optional(),
     pause_statuses: z.array(z.enum(['pending_customer', 'pending_vendor'])).optional(),
     calendar: calendarSchema.nullable().optional(),
@@ -164,7 +181,7 @@ export const createTicketSchema = z
     priority: priority.optional(),
     customer_tier: z.enum(CUSTOMER_TIERS).optional(),
     source: z.enum(TICKET_SOURCES).default('api'),
-    metadata: z.record(z.string(), z.unknown()).default({}),
+    metadata: ownKeysOnly(z.record(z.string(), z.unknown())).default({}),
     external_id: z.string().trim().min(1).max(255).optional(),
   })
   .strict();

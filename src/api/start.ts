@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
+import { createHttpServer } from './http-server';
 import { startOutboxRelay } from './outbox';
 import { TicketWorkflows } from './workflow-gateway';
 import type { AppConfig } from '../platform/config';
@@ -26,6 +27,7 @@ import { PROJECT_ROOT } from '../platform/temporal-server';
 
 /** Where `npm run build:web` puts the agent console. */
 export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'dist', 'web');
+import { RateLimitRepository } from '../stores/rate-limit-repository';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -85,6 +87,7 @@ export async function startApi(options: {
     },
     maxBodyBytes: config.http.maxBodyBytes,
     outbound: options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks }),
+    rateLimit: { counters: new RateLimitRepository(db), ...config.rateLimits },
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
     codec: codec && {
       codec,
@@ -95,7 +98,7 @@ export async function startApi(options: {
     },
     consoleDir: CONSOLE_DIR,
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const host = options.host ?? config.http.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

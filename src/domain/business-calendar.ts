@@ -33,7 +33,15 @@ export const WALL_CLOCK: Timeline = {
 
 const DAY_MS = 86_400_000;
 /** A calendar with no open time at all would make deadlines infinite: give up after this many days. */
-const MAX_SCAN_DAYS = 3 * 366;
+export const MAX_SCAN_DAYS = 3 * 366;
+
+/** A duration that the calendar cannot fit within MAX_SCAN_DAYS: a policy check should have refused it. */
+export class CalendarHorizonError extends Error {
+  constructor() {
+    super('the business calendar has no open time within three years');
+    this.name = 'CalendarHorizonError';
+  }
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timezone: string): Intl.DateTimeFormat {
@@ -119,13 +127,35 @@ function windowsOn(cal: BusinessCalendar, year: number, month: number, day: numb
     .sort((a, b) => a[0] - b[0]);
 }
 
+/**
+ * Each local date's windows, computed once per calendar object (the time-zone arithmetic is the costly part;
+ * the workflow asks for the same days again at every activation). Pure: a cache of a pure function.
+ */
+const dayWindows = new WeakMap<BusinessCalendar, Map<number, Array<[number, number]>>>();
+const MAX_CACHED_DAYS = 4000;
+
+function windowsOnDay(cal: BusinessCalendar, dayMs: number): Array<[number, number]> {
+  let days = dayWindows.get(cal);
+  if (!days) {
+    days = new Map();
+    dayWindows.set(cal, days);
+  }
+  let windows = days.get(dayMs);
+  if (!windows) {
+    const d = new Date(dayMs);
+    windows = windowsOn(cal, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    days.set(dayMs, windows);
+  }
+  return windows;
+}
+
 /** Open windows overlapping [fromMs, …), in order, day by day. */
 function* openWindowsFrom(cal: BusinessCalendar, fromMs: number): Generator<[number, number]> {
   const start = localDate(cal.timezone, fromMs);
   const first = Date.UTC(start.year, start.month - 1, start.day);
   for (let i = -1; i <= MAX_SCAN_DAYS; i++) {
-    const d = new Date(first + i * DAY_MS);
-    for (const [s, e] of windowsOn(cal, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())) {
+    for (const [s, e] of windowsOnDay(cal, first + i * DAY_MS)) {
       if (e > fromMs) yield [Math.max(s, fromMs), e];
     }
   }
@@ -148,7 +178,7 @@ export function addBusinessTime(cal: BusinessCalendar, startMs: number, duration
     if (e - s >= left) return s + left;
     left -= e - s;
   }
-  throw new Error('the business calendar has no open time within three years');
+  throw new CalendarHorizonError();
 }
 
 export function businessTimeline(cal: BusinessCalendar): Timeline {

@@ -21,7 +21,7 @@ export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** Seed 003 ranks `urgent` above `high`; it is the same level as seed 004's `critical`. */
-export const PRIORITY_ALIASES: Readonly<Record<string, Priority>> = { urgent: 'critical' };
+export const PRIORITY_ALIASES: ReadonlyMap<string, Priority> = new Map([['urgent', 'critical']]);
 
 export const CUSTOMER_TIERS = [
   'free',
@@ -57,7 +57,7 @@ export const MAX_ESCALATION_LEVEL = 3;
 export function parsePriority(value: string): Priority | undefined {
   const lower = value.toLowerCase();
   if ((PRIORITIES as readonly string[]).includes(lower)) return lower as Priority;
-  return PRIORITY_ALIASES[lower];
+  return PRIORITY_ALIASES.get(lower);
 }
 
 /** Priority one step higher, capped at critical (used by escalation). */

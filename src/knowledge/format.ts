@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DocumentFormat } from './types';
+import { ownValue } from '../domain/lookup';
 
 const BY_EXTENSION: Record<string, DocumentFormat> = {
   '.md': 'markdown',
@@ -12,7 +13,7 @@ const BY_EXTENSION: Record<string, DocumentFormat> = {
 export const KB_EXTENSIONS = Object.keys(BY_EXTENSION);
 
 export function formatFromFilename(filename: string): DocumentFormat | null {
-  return BY_EXTENSION[path.extname(filename).toLowerCase()] ?? null;
+  return ownValue(BY_EXTENSION, path.extname(filename).toLowerCase()) ?? null;
 }
 
 /** Sniffs a document's format from its content: HTML by its tags, Markdown by its block syntax, else text. */

@@ -32,6 +32,8 @@ const QUESTION_INCREMENT = 0.18;
 const NORMALISATION_ALPHA = 15;
 const NEGATION_SCOPE = 3;
 const BOOSTER_DECAY = [1, 0.95, 0.9];
+/** A Map, not the object: a word such as `constructor` must not find Object.prototype's members. */
+const BOOSTER_VALUES: ReadonlyMap<string, number> = new Map(Object.entries(BOOSTERS));
 const CONTRAST_WORDS = new Set([
   'but',
   'however',
@@ -76,7 +78,7 @@ function valenceOf(word: string, lexicon: Lexicon): number | undefined {
 }
 
 function isSentimentBearing(word: string, lexicon: Lexicon): boolean {
-  return valenceOf(word, lexicon) !== undefined || BOOSTERS[word] !== undefined;
+  return valenceOf(word, lexicon) !== undefined || BOOSTER_VALUES.has(word);
 }
 
 function isNegation(word: string): boolean {
@@ -113,12 +115,7 @@ export function analyzeSentiment(
     const phrase = next ? lexicon.exact.get(`${token.text} ${next.text}`) : undefined;
     const word = phrase !== undefined ? `${token.text} ${next!.text}` : token.text;
     // A booster modifies the next word instead of carrying sentiment itself ("super fast").
-    if (
-      phrase === undefined &&
-      BOOSTERS[word] !== undefined &&
-      next &&
-      isSentimentBearing(next.text, lexicon)
-    ) {
+    if (phrase === undefined && BOOSTER_VALUES.has(word) && next && isSentimentBearing(next.text, lexicon)) {
       continue;
     }
     let valence = phrase ?? valenceOf(word, lexicon);
@@ -132,7 +129,7 @@ export function analyzeSentiment(
 
     for (let back = 1; back <= NEGATION_SCOPE && i - back >= 0; back++) {
       const previous = tokens[i - back]!;
-      const boost = BOOSTERS[previous.text];
+      const boost = BOOSTER_VALUES.get(previous.text);
       if (boost === undefined) continue;
       let scalar = boost * BOOSTER_DECAY[back - 1]!;
       if (capsEmphasis && isShouted(previous)) scalar += Math.sign(boost) * CAPS_INCREMENT;

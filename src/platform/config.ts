@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOOPBACK_NETWORKS, parseNetworks } from './net/outbound-policy';
+import { isOwnKey } from '../domain/lookup';
+import { CUSTOMER_TIERS, type CustomerTier } from '../domain/vocabulary';
 
 const optionalString = z
   .string()
@@ -70,7 +72,46 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMITS: optionalString,
 });
+
+/** Requests per tenant per window, by the tenant's tier; 0 means unlimited. RATE_LIMITS overrides each. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<CustomerTier, number>> = {
+  free: 120,
+  standard: 600,
+  starter: 600,
+  business: 1200,
+  professional: 1200,
+  enterprise: 3000,
+  global_enterprise: 3000,
+};
+
+/** `tier:n,tier:n` over the defaults; a bad entry stops the process naming it. */
+function parseRateLimits(raw: string | undefined): Record<CustomerTier, number> {
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [tier, count] = entry.split(':').map((p) => p.trim());
+    if (!tier || !isOwnKey(DEFAULT_RATE_LIMITS, tier) || !/^\d+$/.test(count ?? '')) {
+      throw new ConfigError(
+        `RATE_LIMITS: "${entry}" is not tier:count with a tier among ${CUSTOMER_TIERS.join(', ')}`,
+      );
+    }
+    limits[tier] = Number(count);
+  }
+  return limits;
+}
 
 export type RawConfig = z.infer<typeof schema>;
 
@@ -79,7 +120,19 @@ export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export interface AppConfig {
   env: RawConfig['NODE_ENV'];
-  http: { host: string; port: number; maxBodyBytes: number };
+  http: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Whole request, body included (slow bodies get 408). */
+    requestTimeoutMs: number;
+    /** Until the request's headers are complete (slow headers get 408). */
+    headersTimeoutMs: number;
+    /** Open connections at most; further ones are closed at once. */
+    maxConnections: number;
+  };
+  /** Per-tenant request limits, counted in Postgres so every API process shares them. */
+  rateLimits: { windowSeconds: number; perTier: Record<CustomerTier, number> };
   logLevel: RawConfig['LOG_LEVEL'];
   dataDir: string;
   database: { url: string | undefined; embeddedPort: number; poolMax: number };
@@ -96,7 +149,13 @@ export interface AppConfig {
   };
   /** Port of the worker-only process's /metrics (the API serves its own on its port). */
   metricsPort: number;
-  auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer?: string; audience?: string };
+  auth: {
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+    issuer?: string;
+    audience?: string;
+    maxLifetimeSeconds: number;
+  };
   /** Key ring for credentials at rest, `id:base64key,…` (first is active). */
   secretKeys: string | undefined;
   /** Key ring of the Temporal payload codec (`id:base64key,…`, first one encrypts). */
@@ -165,7 +224,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   return {
     env: c.NODE_ENV,
-    http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.MAX_BODY_BYTES },
+    http: {
+      host: c.HOST,
+      port: c.PORT,
+      maxBodyBytes: c.MAX_BODY_BYTES,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(c.HTTP_HEADERS_TIMEOUT_MS, c.HTTP_REQUEST_TIMEOUT_MS),
+      maxConnections: c.HTTP_MAX_CONNECTIONS,
+    },
+    rateLimits: { windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS, perTier: parseRateLimits(c.RATE_LIMITS) },
     logLevel: c.LOG_LEVEL,
     dataDir: path.resolve(c.DATA_DIR),
     database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolMax: c.DB_POOL_MAX },
@@ -185,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksUrl: c.JWKS_URL,
       ...(c.JWT_ISSUER ? { issuer: c.JWT_ISSUER } : {}),
       ...(c.JWT_AUDIENCE ? { audience: c.JWT_AUDIENCE } : {}),
+      maxLifetimeSeconds: c.JWT_MAX_LIFETIME_SECONDS,
     },
     secretKeys: c.SECRET_KEYS,
     payloadKeys: c.PAYLOAD_KEYS,

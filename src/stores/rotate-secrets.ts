@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { SecretBox } from '../platform/crypto/secrets';
+import { ownValue } from '../domain/lookup';
 
 const SEALED_COLUMNS: Array<{ table: string; key: string; columns: string[] }> = [
   { table: 'tenant_integrations', key: 'id', columns: ['credentials_sealed', 'inbound_secret_sealed'] },
@@ -23,18 +24,18 @@ export async function rotateSealedSecrets(
     if (tenantId) query.where({ tenant_id: tenantId });
     const rows: Array<Record<string, string | null>> = await query;
     for (const row of rows) {
-      const changes: Record<string, string> = {};
+      const changes = new Map<string, string>();
       for (const column of columns) {
-        const sealed = row[column];
+        const sealed = ownValue(row, column);
         if (!sealed) continue;
         checked += 1;
-        if (box.needsRotation(sealed)) changes[column] = box.rotate(sealed, row.tenant_id!);
+        if (box.needsRotation(sealed)) changes.set(column, box.rotate(sealed, row.tenant_id!));
       }
-      if (Object.keys(changes).length > 0) {
+      if (changes.size > 0) {
         await db(table)
-          .where({ [key]: row[key] })
-          .update(changes);
-        rotated += Object.keys(changes).length;
+          .where({ [key]: ownValue(row, key) })
+          .update(Object.fromEntries(changes));
+        rotated += changes.size;
       }
     }
   }

@@ -35,6 +35,7 @@ test('up, down, up again', async () => {
     'agent_triggers',
     'agent_versions',
     'agents',
+    'api_rate_counters',
     'audit_log',
     'inbound_events',
     'integration_sync_logs',

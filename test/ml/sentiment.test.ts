@@ -111,3 +111,23 @@ describe('scoreFromValence', () => {
     expect(scores[4]).toBeGreaterThanOrEqual(9);
   });
 });
+
+describe('words that name Object.prototype members', () => {
+  // `BOOSTERS[word]` once found Object.prototype.constructor: the valence became NaN, the triage row could not
+  // be written (sentiment NOT NULL) and the ticket stayed in triage forever.
+  it.each([
+    'constructor: printer broken',
+    'toString valueOf hasOwnProperty __proto__',
+    'very constructor bad',
+  ])('gives a finite valence and score for %p', (text) => {
+    const result = analyzeSentiment(text);
+    expect(Number.isFinite(result.valence)).toBe(true);
+    expect(Number.isFinite(result.score)).toBe(true);
+    expect(result.evidence.every((e) => Number.isFinite(e.valence))).toBe(true);
+  });
+
+  it('still lets a real booster strengthen the word after it', () => {
+    expect(valence('extremely bad')).toBeLessThan(valence('bad'));
+    expect(valence('constructor bad')).toBe(valence('bad'));
+  });
+});

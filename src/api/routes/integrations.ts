@@ -22,7 +22,9 @@ import {
 } from '../../workflows/messages';
 import { requireRole } from '../auth';
 import { uuidFromText } from '../ids';
+import { assertJsonDepth, refusedField } from '../middleware/body-guards';
 import { HttpProblem, parseOr400, problems } from '../problems';
+import { ticketIdSchema } from '../schemas';
 import type { TicketWorkflows } from '../workflow-gateway';
 
 export const inboundSecretSchema = z
@@ -103,12 +105,15 @@ export function createInboundRouter(deps: InboundDeps): Router {
         deps.logger.warn({ tenantId: tenant.id, tool, reason: verified.reason }, 'inbound webhook refused');
         throw unauthorized;
       }
+      assertJsonDepth(rawBody);
       let body: unknown;
       try {
         body = JSON.parse(rawBody.toString('utf8'));
       } catch {
         throw problems.malformedJson();
       }
+      const refused = refusedField(body);
+      if (refused !== undefined) throw problems.validation([refused]);
       let event;
       try {
         event = parseInbound(tool, body, { headers: req.headers, config: integration.config });
@@ -123,8 +128,13 @@ export function createInboundRouter(deps: InboundDeps): Router {
         .update(`${String(req.headers['x-signature-timestamp'] ?? '')}.`)
         .update(rawBody)
         .digest('hex');
+      // A correlation id is the tool's word for our ticket: only a ticket of this tenant counts.
+      const correlated =
+        event.correlationTicketId && ticketIdSchema.safeParse(event.correlationTicketId).success
+          ? await deps.tickets.findById(tenant.id, event.correlationTicketId)
+          : undefined;
       const ticketId =
-        event.correlationTicketId ??
+        correlated?.id ??
         (await deps.integrations.ticketIdByExternalId(tenant.id, tool, event.externalId)) ??
         null;
       if (!(await deps.integrations.claimInboundEvent(tenant.id, tool, eventId, ticketId, 'received'))) {

@@ -8,6 +8,7 @@ import type { KnowledgeSearch } from '../../connectors/ai/retriever';
 import type { KbDocumentRow, KnowledgeRepository } from '../../stores/knowledge-repository';
 import { contentHash, detectFormat } from '../../knowledge';
 import type { VectorStore } from '../../stores/vector';
+import { isUuid } from '../../domain/uuid';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import type { TicketWorkflows } from '../workflow-gateway';
@@ -102,7 +103,7 @@ export function createKnowledgeRouter(deps: KnowledgeRouterDeps): Router {
 
   router.get('/documents/:id', requireRole('agent', 'admin'), async (req, res) => {
     const id = String(req.params.id);
-    const doc = /^[0-9a-f-]{36}$/.test(id) ? await deps.knowledge.find(req.tenant!.id, id) : undefined;
+    const doc = isUuid(id) ? await deps.knowledge.find(req.tenant!.id, id) : undefined;
     if (!doc) throw problems.notFound('document');
     const progress = doc.status === 'ingesting' ? await deps.workflows.ingestProgress(doc.id) : undefined;
     res.json({ ...presentDocument(doc), ...(progress ? { progress } : {}) });
@@ -111,7 +112,7 @@ export function createKnowledgeRouter(deps: KnowledgeRouterDeps): Router {
   /** Archives: the chunks leave search, the rows stay (seed 003's archived_at). */
   router.delete('/documents/:id', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/.test(id) || !(await deps.knowledge.archive(req.tenant!.id, id))) {
+    if (!isUuid(id) || !(await deps.knowledge.archive(req.tenant!.id, id))) {
       throw problems.notFound('document');
     }
     await deps.store.archiveDocument(req.tenant!.id, id);

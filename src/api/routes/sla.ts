@@ -5,6 +5,7 @@ import type { TenantRepository } from '../../stores/tenant-repository';
 import { resolveSlaPolicy } from '../../domain/sla-policy';
 import type { NotificationRepository } from '../../stores/notification-repository';
 import { type OutboundPolicy, checkConfiguredUrl } from '../../platform/net/outbound-policy';
+import { isUuid } from '../../domain/uuid';
 import { requireRole } from '../auth';
 import { parseOr400, problems } from '../problems';
 import {
@@ -13,7 +14,7 @@ import {
   slaPolicySchema,
   slaReportQuerySchema,
 } from '../schemas';
-import { tenantPolicy } from '../tenant-policy';
+import { assertPolicyMeetable, tenantPolicy } from '../tenant-policy';
 import type { TicketWorkflows } from '../workflow-gateway';
 
 export interface SlaRouterDeps {
@@ -35,13 +36,17 @@ export function createSlaRouter(deps: SlaRouterDeps): Router {
   /** Replaces the tenant's policy (fields left out take seed 004's defaults). Open tickets keep theirs until applied. */
   router.put('/sla-policy', requireRole('admin'), async (req, res) => {
     const overrides = parseOr400(slaPolicySchema, req.body);
+    assertPolicyMeetable(overrides);
     const settings: TenantSettings = { ...(req.tenant!.settings as TenantSettings), sla_policy: overrides };
     const tenant = await deps.tenants.updateSettings(req.tenant!.id, settings);
     res.json(tenantPolicy(tenant));
   });
 
   router.post('/sla-policy/apply', requireRole('admin'), async (req, res) => {
-    const policy = resolveSlaPolicy((req.tenant!.settings as TenantSettings).sla_policy);
+    const overrides = (req.tenant!.settings as TenantSettings).sla_policy;
+    // A policy stored before this check existed is refused here rather than sent to every open ticket.
+    assertPolicyMeetable(overrides, 'sla_policy.');
+    const policy = resolveSlaPolicy(overrides);
     const operationId = await deps.workflows.startPolicyApply(req.tenant!.id, policy);
     res
       .status(202)
@@ -83,7 +88,7 @@ export function createSlaRouter(deps: SlaRouterDeps): Router {
 
   router.delete('/notification-targets/:id', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/.test(id) || !(await deps.notifications.remove(req.tenant!.id, id))) {
+    if (!isUuid(id) || !(await deps.notifications.remove(req.tenant!.id, id))) {
       throw problems.notFound('notification target');
     }
     res.status(204).end();

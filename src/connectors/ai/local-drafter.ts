@@ -5,6 +5,7 @@
  */
 import type { Draft, Passage } from '../../domain/triage';
 import type { Drafter } from './ports';
+import { ownValue } from '../../domain/lookup';
 
 interface Phrases {
   hello: string;
@@ -120,7 +121,7 @@ export function createLocalDrafter(options: Partial<LocalDrafterOptions> = {}): 
   const { minRelevance, maxPassages } = { minRelevance: 0.35, maxPassages: 2, ...options };
   return {
     async draft({ classification, passages }): Promise<Draft> {
-      const p = PHRASES[classification.language] ?? PHRASES.en!;
+      const p = ownValue(PHRASES, classification.language) ?? PHRASES.en!;
       const relevant: Passage[] = passages.filter((x) => x.score >= minRelevance).slice(0, maxPassages);
       const opening = classification.sentiment <= 3 ? `${p.sorry} ${p.thanks}` : p.thanks;
       const body = relevant.length

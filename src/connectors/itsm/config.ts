@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../domain/vocabulary';
+import { ownValue } from '../../domain/lookup';
 import type { SecretBox } from '../../platform/crypto/secrets';
 import { type OutboundPolicy, checkConfiguredUrl } from '../../platform/net/outbound-policy';
 import { TOOL_TYPES, isToolType, type ToolType } from './types';
@@ -511,7 +512,7 @@ export function mapInboundStatus(
   externalStatus: string | null | undefined,
 ): TicketStatus | null {
   if (!externalStatus) return null;
-  return config.settings.inbound_status_mapping[externalStatus.trim().toLowerCase()] ?? null;
+  return ownValue(config.settings.inbound_status_mapping, externalStatus.trim().toLowerCase()) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { TicketStatus } from '../../domain/vocabulary';
+import { ownValue } from '../../domain/lookup';
 import { TICKET_STATUSES } from '../../domain/vocabulary';
 import {
   adfToText,
@@ -72,7 +73,7 @@ function header(headers: HeaderBag, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : bag[key];
+  const value = key === undefined ? undefined : ownValue(bag, key);
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -299,7 +300,7 @@ function mapStatus(toolType: ToolType, options: ParseInboundOptions, external: s
   if (toolType === 'webhook') {
     return (TICKET_STATUSES as readonly string[]).includes(external) ? (external as TicketStatus) : null;
   }
-  return DEFAULT_INBOUND_STATUS_MAPPING[toolType][external.trim().toLowerCase()] ?? null;
+  return ownValue(DEFAULT_INBOUND_STATUS_MAPPING[toolType], external.trim().toLowerCase()) ?? null;
 }
 
 function kindFor(mapped: TicketStatus | null): InboundKind {

@@ -42,6 +42,7 @@ import type {
   ResolveInput,
   UpdateInput,
 } from './types';
+import { ownValue } from '../../domain/lookup';
 
 interface SdpRequest {
   id: string | number;
@@ -188,7 +189,7 @@ export function createServiceDeskPlusConnector(
     });
     const match = (res.body?.requests ?? []).find((r) =>
       udf
-        ? r.udf_fields?.[udf] === undefined || r.udf_fields[udf] === key
+        ? ownValue(r.udf_fields ?? {}, udf) === undefined || ownValue(r.udf_fields ?? {}, udf) === key
         : (r.subject ?? '').includes(tag(key)),
     );
     return match ? toRef(match) : null;

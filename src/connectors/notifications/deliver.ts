@@ -6,6 +6,7 @@
 import type { NotificationTarget } from '../../stores/notification-repository';
 import { signedHeaders } from '../../platform/crypto/signing';
 import { type OutboundPolicy, isOutboundRefusedError } from '../../platform/net/outbound-policy';
+import { ownValue } from '../../domain/lookup';
 
 export interface SlaAlertMessage {
   event_id: string;
@@ -50,7 +51,7 @@ export function humanDuration(seconds: number): string {
 
 /** Slack's incoming-webhook payload: `text` as the fallback, one section block with the link. */
 export function slackPayload(m: SlaAlertMessage): { text: string; blocks: unknown[] } {
-  const clock = CLOCK_NAMES[m.clock] ?? m.clock;
+  const clock = ownValue(CLOCK_NAMES, m.clock) ?? m.clock;
   const time =
     m.type === 'sla.breach'
       ? `overdue by ${humanDuration(m.remaining_seconds)}`

@@ -174,10 +174,12 @@ export function parseKeyRing(value: string | undefined): SecretBoxOptions {
     if (colon <= 0)
       throw new SecretBoxError('invalid_key', `key ring entry ${index + 1} must be "<keyId>:<base64>"`);
     const keyId = trimmed.slice(0, colon);
-    if (keyId in keys) throw new SecretBoxError('invalid_key', `key id "${keyId}" appears twice`);
+    if (Object.hasOwn(keys, keyId))
+      throw new SecretBoxError('invalid_key', `key id "${keyId}" appears twice`);
+    if (keyId === '__proto__') throw new SecretBoxError('invalid_key', 'a key id cannot be "__proto__"');
     const encoded = trimmed.slice(colon + 1);
     decodeKey(keyId, encoded); // validate early, with a message that names the key id only
-    keys[keyId] = encoded;
+    Object.defineProperty(keys, keyId, { value: encoded, enumerable: true, writable: true });
     activeKeyId ??= keyId;
   }
   return { keys, activeKeyId: activeKeyId! };

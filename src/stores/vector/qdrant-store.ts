@@ -33,6 +33,7 @@ import {
   normaliseChunkId,
   weightedFusion,
 } from './scoring';
+import { ownValue } from '../../domain/lookup';
 
 export const DENSE_VECTOR = 'dense';
 export const LEXICAL_VECTOR = 'lexical';
@@ -275,7 +276,7 @@ export function createQdrantVectorStore(options: QdrantVectorStoreOptions): Vect
       const info = await call('read the collection', () => client.getCollection(collection));
       checkSchema(info, size);
       for (const { field, schema } of PAYLOAD_INDEXES) {
-        if (info.payload_schema[field]) continue;
+        if (ownValue(info.payload_schema, field)) continue;
         await call(`index ${field}`, () =>
           client.createPayloadIndex(collection, { field_name: field, field_schema: schema, wait: true }),
         );

@@ -480,6 +480,29 @@ describe('parseInbound', () => {
     expect(parseInbound('jira', payload).eventId).toBe(parseInbound('jira', JSON.stringify(payload)).eventId);
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'a tool status named %p maps to nothing, with and without the tenant mapping',
+    (status) => {
+      const changed = (config?: ItsmConfig) =>
+        parseInbound(
+          'jira',
+          {
+            timestamp: now,
+            webhookEvent: 'jira:issue_updated',
+            user: { accountId: 'human-1' },
+            issue: { ...jiraIssue, fields: { ...jiraIssue.fields, status: { name: status } } },
+            changelog: { id: '556', items: [{ field: 'status', fieldId: 'status', toString: status }] },
+          },
+          config ? { config } : {},
+        );
+      for (const event of [changed(jira), changed()]) {
+        expect(event.mappedStatus ?? null).toBeNull();
+      }
+      const hook = parseInbound('webhook', { ticket_id: 'x', status });
+      expect(hook.mappedStatus ?? null).toBeNull();
+    },
+  );
+
   it('refuses bodies that are not objects or have no ticket id', () => {
     expect(() => parseInbound('webhook', 'not json')).toThrow(/not a JSON object/);
     expect(() => parseInbound('servicenow', { state: '6' })).toThrow(/no ticket id/);
