@@ -16,6 +16,7 @@ import { run, withProduct } from '../bench/support';
 import { type Harness, type TestTenant, eventually } from '../test/helpers/harness';
 import { FakeJira } from '../test/fixtures/fake-itsm/jira';
 import { receiver } from '../test/fixtures/http-receiver';
+import { ownValue } from '../src/domain/lookup';
 
 const DIR = path.join(__dirname, '..', 'test', 'histories');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -338,7 +339,7 @@ async function main(): Promise<void> {
   try {
     await withProduct(async (h) => {
       for (const name of names) {
-        const scenario = scenarios[name];
+        const scenario = ownValue(scenarios, name);
         if (!scenario) throw new Error(`unknown scenario ${name}`);
         console.log(`recording ${name}`);
         await saveAll(h, name, await scenario({ h, jira }));

@@ -373,8 +373,12 @@ let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
   if (cached) return cached;
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  const byPath = new Map<string, Record<string, unknown>>();
+  for (const op of operations) {
+    const entry = byPath.get(op.path) ?? {};
+    byPath.set(op.path, { ...entry, [op.method]: operationObject(op) });
+  }
+  const paths = Object.fromEntries(byPath);
   cached = {
     openapi: '3.1.0',
     info: {

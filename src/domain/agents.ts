@@ -2,6 +2,7 @@
  * Tenant AI agents (seed 002 "Agent Orchestration"): lifecycle, LLM configuration, triggers, the tool catalogue
  * and the run limits. Pure rules, shared by the API, the activities and the agent-run workflow.
  */
+import { ownValue } from './lookup';
 import { CronExpressionParser } from 'cron-parser';
 
 export const AGENT_STATUSES = ['draft', 'active', 'suspended', 'inactive'] as const;
@@ -356,7 +357,7 @@ export const MODEL_PRICES_PER_1K: Record<string, { prompt: number; completion: n
 const DEFAULT_PRICE = { prompt: 0.001, completion: 0.002 };
 
 export function costEstimate(model: string, promptTokens: number, completionTokens: number): number {
-  const price = MODEL_PRICES_PER_1K[model] ?? DEFAULT_PRICE;
+  const price = ownValue(MODEL_PRICES_PER_1K, model) ?? DEFAULT_PRICE;
   return (promptTokens / 1000) * price.prompt + (completionTokens / 1000) * price.completion;
 }
 

@@ -3,7 +3,6 @@ import { type Token, type Tokens, lexer } from 'marked';
 import { createSectionBuilder, tidyLines } from './sections';
 import { htmlToText } from './html';
 import type { ParsedDocument } from './types';
-import { ownValue } from '../domain/lookup';
 
 // marked ships only ES modules: Node ≥ 20.19 requires them natively, and jest compiles it (jest.config.js).
 

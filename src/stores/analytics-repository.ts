@@ -108,13 +108,19 @@ export class AnalyticsRepository {
       resolution_seconds: p(totals.rs),
       human_agents: [],
     };
+    // Grouping sets: each row is one group's count; keys are data, so they go through Maps.
+    const groups = { category: new Map(), priority: new Map(), tier: new Map(), channel: new Map() };
     for (const r of rows as Array<Record<string, unknown>>) {
       const n = Number(r.n);
-      if (Number(r.g_cat) === 0) result.by_category[String(r.category)] = n;
-      else if (Number(r.g_pri) === 0) result.by_priority[String(r.priority)] = n;
-      else if (Number(r.g_tier) === 0) result.by_tier[String(r.customer_tier)] = n;
-      else result.by_channel[String(r.source)] = n;
+      if (Number(r.g_cat) === 0) groups.category.set(String(r.category), n);
+      else if (Number(r.g_pri) === 0) groups.priority.set(String(r.priority), n);
+      else if (Number(r.g_tier) === 0) groups.tier.set(String(r.customer_tier), n);
+      else groups.channel.set(String(r.source), n);
     }
+    result.by_category = Object.fromEntries(groups.category);
+    result.by_priority = Object.fromEntries(groups.priority);
+    result.by_tier = Object.fromEntries(groups.tier);
+    result.by_channel = Object.fromEntries(groups.channel);
     result.human_agents = (people as Array<Record<string, unknown>>).map((r) => ({
       assignee: String(r.assignee),
       handled: Number(r.handled),

@@ -8,7 +8,6 @@ import type { Actor } from '../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
 import { type SlaSnapshot, nearestDeadlineMs } from '../domain/live-view';
-import { isUuid } from '../domain/uuid';
 import { isUniqueViolation } from './db';
 import {
   AuditEntryModel,

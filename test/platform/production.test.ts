@@ -26,6 +26,7 @@ const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'),
 
 const JWT_SECRET = crypto.randomBytes(48).toString('base64');
 const SECRET_KEYS = `k1:${crypto.randomBytes(32).toString('base64')}`;
+const PAYLOAD_KEYS = `p1:${crypto.randomBytes(32).toString('base64')}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-prod-'));
 const running: Spawned[] = [];
 
@@ -65,8 +66,9 @@ afterAll(() => {
 });
 
 test('compose requires the production secrets', () => {
-  expect(() => composeEnv('api', { JWT_SECRET })).toThrow(/SECRET_KEYS/);
-  expect(() => composeEnv('worker', { SECRET_KEYS })).toThrow(/JWT_SECRET/);
+  expect(() => composeEnv('api', { JWT_SECRET, PAYLOAD_KEYS })).toThrow(/SECRET_KEYS/);
+  expect(() => composeEnv('worker', { SECRET_KEYS, PAYLOAD_KEYS })).toThrow(/JWT_SECRET/);
+  expect(() => composeEnv('api', { JWT_SECRET, SECRET_KEYS })).toThrow(/PAYLOAD_KEYS/);
 });
 
 test('built api and worker, with the compose environment: ready, a ticket triaged, metrics, clean stop', async () => {
@@ -82,12 +84,12 @@ test('built api and worker, with the compose environment: ready, a ticket triage
     HOST: '127.0.0.1',
   };
   const apiEnv: Record<string, string> = {
-    ...composeEnv('api', { JWT_SECRET, SECRET_KEYS }),
+    ...composeEnv('api', { JWT_SECRET, SECRET_KEYS, PAYLOAD_KEYS }),
     ...local,
     PORT: String(apiPort),
   };
   const workerEnv: Record<string, string> = {
-    ...composeEnv('worker', { JWT_SECRET, SECRET_KEYS }),
+    ...composeEnv('worker', { JWT_SECRET, SECRET_KEYS, PAYLOAD_KEYS }),
     ...local,
     METRICS_PORT: String(metricsPort),
     TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,

@@ -269,10 +269,9 @@ function request(
     return Promise.reject(new TypeError('outbound requests take a string or byte body'));
   }
   const method = (init.method ?? 'GET').toUpperCase();
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
+  const headerList: Array<[string, string]> = [];
+  new Headers(init.headers).forEach((value, name) => headerList.push([name, value]));
+  const headers = Object.fromEntries(headerList);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
