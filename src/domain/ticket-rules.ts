@@ -108,9 +108,14 @@ export function clockStates(state: TicketState, nowMs: number): `${SlaClockKind}
   );
 }
 
-export type ItsmSyncState = 'pending' | 'synced' | 'failed';
+export type ItsmSyncState = 'pending' | 'synced' | 'failed' | 'not_configured';
 
-/** The ItsmSync search attribute: events waiting win over a past failure, which wins over all synced. */
-export function itsmSyncState(queued: number, failed: number): ItsmSyncState {
-  return queued > 0 ? 'pending' : failed > 0 ? 'failed' : 'synced';
+/**
+ * The ItsmSync search attribute: events waiting win over a past failure, which wins over all synced; a tenant
+ * without an ITSM tool is `not_configured` once its first event found none.
+ */
+export function itsmSyncState(queued: number, failed: number, configured = true): ItsmSyncState {
+  if (queued > 0) return 'pending';
+  if (failed > 0) return 'failed';
+  return configured ? 'synced' : 'not_configured';
 }

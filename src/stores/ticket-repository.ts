@@ -120,20 +120,28 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-const UUID = /^[0-9a-f-]{36}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only what encodeCursor writes: an ISO instant (which PostgreSQL reads), not any text Date.parse accepts. */
+function isIsoInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const instant = new Date(value);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === value;
+}
 
 export function decodeCursor(raw: string): Cursor | undefined {
   try {
-    const parts = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const parts = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(parts)) return undefined;
     if (parts.length === 3 && parts[0] === 'sla') {
       const [, dueAt, id] = parts;
       if (typeof id !== 'string' || !UUID.test(id)) return undefined;
-      if (dueAt !== null && (typeof dueAt !== 'string' || Number.isNaN(Date.parse(dueAt)))) return undefined;
+      if (dueAt !== null && !isIsoInstant(dueAt)) return undefined;
       return { sort: 'sla', dueAt, id };
     }
     const [createdAt, id] = parts;
-    if (parts.length !== 2 || typeof createdAt !== 'string' || typeof id !== 'string') return undefined;
-    if (Number.isNaN(Date.parse(createdAt)) || !UUID.test(id)) return undefined;
+    if (parts.length !== 2 || !isIsoInstant(createdAt) || typeof id !== 'string' || !UUID.test(id))
+      return undefined;
     return { createdAt, id };
   } catch {
     return undefined;

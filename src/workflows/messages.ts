@@ -33,6 +33,7 @@ export interface TicketWorkflowInput {
   /** ITSM events not yet sent (the head may have been in flight), and how many gave up so far. */
   carriedItsmQueue?: CarriedItsmEvent[];
   carriedItsmFailed?: number;
+  carriedItsmConfigured?: boolean;
   /** SLA alerts whose notifications were still being delivered. */
   carriedNotifications?: SlaAlert[];
   /** Continue as new once the history has this many events (unset: when the server suggests it). */

@@ -119,4 +119,6 @@ test('the mirror and the search attributes say what the state says', () => {
   expect(itsmSyncState(2, 1)).toBe('pending');
   expect(itsmSyncState(0, 1)).toBe('failed');
   expect(itsmSyncState(0, 0)).toBe('synced');
+  expect(itsmSyncState(0, 0, false)).toBe('not_configured');
+  expect(itsmSyncState(1, 0, false)).toBe('pending');
 });

@@ -134,7 +134,7 @@ test('alerts fire on time and once across several continue-as-new, with their no
   expect(attributes.TicketStatus).toEqual([row.status]);
   expect(attributes.SlaState).toEqual(['breached']);
   expect(attributes.Assignee).toEqual(['alice']);
-  expect(attributes.ItsmSync).toEqual(['synced']);
+  expect(attributes.ItsmSync).toEqual(['not_configured']); // this tenant has no ITSM tool
   expect([...(attributes.SlaClocks as string[])].sort()).toEqual(
     ['first_response:breached', 'resolution:breached'].sort(),
   );

@@ -14,7 +14,7 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
     if (next === undefined) return;
     run.publishSearchAttributes();
     try {
-      await itsm.syncTicketToItsm.executeWithOptions({ summary: `ITSM: ${next.type}` }, [
+      const outcome = await itsm.syncTicketToItsm.executeWithOptions({ summary: `ITSM: ${next.type}` }, [
         {
           tenantId: run.state.tenantId,
           ticketId: run.state.ticketId,
@@ -23,6 +23,8 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
           eventId: next.eventId ?? uuid4(),
         },
       ]);
+      // Older activity versions answered nothing.
+      run.itsmConfigured = outcome?.status !== 'not_configured';
     } catch (error) {
       run.itsmFailed += 1;
       log.error('ITSM sync gave up', { type: next.type, error: String(error) });

@@ -39,6 +39,8 @@ export class TicketRun {
   /** ITSM events waiting to go out, in order (the head may be in flight); `itsmFailed` counts those that gave up. */
   readonly itsmQueue: ItsmQueued[];
   itsmFailed: number;
+  /** False once the tenant turned out to have no ITSM tool: the ItsmSync search attribute says so. */
+  itsmConfigured = true;
   /** Alerts whose notifications are still being delivered: carried across continue-as-new and delivered there. */
   readonly pendingNotifications: SlaAlert[];
   readonly backgroundWork = new Set<Promise<void>>();
@@ -60,6 +62,7 @@ export class TicketRun {
     this.appliedActions = [...(input.carriedActionIds ?? [])];
     this.itsmQueue = [...(input.carriedItsmQueue ?? [])];
     this.itsmFailed = input.carriedItsmFailed ?? 0;
+    this.itsmConfigured = input.carriedItsmConfigured ?? true;
     this.pendingNotifications = [...(input.carriedNotifications ?? [])];
     this.triage = { done: input.carriedState !== undefined };
   }
@@ -119,11 +122,14 @@ export class TicketRun {
         `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${ticketSlaState(state, now)}`,
         `assignee: ${state.assignee ?? '—'} · escalation level ${state.escalationLevel}`,
         `SLA clocks: ${clockStates(state, now).join(', ')}`,
-        `ITSM: ${itsmSyncState(this.itsmQueue.length, this.itsmFailed)} (${this.itsmQueue.length} queued)`,
+        `ITSM: ${itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured)} (${this.itsmQueue.length} queued)`,
       ].join('\n\n'),
     );
     upsertSearchAttributes([
-      { key: searchAttributes.itsmSync, value: itsmSyncState(this.itsmQueue.length, this.itsmFailed) },
+      {
+        key: searchAttributes.itsmSync,
+        value: itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured),
+      },
       { key: searchAttributes.slaClocks, value: clockStates(state, now) },
       { key: searchAttributes.status, value: state.status },
       { key: searchAttributes.priority, value: state.priority },
@@ -161,6 +167,7 @@ export class TicketRun {
       carriedActionIds: this.appliedActions,
       carriedItsmQueue: this.itsmQueue,
       carriedItsmFailed: this.itsmFailed,
+      carriedItsmConfigured: this.itsmConfigured,
       carriedNotifications: this.pendingNotifications,
     };
   }
