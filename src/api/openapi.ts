@@ -25,7 +25,7 @@ import {
 import { documentSchema, listQuerySchema as kbListQuerySchema, searchSchema } from './routes/knowledge';
 import { inboundSecretSchema } from './routes/integrations';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ApiOperation {
   method: Method;
@@ -297,6 +297,37 @@ export const operations: ApiOperation[] = [
     query: slaReportQuerySchema,
     status: 200,
   },
+  { method: 'get', path: '/', summary: 'Redirects to the agent console', tag: 'console', status: 302 },
+  {
+    method: 'get',
+    path: '/console/{*path}',
+    summary: 'The agent console (static pages; it signs in with a JWT)',
+    tag: 'console',
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/me',
+    summary: 'The caller: subject, roles, tenant',
+    tag: 'tenants',
+    roles: ANY,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/codec/encode',
+    summary: 'Remote payload codec of the Temporal UI: encrypt payloads (superadmin)',
+    tag: 'operations',
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/codec/decode',
+    summary: 'Remote payload codec of the Temporal UI: decrypt workflow payloads (superadmin)',
+    tag: 'operations',
+    status: 200,
+  },
+  ...agentOperations(),
 ];
 
 /** JSON Schema of what a request may send (the input side of transforms and defaults). */
@@ -396,4 +427,68 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   return cached;
+}
+
+/** The tenant AI agents' admin API, its signed webhook, executions and analytics. */
+function agentOperations(): ApiOperation[] {
+  const admin = ['admin'];
+  const op = (
+    method: Method,
+    path: string,
+    summary: string,
+    status = 200,
+    roles: string[] | undefined = admin,
+  ) => ({
+    method,
+    path,
+    summary,
+    tag: path.startsWith('/v1/analytics') ? 'analytics' : 'agents',
+    ...(roles ? { roles } : {}),
+    status,
+  });
+  return [
+    op('post', '/v1/agents', 'Create an agent (draft), with its tools and triggers', 201),
+    op('get', '/v1/agents', "The tenant's agents"),
+    op('get', '/v1/agents/{id}', 'One agent'),
+    op('patch', '/v1/agents/{id}', 'Change an agent (a prompt or LLM change writes a new version)'),
+    op('post', '/v1/agents/{id}/activate', 'Activate (needs a trigger; a custom prompt needs an LLM)'),
+    op('post', '/v1/agents/{id}/suspend', 'Suspend an active agent'),
+    op('post', '/v1/agents/{id}/deactivate', 'Retire the agent (terminal)'),
+    op('get', '/v1/agents/{id}/versions', "The agent's immutable versions"),
+    op('post', '/v1/agents/{id}/rollback', 'Roll back to a version (writes a new version)'),
+    op('post', '/v1/agents/{id}/run', 'Start a run by hand', 202),
+    op('get', '/v1/agents/{id}/executions', "The agent's runs"),
+    op('get', '/v1/agents/{id}/triggers', "The agent's triggers"),
+    op('post', '/v1/agents/{id}/triggers', 'Add a trigger (a webhook secret is shown once)', 201),
+    op('get', '/v1/agents/{id}/triggers/{triggerId}', 'One trigger'),
+    op('patch', '/v1/agents/{id}/triggers/{triggerId}', 'Change a trigger'),
+    op('delete', '/v1/agents/{id}/triggers/{triggerId}', 'Remove a trigger', 204),
+    op(
+      'post',
+      '/v1/agents/{id}/webhook',
+      'Signed webhook trigger (HMAC-SHA256 over timestamp and body)',
+      202,
+      undefined,
+    ),
+    op('get', '/v1/agent-executions/{id}', 'One run with its steps'),
+    op(
+      'post',
+      '/v1/agent-executions/{id}/approval',
+      'Approve or reject a tool call waiting for a person',
+      200,
+      ['agent', 'admin'],
+    ),
+    op('get', '/v1/analytics/tickets', 'Ticket volume and handling times over a date range', 200, [
+      'agent',
+      'admin',
+    ]),
+    op('get', '/v1/analytics/sla', 'SLA compliance by priority and tier over a date range', 200, [
+      'agent',
+      'admin',
+    ]),
+    op('get', '/v1/analytics/agents', 'AI agent runs, success, tokens and cost over a date range', 200, [
+      'agent',
+      'admin',
+    ]),
+  ];
 }

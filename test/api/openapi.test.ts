@@ -55,6 +55,7 @@ test('every mounted route is documented, and every documented route is mounted',
   const given: Record<string, unknown> = {
     maxBodyBytes: 1024,
     defaultAutoCloseAfterMs: 0,
+    consoleDir: undefined,
     logger: createLogger('silent'),
   };
   const app = createApp(

@@ -264,7 +264,9 @@ async function saveHistories(client: Client, taskQueue: string): Promise<void> {
   const dir = process.env.RECORD_HISTORIES_DIR;
   if (!dir) return;
   fs.mkdirSync(dir, { recursive: true });
-  const testPath = typeof expect === 'undefined' ? undefined : expect.getState().testPath;
+  // jest's expect, when a test file runs this (scripts run it too, without jest).
+  const jestExpect = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect;
+  const testPath = jestExpect?.getState().testPath;
   const testFile = path.basename(testPath ?? 'script', '.test.ts');
   for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
     const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
