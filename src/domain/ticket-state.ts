@@ -207,7 +207,13 @@ export function applyAction(state: TicketState, action: TicketAction, nowMs: num
       return withStatus({ ...state, escalationLevel: level }, 'escalated', nowMs);
     }
     case 'resolve':
-      return withStatus({ ...state, resolvedAtMs: nowMs }, 'resolved', nowMs);
+      // Resolving answers the customer: with no agent reply before it, the resolution is the first response,
+      // so the first-response clock's `met` and `first_response_at` agree.
+      return withStatus(
+        { ...state, resolvedAtMs: nowMs, firstResponseAtMs: state.firstResponseAtMs ?? nowMs },
+        'resolved',
+        nowMs,
+      );
     case 'reopen':
       return withStatus(
         { ...state, resolvedAtMs: null, reopenCount: state.reopenCount + 1 },

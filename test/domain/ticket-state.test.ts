@@ -98,6 +98,10 @@ describe('status transitions', () => {
     expect(replied.clocks.resolution.stoppedAtMs).toBeNull();
     const second = applyAction(replied, agentReply, T0 + 200);
     expect(second.firstResponseAtMs).toBe(T0 + 100);
+    // Resolving answers the customer too: with no reply before it, it is the first response; after one, not.
+    const resolvedUnanswered = applyAction(customer, { type: 'resolve' }, T0 + 300);
+    expect(resolvedUnanswered.firstResponseAtMs).toBe(T0 + 300);
+    expect(applyAction(second, { type: 'resolve' }, T0 + 400).firstResponseAtMs).toBe(T0 + 100);
   });
 
   test('pending statuses pause the clocks; a customer reply resumes them', () => {
