@@ -28,6 +28,7 @@ import { DEFAULT_CATEGORIES, PRIORITIES, PRODUCTS } from '../domain/vocabulary';
 import type { Classifier, Retriever } from '../connectors/ai/ports';
 import { toActivityFailure } from '../connectors/ai/openai';
 import type { ItsmGateway } from '../connectors/itsm/ports';
+import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { postAgentMessage } from '../connectors/notifications/agent-post';
 import { DeliveryError } from '../connectors/notifications/deliver';
 import type { AgentRepository } from '../stores/agent-repository';
@@ -74,7 +75,8 @@ export interface AgentActivityBaseDeps {
   /** The OpenAI (or compatible) client when an LLM is configured. */
   llm: OpenAI | undefined;
   logger: Logger;
-  fetch?: typeof fetch;
+  /** The SSRF policy every tenant-configured URL goes through (agent posts to notification targets). */
+  outbound: OutboundPolicy;
 }
 
 export interface AgentActivityDeps extends AgentActivityBaseDeps {
@@ -255,7 +257,7 @@ export function createAgentActivities(deps: AgentActivityDeps) {
               execution_id: input.executionId,
               text: a.text,
             },
-            { fetch: deps.fetch },
+            { outbound: deps.outbound },
           );
           return { status: 'ok', output: { target: a.target, http_status: result.httpStatus } };
         } catch (error) {

@@ -100,6 +100,7 @@ export function defaultActivityDeps({
       itsm,
       llm: openai ? createOpenAiClient(openai) : undefined,
       logger,
+      outbound,
     },
   };
 }

@@ -3,6 +3,8 @@
  * events are verified by signature and replay window, deduplicated by event id, and applied to the ticket's
  * workflow as updates marked `origin: itsm`, which the workflow does not sync back (no loops).
  */
+import { inboundChange } from '../../domain/inbound-change';
+import type { TicketStatus } from '../../domain/vocabulary';
 import crypto from 'node:crypto';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -171,55 +173,24 @@ export function createInboundRouter(deps: InboundDeps): Router {
       actor: { id: `itsm:${tool}`, role: 'system' },
       origin: 'itsm',
     };
-    const target =
-      event.kind === 'status_changed'
-        ? event.mappedStatus
-        : event.kind === 'comment_added'
-          ? null
-          : event.kind;
+    const change = inboundChange(event, ticket.status as TicketStatus, tool);
+    if (!change) return 'no_change';
     try {
-      if (event.kind === 'comment_added' && event.comment) {
+      if (change.action === 'comment') {
         await deps.workflows.act(
           ticket,
           addMessageUpdate,
-          {
-            ...envelope,
-            author: 'agent',
-            body: event.comment.body,
-            isPublic: event.comment.isPublic,
-          },
+          { ...envelope, author: 'agent', body: change.body, isPublic: change.isPublic },
           envelope.actionId,
         );
         return 'comment_added';
       }
-      if (target === 'resolved') {
-        await deps.workflows.act(
-          ticket,
-          resolveTicketUpdate,
-          { ...envelope, resolution: `resolved in ${tool}` },
-          envelope.actionId,
-        );
-        return 'resolved';
-      }
-      if (target === 'closed') {
-        await deps.workflows.act(
-          ticket,
-          closeTicketUpdate,
-          { ...envelope, reason: `closed in ${tool}` },
-          envelope.actionId,
-        );
-        return 'closed';
-      }
-      if ((target === 'open' || target === 'in_progress') && ticket.status === 'resolved') {
-        await deps.workflows.act(
-          ticket,
-          reopenTicketUpdate,
-          { ...envelope, reason: `reopened in ${tool}` },
-          envelope.actionId,
-        );
-        return 'reopened';
-      }
-      return 'no_change';
+      const update = { resolve: resolveTicketUpdate, close: closeTicketUpdate, reopen: reopenTicketUpdate }[
+        change.action
+      ];
+      const args = change.action === 'resolve' ? { resolution: change.reason } : { reason: change.reason };
+      await deps.workflows.act(ticket, update, { ...envelope, ...args }, envelope.actionId);
+      return { resolve: 'resolved', close: 'closed', reopen: 'reopened' }[change.action];
     } catch (error) {
       // The change is not legal for the ticket now (say, already resolved): recorded, nothing else to do.
       if (error instanceof HttpProblem && error.status === 409) return 'no_change';
