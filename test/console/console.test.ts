@@ -4,7 +4,8 @@
  * product (API, worker, Temporal, Postgres from the harness). An agent signs in by pasting a token, sees a new
  * ticket arrive in the queue with its triage, opens it, sends the edited AI draft (first response met),
  * escalates and resolves; an illegal action shows the API's 409; a client token is refused. The run saves
- * screenshots of the queue and the ticket page to docs/screenshots/ (shown in the README).
+ * screenshots of the queue and the ticket page to .data/screenshots/ (with UPDATE_SCREENSHOTS=1: to docs/screenshots/,
+ * the ones the README shows), so a test run leaves the clone clean.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +15,9 @@ import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
 const ROOT = path.join(__dirname, '..', '..');
-const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(ROOT, 'docs', 'screenshots')
+  : path.join(ROOT, '.data', 'screenshots');
 if (!CHROMIUM_PATH) {
   console.warn('console browser tests skipped: no Chromium installed (apt-get install -y chromium)');
 }
