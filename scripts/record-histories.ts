@@ -8,13 +8,12 @@
  * The `continue-as-new…` scenarios need a server that suggests continuing early: run them alone against one started with
  * `--dynamic-config-value limit.historyCount.suggestContinueAsNew=120` (TEMPORAL_ADDRESS=that server).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { run, withProduct } from '../bench/support';
 import { type Harness, type TestTenant, eventually } from '../test/helpers/harness';
-import { FakeJira } from '../test/fixtures/fake-itsm/jira';
+import { FakeJira, signedJiraWebhook } from '../test/fixtures/fake-itsm/jira';
 import { receiver } from '../test/fixtures/http-receiver';
 import { ownValue } from '../src/domain/lookup';
 
@@ -177,23 +176,22 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
     await act(h, tenant.tokens.agent, id, 'messages', { body: 'Looking into it' });
     // Jira says Done: a signed inbound webhook resolves the ticket (an update with origin itsm).
     const key = jira.issuesWithLabel(`triage-${id}`)[0]!.key;
-    const raw = JSON.stringify({
-      timestamp: Date.now(),
-      webhookEvent: 'jira:issue_updated',
-      user: { accountId: 'human-agent' },
-      issue: { id: '1', key, fields: { labels: [`triage-${id}`], status: { name: 'Done' } } },
-      changelog: {
-        id: '9',
-        items: [{ field: 'status', fieldId: 'status', fromString: 'In Progress', toString: 'Done' }],
+    const signed = signedJiraWebhook(
+      {
+        timestamp: Date.now(),
+        webhookEvent: 'jira:issue_updated',
+        user: { accountId: 'human-agent' },
+        issue: { id: '1', key, fields: { labels: [`triage-${id}`], status: { name: 'Done' } } },
+        changelog: {
+          id: '9',
+          items: [{ field: 'status', fieldId: 'status', fromString: 'In Progress', toString: 'Done' }],
+        },
       },
-    });
+      INBOUND_SECRET,
+    );
     const inbound = await h.call('POST', `/v1/integrations/itsm/inbound/${tenant.slug}`, {
-      rawBody: raw,
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature': `sha256=${crypto.createHmac('sha256', INBOUND_SECRET).update(raw).digest('hex')}`,
-        'x-atlassian-webhook-identifier': crypto.randomUUID(),
-      },
+      rawBody: signed.raw,
+      headers: signed.headers,
     });
     if (inbound.status !== 200) throw new Error(`inbound: ${inbound.status} ${JSON.stringify(inbound.body)}`);
     await act(h, tenant.tokens.agent, id, 'close');

@@ -3,10 +3,9 @@
  * exactly-once creation (also when the create's answer is lost), comments and resolve going out, an outage
  * that outlasts the first SLA warning, signed inbound webhooks without echo, and credentials kept secret.
  */
-import crypto from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
-import { FakeJira } from '../fixtures/fake-itsm/jira';
+import { FakeJira, signedJiraWebhook as signedJira } from '../fixtures/fake-itsm/jira';
 
 const INBOUND_SECRET = 'jira-inbound-secret-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,16 +153,8 @@ test('an outage longer than the first SLA warning: the warning fires on time, th
   expect(attempts.some((a) => a.status === 'failed')).toBe(true);
 });
 
-function signedJiraWebhook(body: object, secret = INBOUND_SECRET, id = crypto.randomUUID()) {
-  const raw = JSON.stringify(body);
-  return {
-    raw,
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature': `sha256=${crypto.createHmac('sha256', secret).update(raw).digest('hex')}`,
-      'x-atlassian-webhook-identifier': id,
-    },
-  };
+function signedJiraWebhook(body: object, secret = INBOUND_SECRET) {
+  return signedJira(body, secret);
 }
 
 test('a signed Jira "Done" resolves the ticket once, is not echoed back; forgeries and replays change nothing', async () => {

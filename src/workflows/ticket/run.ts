@@ -116,24 +116,24 @@ export class TicketRun {
   publishSearchAttributes(): void {
     const now = Date.now();
     const { state } = this;
+    const slaState = ticketSlaState(state, now);
+    const clocks = clockStates(state, now);
+    const itsm = itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured);
     // What the Temporal UI shows as the workflow's current details.
     setCurrentDetails(
       [
-        `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${ticketSlaState(state, now)}`,
+        `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${slaState}`,
         `assignee: ${state.assignee ?? '—'} · escalation level ${state.escalationLevel}`,
-        `SLA clocks: ${clockStates(state, now).join(', ')}`,
-        `ITSM: ${itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured)} (${this.itsmQueue.length} queued)`,
+        `SLA clocks: ${clocks.join(', ')}`,
+        `ITSM: ${itsm} (${this.itsmQueue.length} queued)`,
       ].join('\n\n'),
     );
     upsertSearchAttributes([
-      {
-        key: searchAttributes.itsmSync,
-        value: itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured),
-      },
-      { key: searchAttributes.slaClocks, value: clockStates(state, now) },
+      { key: searchAttributes.itsmSync, value: itsm },
+      { key: searchAttributes.slaClocks, value: clocks },
       { key: searchAttributes.status, value: state.status },
       { key: searchAttributes.priority, value: state.priority },
-      { key: searchAttributes.slaState, value: ticketSlaState(state, now) },
+      { key: searchAttributes.slaState, value: slaState },
       { key: searchAttributes.escalationLevel, value: state.escalationLevel },
       ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
       ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
