@@ -4,7 +4,8 @@
  */
 import type { Embedder, SparseEncoder } from '../connectors/ai/ports';
 import { chunkDocument, parseDocument, sha256 } from '../knowledge';
-import { type TenantRetrievalModel, embedText, fitRetrievalModel } from '../ml/retrieval-model';
+import { createRetrievalModelFitter } from '../ml/fit-thread';
+import { type TenantRetrievalModel, embedText } from '../ml/retrieval-model';
 import type { KbChunkPoint, VectorStore } from '../stores/vector';
 import type { CurrentChunk, KnowledgeRepository } from '../stores/knowledge-repository';
 import type { RetrievalModelStore } from '../stores/retrieval-model-repository';
@@ -35,6 +36,7 @@ export type FitOutcome =
 
 export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
   const { knowledge } = deps;
+  const fitter = createRetrievalModelFitter();
 
   async function load(tenantId: string, documentId: string) {
     const document = await knowledge.find(tenantId, documentId);
@@ -145,7 +147,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           return { action: 'folded_in', version: fitted.version, chunks: chunks.length };
         }
         const chunks = await knowledge.currentChunks(input.tenantId);
-        const model = fitRetrievalModel(
+        const model = await fitter.fit(
           chunks.map((chunk) => ({ id: chunk.id, text: chunk.text })),
           { prior: models.prior(), dimensions: deps.embedder.dimensions },
         );
