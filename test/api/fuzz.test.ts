@@ -431,6 +431,8 @@ test(`${REQUESTS} fuzzed requests over every route: no 5xx, errors as problem+js
     const t = await h.call('GET', `/v1/tickets/${created.body.id}`, { token: tenant.tokens.agent });
     return !['new', 'triaging'].includes(t.body.status) && t.body;
   }, 90_000);
-  console.log(`fuzz: the new ticket ended triage as ${triaged.status}, ${JSON.stringify(triaged.escalation ?? null)}`);
+  console.log(
+    `fuzz: the new ticket ended triage as ${triaged.status}, ${JSON.stringify(triaged.escalation ?? null)}`,
+  );
   expect(triaged.status).toBe('open');
 }, 600_000);

@@ -6,7 +6,18 @@ import { createRetrievalModelFitter } from '../../src/ml/fit-thread';
 import { defaultEmbeddingCorpus } from '../../src/ml/embedding';
 import { fitRetrievalModel, retrievalModelToJSON } from '../../src/ml/retrieval-model';
 
-const WORDS = ['password', 'reset', 'refund', 'invoice', 'shipping', 'export', 'account', 'delete', 'vpn', 'printer'];
+const WORDS = [
+  'password',
+  'reset',
+  'refund',
+  'invoice',
+  'shipping',
+  'export',
+  'account',
+  'delete',
+  'vpn',
+  'printer',
+];
 const documents = Array.from({ length: 30 }, (_, i) => ({
   id: `doc-${i}`,
   text: `Article ${i}: ${Array.from({ length: 40 }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length]).join(' ')}.`,
@@ -35,13 +46,17 @@ test('the thread fits the same model as the process, and the event loop keeps tu
   expect(longestPause).toBeLessThan(threadModel.fit.ms / 2);
 
   const inProcess = fitRetrievalModel(documents, options);
-  expect(withoutTiming(retrievalModelToJSON(threadModel))).toEqual(withoutTiming(retrievalModelToJSON(inProcess)));
+  expect(withoutTiming(retrievalModelToJSON(threadModel))).toEqual(
+    withoutTiming(retrievalModelToJSON(inProcess)),
+  );
 }, 120_000);
 
 test('fits take turns, and a failed fit rejects without blocking the next', async () => {
   const fitter = createRetrievalModelFitter();
   // A document without text cannot be fitted: the thread's error reaches the caller.
-  const failing = fitter.fit([{ id: 'broken', text: null as unknown as string }], { prior: defaultEmbeddingCorpus() });
+  const failing = fitter.fit([{ id: 'broken', text: null as unknown as string }], {
+    prior: defaultEmbeddingCorpus(),
+  });
   const next = fitter.fit(documents.slice(0, 10), { prior: defaultEmbeddingCorpus(), dimensions: 32 });
   await expect(failing).rejects.toThrow();
   expect((await next).fit.chunks).toBe(10);

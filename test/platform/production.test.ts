@@ -136,7 +136,10 @@ test('built api and worker, with the compose environment: ready, a ticket triage
   const id = created.body.id as string;
   let ticket: Record<string, unknown> = { status: 'new' };
   const untriaged = ['new', 'triaging'];
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline && untriaged.includes(String(ticket.status));) {
+  for (
+    const deadline = Date.now() + 120_000;
+    Date.now() < deadline && untriaged.includes(String(ticket.status));
+  ) {
     await new Promise((r) => setTimeout(r, 500));
     ticket = (await call('GET', `/v1/tickets/${id}`, agent)).body;
   }
