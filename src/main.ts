@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     address: temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    slots: config.temporal.slots,
     payloadKeys,
     deps: defaultActivityDeps({
       db,

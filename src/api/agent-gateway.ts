@@ -29,6 +29,7 @@ import {
 } from '../workflows/agent-messages';
 import { searchAttributes } from '../workflows/messages';
 import { problems } from './problems';
+import { tenantFairness } from './tenant-fairness';
 
 export const SCHEDULE_CATCHUP_WINDOW = '10 minutes' as const;
 
@@ -57,6 +58,7 @@ export class AgentRuns {
         args: [input],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [{ key: searchAttributes.tenantId, value: input.tenantId }],
+        priority: tenantFairness(input.tenantId),
       });
       return { workflowId, started: true };
     } catch (error) {
@@ -83,6 +85,7 @@ export class AgentRuns {
       taskQueue: this.taskQueue,
       args: [input],
       typedSearchAttributes: [{ key: searchAttributes.tenantId, value: spec.tenantId }],
+      priority: tenantFairness(spec.tenantId),
     };
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SCHEDULE_CATCHUP_WINDOW };
     const scheduleSpec = { cronExpressions: [spec.cron], timezone: spec.timeZone };

@@ -28,6 +28,7 @@ import {
   searchAttributes,
 } from '../workflows/messages';
 import { problems } from './problems';
+import { tenantFairness } from './tenant-fairness';
 
 export class TicketWorkflows {
   constructor(
@@ -56,6 +57,7 @@ export class TicketWorkflows {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        priority: tenantFairness(ticket.tenant_id),
         typedSearchAttributes: [
           { key: searchAttributes.tenantId, value: ticket.tenant_id },
           { key: searchAttributes.status, value: ticket.status },
@@ -79,6 +81,7 @@ export class TicketWorkflows {
       taskQueue: this.taskQueue,
       args: [input],
       typedSearchAttributes: [{ key: searchAttributes.tenantId, value: tenantId }],
+      priority: tenantFairness(tenantId),
     });
     return operationId;
   }
@@ -101,6 +104,7 @@ export class TicketWorkflows {
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: searchAttributes.tenantId, value: input.tenantId }],
+      priority: tenantFairness(input.tenantId),
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {

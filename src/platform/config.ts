@@ -34,6 +34,8 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_METRICS_ADDRESS: optionalString,
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(16),
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(16),
   METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
@@ -146,6 +148,11 @@ export interface AppConfig {
     uiUrl: string | undefined;
     /** `host:port` where the SDK serves its worker metrics for Prometheus; unset: not served. */
     metricsAddress: string | undefined;
+    /**
+     * Tasks one worker runs at once. Few enough that a burst's backlog waits in Temporal's task queue, where
+     * fairness shares dispatch between tenants, not in the worker, where tasks run first come, first served.
+     */
+    slots: { activities: number; workflowTasks: number };
   };
   /** Port of the worker-only process's /metrics (the API serves its own on its port). */
   metricsPort: number;
@@ -240,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       address: c.TEMPORAL_ADDRESS,
       namespace: c.TEMPORAL_NAMESPACE,
       taskQueue: c.TEMPORAL_TASK_QUEUE,
+      slots: { activities: c.WORKER_ACTIVITY_SLOTS, workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS },
       cliPath: c.TEMPORAL_CLI_PATH,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,

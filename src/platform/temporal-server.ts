@@ -224,6 +224,13 @@ async function waitForTemporal(address: string, deadlineMs: number, child?: Chil
   throw new Error(`Temporal at ${address} did not become ready: ${String(lastError)}`);
 }
 
+/**
+ * The dev server's dynamic configuration (docker-compose's Temporal reads the same keys from
+ * deploy/temporal/dynamicconfig.yaml). Fairness dispatches backlogged tasks round-robin over the fairness keys the
+ * product gives every workflow (the tenant id, see src/api/tenant-fairness.ts).
+ */
+export const DYNAMIC_CONFIG = ['frontend.enableExecuteMultiOperation=true', 'matching.enableFairness=true'];
+
 export async function startTemporalDevServer(options: {
   cliPath: string;
   dbFile: string;
@@ -255,8 +262,7 @@ export async function startTemporalDevServer(options: {
     'warn',
     '--sqlite-pragma',
     'journal_mode=WAL',
-    '--dynamic-config-value',
-    'frontend.enableExecuteMultiOperation=true',
+    ...DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),
   ];
   // Another server on these ports would answer our health check: refuse to start rather than attach to it.
@@ -340,7 +346,7 @@ async function startWithSdkDownload(options: {
       dbFilename: options.dbFile,
       namespace: options.namespace,
       searchAttributes: Object.values(searchAttributes),
-      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      extraArgs: DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     },
   });
   return {

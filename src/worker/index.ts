@@ -137,6 +137,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
   payloadKeys?: string;
+  /** WORKER_ACTIVITY_SLOTS / WORKER_WORKFLOW_TASK_SLOTS; the SDK's defaults (100 / 40) when unset. */
+  slots?: { activities: number; workflowTasks: number };
 }
 
 export async function createWorker(
@@ -168,6 +170,12 @@ export async function createWorker(
     },
     // On shutdown, activities in flight get this long to finish before they are cancelled (and retried elsewhere).
     shutdownGraceTime: '10s',
+    ...(options.slots
+      ? {
+          maxConcurrentActivityTaskExecutions: options.slots.activities,
+          maxConcurrentWorkflowTaskExecutions: options.slots.workflowTasks,
+        }
+      : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

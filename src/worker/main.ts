@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    slots: config.temporal.slots,
     payloadKeys: resolvePayloadKeys(config),
     deps: defaultActivityDeps({
       db,

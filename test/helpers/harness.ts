@@ -157,6 +157,7 @@ export async function startHarness(
       address: temporalAddress,
       namespace: 'default',
       taskQueue,
+      slots: config.temporal.slots,
       payloadKeys: TEST_PAYLOAD_KEYS,
       deps: {
         ...defaultActivityDeps({
