@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../platform/logger';
+import { isDependencyUnavailable } from './dependency-errors';
 
 export interface FieldError {
   field: string;
@@ -115,6 +116,9 @@ function isClientError(error: unknown): error is { status: number } {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** A restarting PostgreSQL or Temporal is usually back within seconds. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /** The one place errors become responses: no SQL, stack or secret ever reaches a client. */
 export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -128,6 +132,9 @@ export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorReque
       // Errors Express itself raises for a bad request (a path parameter that does not decode, `%`):
       // their message names only the request's own fault.
       problem = new HttpProblem(error.status, 'bad-request', 'Bad request', 'the request could not be read');
+    } else if (isDependencyUnavailable(error)) {
+      logger.warn({ err: error, path: req.path }, 'a dependency is unavailable');
+      problem = problems.unavailable('a service the API depends on is unavailable; retry shortly');
     } else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       problem = new HttpProblem(500, 'internal-error', 'Internal error', 'an unexpected error occurred');
@@ -135,6 +142,7 @@ export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorReque
     if (res.headersSent) return;
     if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer');
     if (problem.status === 429) res.set('Retry-After', String(problem.extra.retry_after_seconds));
+    if (problem.status === 503) res.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     sendProblem(res, problem, req.originalUrl);
   };
 }
