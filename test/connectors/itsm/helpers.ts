@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseItsmConfig, type ItsmConfig } from '../../../src/connectors/itsm/config';
 import { ItsmError, type ItsmErrorKind } from '../../../src/connectors/itsm/http';
-import type { ItsmTicketSnapshot } from '../../../src/connectors/itsm/types';
+import { createConnector } from '../../../src/connectors/itsm/registry';
+import type { ItsmConnector, ItsmTicketSnapshot } from '../../../src/connectors/itsm/types';
+import type { FakeServer } from '../../fixtures/fake-itsm/server';
 import { LOOPBACK_NETWORKS, createOutboundPolicy } from '../../../src/platform/net/outbound-policy';
 
 /** The fake tools listen on 127.0.0.1: connectors under test get a policy that allows loopback (as in tests). */
@@ -56,4 +58,42 @@ export async function expectItsmError(
 export function expectNoSecrets(error: unknown, secrets: string[]): void {
   const text = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack ?? ''}`;
   for (const secret of secrets) expect(text).not.toContain(secret);
+}
+
+/** A local fake of a tool (test/fixtures/fake-itsm). */
+export interface FakeTool {
+  readonly server: FakeServer;
+  readonly url: string;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `fake` for the test file (its injections cleared after each test) and builds connectors to it from the
+ * tool's configuration, `base`, with settings and credentials overridden per test.
+ */
+export function connectorsFor(
+  fake: FakeTool,
+  base: () => { tool_type: string; credentials: Record<string, unknown>; settings?: Record<string, unknown> },
+) {
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
+  afterEach(() => fake.server.clearInjections());
+  const toolConfig = (settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) => {
+    const { tool_type, credentials: baseCredentials, settings: baseSettings } = base();
+    return config({
+      tool_type,
+      base_url: fake.url,
+      credentials: credentials ?? baseCredentials,
+      settings: { ...baseSettings, ...settings },
+    });
+  };
+  return {
+    config: toolConfig,
+    connector: (settings: Record<string, unknown> = {}, timeoutMs = 2000): ItsmConnector =>
+      createConnector(toolConfig(settings), { timeoutMs, outbound: localOutbound }),
+    /** A connector with other credentials (a wrong one, or another kind of authentication). */
+    withCredentials: (credentials: Record<string, unknown>): ItsmConnector =>
+      createConnector(toolConfig({}, credentials), { outbound: localOutbound }),
+  };
 }

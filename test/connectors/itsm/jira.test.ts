@@ -1,28 +1,14 @@
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeJira } from '../../fixtures/fake-itsm/jira';
 import { describeItsmConnectorContract, triageRef } from './contract';
-import { config, expectItsmError, snapshot, localOutbound } from './helpers';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let jira: FakeJira;
-
-beforeAll(async () => {
-  jira = await new FakeJira().start();
-});
-afterAll(() => jira.stop());
-afterEach(() => jira.server.clearInjections());
-
-function jiraConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
-  return config({
-    tool_type: 'jira',
-    base_url: jira.url,
-    credentials: credentials ?? { email: jira.email, api_token: jira.apiToken },
-    settings: { project_key: 'SUP', custom_fields: { customfield_10000: 'acme' }, ...settings },
-  });
-}
-
-const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(jiraConfig(settings), { timeoutMs, outbound: localOutbound });
+const jira = new FakeJira();
+const { connector, withCredentials } = connectorsFor(jira, () => ({
+  tool_type: 'jira',
+  credentials: { email: jira.email, api_token: jira.apiToken },
+  settings: { project_key: 'SUP', custom_fields: { customfield_10000: 'acme' } },
+}));
 
 const label = (ticketId: string) => `triage-${ticketId}`;
 
@@ -30,10 +16,7 @@ describeItsmConnectorContract({
   system: 'jira',
   server: () => jira.server,
   connector: (o) => connector(o?.settings, o?.timeoutMs),
-  badAuthConnector: () =>
-    createConnector(jiraConfig({}, { email: jira.email, api_token: 'wrong-token-value' }), {
-      outbound: localOutbound,
-    }),
+  badAuthConnector: () => withCredentials({ email: jira.email, api_token: 'wrong-token-value' }),
   secrets: () => [
     jira.apiToken,
     'wrong-token-value',

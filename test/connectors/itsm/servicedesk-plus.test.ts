@@ -1,42 +1,26 @@
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeServiceDeskPlus } from '../../fixtures/fake-itsm/servicedesk-plus';
 import { describeItsmConnectorContract, triageRef } from './contract';
-import { config, expectItsmError, snapshot, localOutbound } from './helpers';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let onprem: FakeServiceDeskPlus;
-let cloud: FakeServiceDeskPlus;
-
-beforeAll(async () => {
-  onprem = await new FakeServiceDeskPlus({ mode: 'onprem' }).start();
-  cloud = await new FakeServiceDeskPlus({ mode: 'cloud', portal: 'itdesk' }).start();
-});
-afterAll(async () => {
-  await onprem.stop();
-  await cloud.stop();
-});
-afterEach(() => {
-  onprem.server.clearInjections();
-  cloud.server.clearInjections();
-});
-
-function onpremConfig(settings: Record<string, unknown> = {}, authtoken?: string) {
-  return config({
-    tool_type: 'servicedesk_plus',
-    base_url: onprem.url,
-    credentials: { authtoken: authtoken ?? onprem.authtoken },
-    settings: { group: 'Network', ...settings },
-  });
-}
-
-const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(onpremConfig(settings), { timeoutMs, outbound: localOutbound });
+const onprem = new FakeServiceDeskPlus({ mode: 'onprem' });
+const cloud = new FakeServiceDeskPlus({ mode: 'cloud', portal: 'itdesk' });
+const { connector, withCredentials } = connectorsFor(onprem, () => ({
+  tool_type: 'servicedesk_plus',
+  credentials: { authtoken: onprem.authtoken },
+  settings: { group: 'Network' },
+}));
+const cloudTool = connectorsFor(cloud, () => ({
+  tool_type: 'servicedesk_plus',
+  credentials: { oauth_token: cloud.oauthToken },
+  settings: { portal: 'itdesk' },
+}));
 
 describeItsmConnectorContract({
   system: 'servicedesk_plus',
   server: () => onprem.server,
   connector: (o) => connector(o?.settings, o?.timeoutMs),
-  badAuthConnector: () => createConnector(onpremConfig({}, 'wrong-sdp-key'), { outbound: localOutbound }),
+  badAuthConnector: () => withCredentials({ authtoken: 'wrong-sdp-key' }),
   secrets: () => [onprem.authtoken, 'wrong-sdp-key'],
   isCreate: (r) => r.method === 'POST',
   ticketsFor: (snap) =>
@@ -211,19 +195,8 @@ describe('servicedesk plus connector (on-premise, authtoken)', () => {
 });
 
 describe('servicedesk plus connector (cloud, Zoho OAuth)', () => {
-  const cloudConnector = () =>
-    createConnector(
-      config({
-        tool_type: 'servicedesk_plus',
-        base_url: cloud.url,
-        credentials: { oauth_token: cloud.oauthToken },
-        settings: { portal: 'itdesk' },
-      }),
-      { outbound: localOutbound },
-    );
-
   it('calls /app/<portal>/api/v3 with Authorization: Zoho-oauthtoken and request_note', async () => {
-    const c = cloudConnector();
+    const c = cloudTool.connector();
     const ref = await c.createTicket(snapshot(), { eventId: 'e' });
     expect(ref.externalUrl).toBe(`${cloud.url}/app/itdesk/ui/requests/${ref.externalId}/details`);
     const create = cloud.server.calls('POST', '/app/itdesk/api/v3/requests')[0]!;

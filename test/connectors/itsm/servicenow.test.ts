@@ -1,37 +1,20 @@
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeServiceNow } from '../../fixtures/fake-itsm/servicenow';
 import { describeItsmConnectorContract, triageRef } from './contract';
-import { config, expectItsmError, snapshot, localOutbound } from './helpers';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let sn: FakeServiceNow;
-
-beforeAll(async () => {
-  sn = await new FakeServiceNow().start();
-});
-afterAll(() => sn.stop());
-afterEach(() => sn.server.clearInjections());
-
-function snConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
-  return config({
-    tool_type: 'servicenow',
-    base_url: sn.url,
-    credentials: credentials ?? { username: sn.username, password: sn.password },
-    settings: { assignment_group: 'Service Desk', custom_fields: { u_tenant: 'acme' }, ...settings },
-  });
-}
-
-const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(snConfig(settings), { timeoutMs, outbound: localOutbound });
+const sn = new FakeServiceNow();
+const { connector, withCredentials } = connectorsFor(sn, () => ({
+  tool_type: 'servicenow',
+  credentials: { username: sn.username, password: sn.password },
+  settings: { assignment_group: 'Service Desk', custom_fields: { u_tenant: 'acme' } },
+}));
 
 describeItsmConnectorContract({
   system: 'servicenow',
   server: () => sn.server,
   connector: (o) => connector(o?.settings, o?.timeoutMs),
-  badAuthConnector: () =>
-    createConnector(snConfig({}, { username: sn.username, password: 'not-the-password' }), {
-      outbound: localOutbound,
-    }),
+  badAuthConnector: () => withCredentials({ username: sn.username, password: 'not-the-password' }),
   secrets: () => [
     sn.password,
     'not-the-password',
@@ -104,7 +87,7 @@ describe('servicenow connector', () => {
   });
 
   it('authenticates with an OAuth bearer token too', async () => {
-    const c = createConnector(snConfig({}, { oauth_token: sn.oauthToken }), { outbound: localOutbound });
+    const c = withCredentials({ oauth_token: sn.oauthToken });
     const ref = await c.createTicket(snapshot(), { eventId: 'e' });
     expect(ref.created).toBe(true);
     expect(sn.server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${sn.oauthToken}`);

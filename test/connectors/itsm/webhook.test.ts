@@ -1,31 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import { FakeWebhookReceiver } from '../../fixtures/fake-itsm/webhook-receiver';
 import { describeItsmConnectorContract } from './contract';
-import { config, expectItsmError, snapshot, localOutbound } from './helpers';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let receiver: FakeWebhookReceiver;
-
-beforeAll(async () => {
-  receiver = await new FakeWebhookReceiver().start();
-});
-afterAll(() => receiver.stop());
-afterEach(() => receiver.server.clearInjections());
-
-const connector = (secret = receiver.secret, timeoutMs = 2000, settings: Record<string, unknown> = {}) =>
-  createConnector(
-    config({ tool_type: 'webhook', base_url: receiver.url, credentials: { secret }, settings }),
-    { timeoutMs, outbound: localOutbound },
-  );
+const receiver = new FakeWebhookReceiver();
+const { connector, withCredentials } = connectorsFor(receiver, () => ({
+  tool_type: 'webhook',
+  credentials: { secret: receiver.secret },
+}));
 
 const WRONG_SECRET = 'a-wrong-secret-that-is-long-enough';
 
 describeItsmConnectorContract({
   system: 'webhook',
   server: () => receiver.server,
-  connector: (o) => connector(receiver.secret, o?.timeoutMs, o?.settings),
+  connector: (o) => connector(o?.settings, o?.timeoutMs),
   // The receiver refuses the signature.
-  badAuthConnector: () => connector(WRONG_SECRET),
+  badAuthConnector: () => withCredentials({ secret: WRONG_SECRET }),
   secrets: () => [WRONG_SECRET, receiver.secret],
   isCreate: (r) => JSON.parse(r.rawBody).type === 'ticket.created',
   // The receiver's creations for the ticket (it applies each event id once), by event id.
@@ -78,7 +69,7 @@ describe('webhook connector', () => {
   it('keeps event_id stable across retries, so the receiver applies the event once', async () => {
     const snap = snapshot();
     receiver.server.inject({ delayMs: 1500 });
-    await expectItsmError(connector(receiver.secret, 400).createTicket(snap, { eventId: 'evt-retry' }), {
+    await expectItsmError(connector({}, 400).createTicket(snap, { eventId: 'evt-retry' }), {
       kind: 'timeout',
       retryable: true,
     });
@@ -102,7 +93,7 @@ describe('webhook connector', () => {
 
   it('can leave the ticket content out of events', async () => {
     const before = receiver.server.requests.length;
-    await connector(receiver.secret, 2000, { include_content: false }).createTicket(snapshot(), {
+    await connector({ include_content: false }).createTicket(snapshot(), {
       eventId: 'evt-nc',
     });
     const body = JSON.parse(receiver.server.requests[before]!.rawBody);

@@ -1,37 +1,20 @@
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeZendesk } from '../../fixtures/fake-itsm/zendesk';
 import { describeItsmConnectorContract, triageRef } from './contract';
-import { config, expectItsmError, snapshot, localOutbound } from './helpers';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let zd: FakeZendesk;
-
-beforeAll(async () => {
-  zd = await new FakeZendesk().start();
-});
-afterAll(() => zd.stop());
-afterEach(() => zd.server.clearInjections());
-
-function zdConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
-  return config({
-    tool_type: 'zendesk',
-    base_url: zd.url,
-    credentials: credentials ?? { email: zd.email, api_token: zd.apiToken },
-    settings: { group_id: 42, tags: ['triaged'], custom_fields: { '360001': 'enterprise' }, ...settings },
-  });
-}
-
-const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(zdConfig(settings), { timeoutMs, outbound: localOutbound });
+const zd = new FakeZendesk();
+const { connector, withCredentials } = connectorsFor(zd, () => ({
+  tool_type: 'zendesk',
+  credentials: { email: zd.email, api_token: zd.apiToken },
+  settings: { group_id: 42, tags: ['triaged'], custom_fields: { '360001': 'enterprise' } },
+}));
 
 describeItsmConnectorContract({
   system: 'zendesk',
   server: () => zd.server,
   connector: (o) => connector(o?.settings, o?.timeoutMs),
-  badAuthConnector: () =>
-    createConnector(zdConfig({}, { email: zd.email, api_token: 'bad-zendesk-token' }), {
-      outbound: localOutbound,
-    }),
+  badAuthConnector: () => withCredentials({ email: zd.email, api_token: 'bad-zendesk-token' }),
   secrets: () => [
     zd.apiToken,
     'bad-zendesk-token',
