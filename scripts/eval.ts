@@ -24,14 +24,10 @@ import {
   loadDefaultExamples,
   readLabelledCsv,
 } from '../src/ml/datasets';
+import { createSparseEncoder, defaultEmbeddingCorpus, loadLsaEmbedder } from '../src/ml/embedding';
 import {
   HybridIndex,
   type IndexedDocument,
-  createSparseEncoder,
-  defaultEmbeddingCorpus,
-  loadLsaEmbedder,
-} from '../src/ml/embedding';
-import {
   type RetrievalQuery,
   type RetrievalReport,
   buildBitextFaq,

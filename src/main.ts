@@ -4,29 +4,20 @@
  *
  * Ctrl-C / SIGTERM stop it in order (src/platform/lifecycle.ts): the API stops taking requests and finishes those
  * in flight, the worker drains, then the connections, the dev server and the embedded PostgreSQL; exit code 0.
+ * The API-only and worker-only processes are put together from the same parts (src/platform/startup.ts).
  */
 import path from 'node:path';
-import { ConfigError, loadConfig } from './platform/config';
-import { createDb, migrateToLatest } from './stores/db';
-import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from './platform/dev-secret';
-import { secretBoxFromEnv } from './platform/crypto/secrets';
-import { type Lifecycle, createLifecycle } from './platform/lifecycle';
-import { createLogger, wantsPrettyLogs } from './platform/logger';
-import { PortInUseError, assertPortFree } from './platform/ports';
+import { resolveAuthOptions } from './platform/dev-secret';
+import { assertPortFree } from './platform/ports';
 import { resolvePostgres } from './platform/postgres';
-import { ensureSearchAttributes, resolveTemporal } from './platform/temporal-server';
-import { createAiStack } from './connectors/ai/stack';
-import { startApi } from './api/start';
-import { createWorker, defaultActivityDeps, installRuntime } from './worker';
-import { createOutboundPolicy } from './platform/net/outbound-policy';
+import { openAiStack, openDatabase, resolveProcessKeys, runProcess } from './platform/startup';
+import { resolveTemporal } from './platform/temporal-server';
+import { migrateToLatest } from './stores/db';
+import { startApiServer } from './api/start';
+import { startWorkerRuntime } from './worker/start';
 
-let lifecycle: Lifecycle | undefined;
-
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'support-triage', { pretty: wantsPrettyLogs(config.env) });
-  const stops = createLifecycle(logger);
-  lifecycle = stops;
+runProcess('support-triage', async (context) => {
+  const { config, logger, lifecycle } = context;
   const started = Date.now();
   // A port held by another process stops the start here, before anything is started (or attached to).
   await assertPortFree(config.http.port, config.http.host, 'API', 'PORT');
@@ -35,22 +26,19 @@ async function main(): Promise<void> {
     await assertPortFree(config.temporal.uiPort, '127.0.0.1', 'Temporal UI', 'TEMPORAL_UI_PORT');
   }
   const auth = resolveAuthOptions(config);
-  const secrets = secretBoxFromEnv(resolveSecretKeys(config));
-  const payloadKeys = resolvePayloadKeys(config);
+  const keys = resolveProcessKeys(config);
   const pg = await resolvePostgres({
     databaseUrl: config.database.url,
     dataDir: config.dataDir,
     embeddedPort: config.database.embeddedPort,
     logger,
   });
-  stops.onStop('postgres', () => pg.stop());
-  const db = createDb(pg.url, config.database.poolMax);
-  stops.onStop('database pool', () => db.destroy());
+  lifecycle.onStop('postgres', () => pg.stop());
+  const db = openDatabase(context, pg.url);
   const applied = await migrateToLatest(db);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
-  const ai = createAiStack(config, logger, undefined, db);
-  stops.onStop('ai stack', () => ai.close());
+  const ai = openAiStack(context, db);
   const temporal = await resolveTemporal({
     address: config.temporal.address,
     cliPath: config.temporal.cliPath,
@@ -62,54 +50,15 @@ async function main(): Promise<void> {
     logger,
     codecEndpoint: `http://localhost:${config.http.port}/codec`,
   });
-  stops.onStop('temporal dev server', () => temporal.stop());
-  await Promise.all([
-    ai.warmUp(),
-    ensureSearchAttributes(temporal.address, config.temporal.namespace, logger),
-  ]);
-  installRuntime(logger, { metricsBindAddress: config.temporal.metricsAddress });
-  const { worker, connection } = await createWorker({
-    address: temporal.address,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    slots: config.temporal.slots,
-    payloadKeys,
-    deps: defaultActivityDeps({
-      db,
-      ai,
-      logger,
-      secrets,
-      itsmTimeoutMs: config.itsmTimeoutMs,
-      outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
-      openai: config.openai,
-      links: {
-        publicUrl: config.publicUrl,
-        temporalUiUrl: temporal.uiUrl,
-        namespace: config.temporal.namespace,
-      },
-    }),
-  });
-  stops.onStop('worker connection', () => connection.close());
-  const workerRun = worker.run();
-  workerRun.catch((error) => {
-    logger.error({ err: error }, 'worker failed');
-    void stops.shutdown('worker failed', 1);
-  });
-  stops.onStop('worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun.catch(() => undefined);
-  });
-  const api = await startApi({
-    config,
-    auth,
-    secrets,
-    ai,
+  lifecycle.onStop('temporal dev server', () => temporal.stop());
+  await startWorkerRuntime(context, {
     db,
+    ai,
+    keys,
     temporalAddress: temporal.address,
-    logger,
-    payloadKeys,
+    temporalUiUrl: temporal.uiUrl,
   });
-  stops.onStop('api', () => api.stop());
+  const api = await startApiServer(context, { db, ai, keys, auth, temporalAddress: temporal.address });
 
   logger.info(
     {
@@ -123,12 +72,4 @@ async function main(): Promise<void> {
     },
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${api.url}, Temporal UI ${temporal.uiUrl ?? '(external)'}; mint a token with: npm run token -- --tenant <slug> --role agent`,
   );
-}
-
-main().catch((error) => {
-  const known = error instanceof ConfigError || error instanceof PortInUseError;
-  console.error(known ? error.message : error);
-  // Whatever was started already is stopped in order.
-  if (lifecycle) void lifecycle.shutdown('start failed', 1);
-  else process.exit(1);
 });

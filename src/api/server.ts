@@ -1,43 +1,15 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
-import { ConfigError, loadConfig } from '../platform/config';
-import { createAiStack } from '../connectors/ai/stack';
-import { createDb, migrateToLatest } from '../stores/db';
-import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
-import { secretBoxFromEnv } from '../platform/crypto/secrets';
-import { createLifecycle } from '../platform/lifecycle';
-import { createLogger, wantsPrettyLogs } from '../platform/logger';
-import { startApi } from './start';
+import { resolveAuthOptions } from '../platform/dev-secret';
+import { attachToServices, runProcess } from '../platform/startup';
+import { migrateToLatest } from '../stores/db';
+import { startApiServer } from './start';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'api', { pretty: wantsPrettyLogs(config.env) });
-  if (!config.database.url || !config.temporal.address) {
-    throw new ConfigError(
-      'the API process needs DATABASE_URL and TEMPORAL_ADDRESS (npm start runs everything locally)',
-    );
-  }
-  const lifecycle = createLifecycle(logger);
-  const db = createDb(config.database.url, config.database.poolMax);
-  lifecycle.onStop('database pool', () => db.destroy());
-  // The API searches the knowledge base itself; with the embedded store, run API and worker in one process.
-  const ai = createAiStack(config, logger, undefined, db);
-  lifecycle.onStop('ai stack', () => ai.close());
+runProcess('api', async (context) => {
+  // The API searches the knowledge base itself (its AI stack); with the embedded vector store, run API and
+  // worker in one process (npm start).
+  const { db, ai, keys, temporalAddress } = attachToServices(context, 'API');
+  const auth = resolveAuthOptions(context.config);
   await migrateToLatest(db);
-  const api = await startApi({
-    config,
-    auth: resolveAuthOptions(config),
-    secrets: secretBoxFromEnv(resolveSecretKeys(config)),
-    ai,
-    db,
-    temporalAddress: config.temporal.address,
-    logger,
-    payloadKeys: resolvePayloadKeys(config),
-  });
-  lifecycle.onStop('api', () => api.stop());
-  logger.info({ url: api.url }, 'API listening');
-}
-
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
+  const api = await startApiServer(context, { db, ai, keys, auth, temporalAddress });
+  context.logger.info({ url: api.url }, 'API listening');
 });

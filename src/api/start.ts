@@ -14,6 +14,7 @@ import { TenantRepository } from '../stores/tenant-repository';
 import { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
 import type { SecretBox } from '../platform/crypto/secrets';
+import type { ProcessContext, ProcessKeys } from '../platform/startup';
 import { NotificationRepository } from '../stores/notification-repository';
 import { IntegrationRepository } from '../stores/integration-repository';
 import { KnowledgeRepository } from '../stores/knowledge-repository';
@@ -135,4 +136,23 @@ export async function startApi(options: {
       await connection.close();
     },
   };
+}
+
+/** Starts the HTTP API (and its outbox relay); its stop step finishes the requests in flight. */
+export async function startApiServer(
+  { config, logger, lifecycle }: ProcessContext,
+  options: { db: Knex; ai: AiStack; keys: ProcessKeys; auth: AppConfig['auth']; temporalAddress: string },
+): Promise<ApiRuntime> {
+  const api = await startApi({
+    config,
+    auth: options.auth,
+    secrets: options.keys.secrets,
+    ai: options.ai,
+    db: options.db,
+    temporalAddress: options.temporalAddress,
+    logger,
+    payloadKeys: options.keys.payloadKeys,
+  });
+  lifecycle.onStop('api', () => api.stop());
+  return api;
 }

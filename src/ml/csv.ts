@@ -1,63 +1,23 @@
-/** A small RFC 4180 CSV reader and writer: quoted fields may hold commas, doubled quotes and line breaks. */
+/**
+ * CSV (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks) read with csv-parse, and a small
+ * writer for the one place that writes CSV (scripts/build-default-examples.ts).
+ */
+import { parse } from 'csv-parse/sync';
 
-/** All rows of a CSV text, each a list of fields. CRLF and LF line ends are both accepted. */
+/**
+ * All rows of a CSV text, each a list of fields. CRLF, LF and CR line ends are all accepted, a UTF-8 byte order
+ * mark is not part of the first field, and rows may have different numbers of fields (a blank line is one empty
+ * field).
+ */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte order mark is not part of the first field
-
-  while (i < text.length) {
-    let field: string;
-    if (text[i] === '"') {
-      // Quoted: runs up to the next quote that is not doubled.
-      const parts: string[] = [];
-      let start = i + 1;
-      for (;;) {
-        const quote = text.indexOf('"', start);
-        if (quote < 0) throw new Error('CSV ends inside a quoted field');
-        parts.push(text.slice(start, quote));
-        if (text[quote + 1] === '"') {
-          parts.push('"');
-          start = quote + 2;
-        } else {
-          i = quote + 1;
-          break;
-        }
-      }
-      field = parts.join('');
-      // Anything between the closing quote and the delimiter is kept, as lenient readers do.
-      const end = nextDelimiter(text, i);
-      field += text.slice(i, end);
-      i = end;
-    } else {
-      const end = nextDelimiter(text, i);
-      field = text.slice(i, end);
-      i = end;
-    }
-    row.push(field);
-    if (text[i] === ',') {
-      i += 1;
-      if (i === text.length) row.push('');
-      continue;
-    }
-    // End of line (or of text): CRLF or LF.
-    rows.push(row);
-    row = [];
-    if (text[i] === '\r') i += 1;
-    if (text[i] === '\n') i += 1;
-  }
-  return rows;
+  return parse(text, {
+    bom: true,
+    relax_column_count: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+  }) as string[][];
 }
 
-function nextDelimiter(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char === 44 /* , */ || char === 10 /* \n */ || char === 13 /* \r */) return i;
-  }
-  return text.length;
-}
-
-/** Rows as objects keyed by the header line's names; blank lines are skipped. */
+/** Rows as objects keyed by the header line's names; blank lines are skipped, missing fields are ''. */
 export function parseCsvRecords(text: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(text);
   if (!header) return [];

@@ -7,7 +7,7 @@
  * uses them alike. Deterministic (seeded sketch) and cached on disk like the classifier.
  *
  * Sparse: hashed word ids with BM25-saturated term frequencies for documents and raw counts for queries; the
- * IDF is left to the store (Qdrant `modifier: idf`) or to `HybridIndex` here.
+ * IDF is left to the store (Qdrant `modifier: idf`) or to the eval's `HybridIndex` (evaluation.ts).
  */
 import type { Embedder, SparseEncoder, SparseVector } from '../connectors/ai/ports';
 import { findDataDir, loadBanking77, loadBitext } from './datasets';
@@ -214,107 +214,4 @@ export function createSparseEncoder(options: Partial<Bm25Options> = {}): SparseE
       };
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// In-memory hybrid index.
-
-export interface IndexedDocument {
-  id: string;
-  text: string;
-  title?: string;
-}
-
-export interface SearchHit {
-  id: string;
-  score: number;
-}
-
-export type SearchMode = 'bm25' | 'dense' | 'hybrid';
-
-/** Reciprocal Rank Fusion's damping constant (Cormack et al., 2009). */
-export const RRF_K = 60;
-
-/**
- * BM25 (IDF computed here over the indexed documents, as Qdrant's `modifier: idf` would) and dense cosine
- * search over the same documents, fused by Reciprocal Rank Fusion. In memory, for the eval and small tests;
- * the vector stores take its place in production.
- */
-export class HybridIndex {
-  private readonly ids: string[] = [];
-  private readonly dense: number[][] = [];
-  private readonly postings = new Map<number, Array<{ doc: number; weight: number }>>();
-
-  constructor(
-    private readonly embedder: Embedder,
-    private readonly encoder: SparseEncoder = createSparseEncoder(),
-  ) {}
-
-  get size(): number {
-    return this.ids.length;
-  }
-
-  async add(documents: readonly IndexedDocument[]): Promise<void> {
-    const texts = documents.map((doc) => (doc.title ? `${doc.title}\n${doc.text}` : doc.text));
-    const vectors = await this.embedder.embed(texts);
-    documents.forEach((doc, i) => {
-      const index = this.ids.length;
-      this.ids.push(doc.id);
-      this.dense.push(vectors[i]!);
-      const sparse = this.encoder.encode(texts[i]!, 'document');
-      sparse.indices.forEach((term, k) => {
-        const list = this.postings.get(term) ?? [];
-        list.push({ doc: index, weight: sparse.values[k]! });
-        this.postings.set(term, list);
-      });
-    });
-  }
-
-  async search(query: string, options: { limit?: number; mode?: SearchMode } = {}): Promise<SearchHit[]> {
-    const limit = options.limit ?? 10;
-    const mode = options.mode ?? 'hybrid';
-    if (mode === 'bm25') return this.bm25(query).slice(0, limit);
-    const [queryVector] = await this.embedder.embed([query]);
-    const dense = this.denseSearch(queryVector!);
-    if (mode === 'dense') return dense.slice(0, limit);
-    return reciprocalRankFusion([this.bm25(query), dense]).slice(0, limit);
-  }
-
-  /** Documents sharing a term with the query, by BM25 score. */
-  bm25(query: string): SearchHit[] {
-    const sparse = this.encoder.encode(query, 'query');
-    const scores = new Map<number, number>();
-    const n = this.ids.length;
-    sparse.indices.forEach((term, k) => {
-      const list = this.postings.get(term);
-      if (!list) return;
-      const idf = Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5));
-      for (const { doc, weight } of list)
-        scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * idf * weight);
-    });
-    return rank([...scores.entries()].map(([doc, score]) => ({ id: this.ids[doc]!, score })));
-  }
-
-  private denseSearch(queryVector: readonly number[]): SearchHit[] {
-    return rank(
-      this.dense.map((vector, doc) => {
-        let dot = 0;
-        for (let i = 0; i < vector.length; i++) dot += vector[i]! * queryVector[i]!;
-        return { id: this.ids[doc]!, score: dot };
-      }),
-    );
-  }
-}
-
-function rank(hits: SearchHit[]): SearchHit[] {
-  return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-/** Σ 1 / (k + rank) over the rankings a document appears in (rank from 1). */
-export function reciprocalRankFusion(rankings: readonly (readonly SearchHit[])[], k = RRF_K): SearchHit[] {
-  const fused = new Map<string, number>();
-  for (const ranking of rankings) {
-    ranking.forEach((hit, position) => fused.set(hit.id, (fused.get(hit.id) ?? 0) + 1 / (k + position + 1)));
-  }
-  return rank([...fused.entries()].map(([id, score]) => ({ id, score })));
 }

@@ -1,13 +1,15 @@
 /**
  * Benchmarks shared by scripts/eval.ts and the tests: classifier quality on a labelled test set, and a FAQ
- * retrieval test built from Bitext.
+ * retrieval test built from Bitext over an in-memory hybrid index.
  */
 import fs from 'node:fs';
 import type { TextModel, TrainingExample } from './classifier';
 import type { BitextRow } from './datasets';
-import type { HybridIndex, IndexedDocument, SearchMode } from './embedding';
+import type { Embedder, SparseEncoder } from '../connectors/ai/ports';
+import { createSparseEncoder } from './embedding';
 import { accuracy, expectedCalibrationError, macroF1, meanReciprocalRank, recallAtK } from './metrics';
 import { stratifiedSplit } from './random';
+import { bm25Idf, byScoreThenId, dot, reciprocalRankFusion } from './ranking';
 import { type TfidfOptions, fitTfidf, sparseDot, vectorize } from './tfidf';
 import { DEFAULT_FEATURE_OPTIONS } from './text';
 
@@ -34,6 +36,90 @@ export function evaluateClassifier(model: TextModel, test: readonly TrainingExam
       ),
     ),
   };
+}
+
+export interface IndexedDocument {
+  id: string;
+  text: string;
+  title?: string;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+}
+
+export type SearchMode = 'bm25' | 'dense' | 'hybrid';
+
+/**
+ * BM25 (IDF computed here over the indexed documents, as Qdrant's `modifier: idf` would) and dense cosine
+ * search over the same documents, each over all documents, fused by Reciprocal Rank Fusion. In memory, for the
+ * eval and small tests; the vector stores take its place in the product (with the same arithmetic, ranking.ts).
+ */
+export class HybridIndex {
+  private readonly ids: string[] = [];
+  private readonly dense: number[][] = [];
+  private readonly postings = new Map<number, Array<{ doc: number; weight: number }>>();
+
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly encoder: SparseEncoder = createSparseEncoder(),
+  ) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  async add(documents: readonly IndexedDocument[]): Promise<void> {
+    const texts = documents.map((doc) => (doc.title ? `${doc.title}\n${doc.text}` : doc.text));
+    const vectors = await this.embedder.embed(texts);
+    documents.forEach((doc, i) => {
+      const index = this.ids.length;
+      this.ids.push(doc.id);
+      this.dense.push(vectors[i]!);
+      const sparse = this.encoder.encode(texts[i]!, 'document');
+      sparse.indices.forEach((term, k) => {
+        const list = this.postings.get(term) ?? [];
+        list.push({ doc: index, weight: sparse.values[k]! });
+        this.postings.set(term, list);
+      });
+    });
+  }
+
+  async search(query: string, options: { limit?: number; mode?: SearchMode } = {}): Promise<SearchHit[]> {
+    const limit = options.limit ?? 10;
+    const mode = options.mode ?? 'hybrid';
+    if (mode === 'bm25') return this.bm25(query).slice(0, limit);
+    const [queryVector] = await this.embedder.embed([query]);
+    const dense = this.denseSearch(queryVector!);
+    if (mode === 'dense') return dense.slice(0, limit);
+    const fused = reciprocalRankFusion([this.bm25(query).map((hit) => hit.id), dense.map((hit) => hit.id)]);
+    return [...fused.entries()]
+      .map(([id, score]) => ({ id, score }))
+      .sort(byScoreThenId)
+      .slice(0, limit);
+  }
+
+  /** Documents sharing a term with the query, by BM25 score. */
+  bm25(query: string): SearchHit[] {
+    const sparse = this.encoder.encode(query, 'query');
+    const scores = new Map<number, number>();
+    const n = this.ids.length;
+    sparse.indices.forEach((term, k) => {
+      const list = this.postings.get(term);
+      if (!list) return;
+      const idf = bm25Idf(n, list.length);
+      for (const { doc, weight } of list)
+        scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * idf * weight);
+    });
+    return [...scores.entries()].map(([doc, score]) => ({ id: this.ids[doc]!, score })).sort(byScoreThenId);
+  }
+
+  private denseSearch(queryVector: readonly number[]): SearchHit[] {
+    return this.dense
+      .map((vector, doc) => ({ id: this.ids[doc]!, score: dot(vector, queryVector) }))
+      .sort(byScoreThenId);
+  }
 }
 
 export interface RetrievalQuery {

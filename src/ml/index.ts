@@ -20,18 +20,15 @@ export {
   type TrainingExample,
 } from './classifier';
 export {
-  HybridIndex,
   createLsaEmbedder,
   createSparseEncoder,
   defaultEmbeddingCorpus,
   loadLsaEmbedder,
-  reciprocalRankFusion,
   trainLsa,
-  type IndexedDocument,
   type LsaEmbedder,
-  type SearchHit,
-  type SearchMode,
 } from './embedding';
+export { HybridIndex, type IndexedDocument, type SearchHit, type SearchMode } from './evaluation';
+export { reciprocalRankFusion } from './ranking';
 export { detectLanguage, type DetectedLanguage, type LanguageGuess } from './language';
 export { analyzeSentiment, type SentimentResult } from './sentiment';
 export { assessUrgency, type UrgencyResult } from './urgency';

@@ -33,6 +33,7 @@ import type { SparseVector } from '../connectors/ai/ports';
 import { randomizedSvd } from './linalg';
 import { decodeUint32, encodeArray } from './model-cache';
 import { seededRandom, shuffled } from './random';
+import { bm25Idf, dot } from './ranking';
 import { fitTfidf, vectorize } from './tfidf';
 import { ENGLISH_STOPWORDS, tokenize } from './text';
 
@@ -113,7 +114,7 @@ export function maxLexicalScore(model: TenantRetrievalModel, query: SparseVector
   const { k1 } = DEFAULT_BM25_OPTIONS;
   let max = 0;
   query.indices.forEach((term, i) => {
-    max += query.values[i]! * idf(model.lexical.documents, model.lexical.dfOf.get(term) ?? 0) * (k1 + 1);
+    max += query.values[i]! * bm25Idf(model.lexical.documents, model.lexical.dfOf.get(term) ?? 0) * (k1 + 1);
   });
   return max;
 }
@@ -154,11 +155,6 @@ export function relevance(model: TenantRetrievalModel, scores: readonly number[]
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
-}
-
-/** BM25 IDF as Qdrant's `modifier: idf` (and the embedded store) apply it. */
-function idf(documents: number, withTerm: number): number {
-  return Math.log((documents - withTerm + 0.5) / (withTerm + 0.5) + 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -298,21 +294,18 @@ export class FusionIndex {
     lexical: Array<{ doc: number; score: number }>;
     maxLexical: number;
   } {
-    const q = this.embed(query);
     const d = this.dimensions;
+    const q = this.embed(query).slice(0, d);
     const dense = new TopK(POOL);
     for (let doc = 0; doc < this.size; doc++) {
-      let dot = 0;
-      const base = doc * d;
-      for (let j = 0; j < d; j++) dot += q[j]! * this.dense[base + j]!;
-      dense.offer(doc, dot);
+      dense.offer(doc, dot(q, this.dense, doc * d));
     }
     const sparse = createSparseEncoder().encode(query, 'query');
     const scores = new Map<number, number>();
     let maxLexical = 0;
     sparse.indices.forEach((term, k) => {
       const list = this.postings.get(term);
-      const termIdf = idf(this.size, list?.length ?? 0);
+      const termIdf = bm25Idf(this.size, list?.length ?? 0);
       maxLexical += sparse.values[k]! * termIdf * (DEFAULT_BM25_OPTIONS.k1 + 1);
       for (const { doc, weight } of list ?? [])
         scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * termIdf * weight);

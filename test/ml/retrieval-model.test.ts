@@ -14,7 +14,8 @@ import {
   retrievalModelFromJSON,
   retrievalModelToJSON,
 } from '../../src/ml/retrieval-model';
-import { HybridIndex, createSparseEncoder } from '../../src/ml/embedding';
+import { createSparseEncoder } from '../../src/ml/embedding';
+import { HybridIndex } from '../../src/ml/evaluation';
 import { decodeModel, encodeModel } from '../../src/stores/retrieval-model-repository';
 
 const TOPICS: Array<[string, string[]]> = [

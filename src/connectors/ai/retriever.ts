@@ -13,6 +13,7 @@ import type { Embedder, Retriever, SparseEncoder } from './ports';
 import type { Passage } from '../../domain/triage';
 import type { VectorStore } from '../../stores/vector';
 import { type TenantRetrievalModel, embedText, fusionWeights, relevance } from '../../ml/retrieval-model';
+import { dot } from '../../ml/ranking';
 
 export interface KnowledgeHit extends Passage {
   externalId: string | null;
@@ -25,12 +26,6 @@ export interface KnowledgeSearch extends Retriever {
 /** Where the retriever finds a tenant's current fitted model (Postgres in the product; memory in the eval). */
 export interface RetrievalModelSource {
   current(tenantId: string): Promise<{ version: number; model: TenantRetrievalModel } | null>;
-}
-
-function dot(a: readonly number[], b: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -23,21 +23,16 @@ import path from 'node:path';
 import { VectorStoreError } from './errors';
 import type { KbChunkPoint, VectorHit, VectorSearchQuery, VectorStore } from './ports';
 import {
-  RRF_K,
-  bm25Idf,
-  byScoreThenId,
   candidatePoolSize,
   checkDimensions,
   checkDocumentRef,
   checkPoint,
   checkSearch,
-  dot,
   normaliseChunkId,
-  reciprocalRankFusion,
   topByScore,
-  unitVector,
   weightedFusion,
 } from './scoring';
+import { RRF_K, bm25Idf, byScoreThenId, dot, reciprocalRankFusion, unitVector } from '../../ml/ranking';
 
 export const LOG_FILE = 'chunks.jsonl';
 const FORMAT = 1;

@@ -24,7 +24,6 @@ import {
 import { VectorStoreError } from './errors';
 import type { FusionWeights, KbChunkPoint, VectorHit, VectorSearchQuery, VectorStore } from './ports';
 import {
-  byScoreThenId,
   candidatePoolSize,
   checkDimensions,
   checkDocumentRef,
@@ -33,6 +32,7 @@ import {
   normaliseChunkId,
   weightedFusion,
 } from './scoring';
+import { byScoreThenId } from '../../ml/ranking';
 import { ownValue } from '../../domain/lookup';
 
 export const DENSE_VECTOR = 'dense';

@@ -1,13 +1,11 @@
 /**
  * Input checks and the scoring arithmetic shared by the stores. Both stores check input the same way so the
  * contract suite sees the same errors, and the embedded store scores the way Qdrant does (cosine on normalised
- * vectors, BM25 IDF applied to sparse weights at query time, rank-based fusion).
+ * vectors, BM25 IDF applied to sparse weights at query time, rank-based fusion), with the arithmetic in src/ml/ranking.ts.
  */
 import { VectorStoreError } from './errors';
 import type { KbChunkPoint, SparseVector, VectorSearchQuery } from './ports';
-
-/** Reciprocal Rank Fusion constant of the original paper (Cormack et al. 2009): score = Σ 1 / (k + rank). */
-export const RRF_K = 60;
+import { byScoreThenId } from '../../ml/ranking';
 
 /**
  * How many candidates each signal contributes before fusion. Fusion can only reorder what the two rankings
@@ -103,31 +101,6 @@ export function checkDimensions(dimensions: number): void {
   if (!Number.isInteger(dimensions) || dimensions < 1) throw invalid('dimensions must be a positive integer');
 }
 
-/** Qdrant's Cosine distance normalises stored and query vectors, then takes the dot product. */
-export function unitVector(vector: readonly number[]): number[] {
-  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
-  return norm === 0 ? vector.map(() => 0) : vector.map((x) => x / norm);
-}
-
-export function dot(a: readonly number[], b: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
-
-/**
- * The BM25 inverse document frequency Qdrant's `modifier: idf` applies to each query term:
- * ln((N - n + 0.5) / (n + 0.5) + 1), N documents in all, n of them containing the term.
- */
-export function bm25Idf(totalDocuments: number, documentsWithTerm: number): number {
-  return Math.log((totalDocuments - documentsWithTerm + 0.5) / (documentsWithTerm + 0.5) + 1);
-}
-
-/** Higher score first; equal scores by id, so results never depend on insertion or hash order. */
-export function byScoreThenId<T extends { id: string; score: number }>(a: T, b: T): number {
-  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /**
  * The k best of `items` in `byScoreThenId` order, without sorting them all: a search over a large tenant
  * scores every chunk but keeps only a candidate pool.
@@ -149,21 +122,6 @@ export function topByScore<T extends { id: string; score: number }>(items: Itera
     }
   }
   return kept.sort(byScoreThenId);
-}
-
-/**
- * Reciprocal Rank Fusion over rankings of ids (best first): each ranking adds 1 / (k + rank), rank from 1.
- * Only positions count, never the raw scores, which live on different scales for dense and sparse.
- */
-export function reciprocalRankFusion(
-  rankings: readonly (readonly string[])[],
-  k = RRF_K,
-): Map<string, number> {
-  const fused = new Map<string, number>();
-  for (const ranking of rankings) {
-    ranking.forEach((id, position) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + position + 1)));
-  }
-  return fused;
 }
 
 /** A chunk id with one signal's raw score (cosine for dense, Σ query weight × IDF × term weight for lexical). */

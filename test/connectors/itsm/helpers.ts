@@ -1,8 +1,9 @@
-/** Shared test helpers for the ITSM connectors: snapshots, config building, error assertions. */
+/** Shared test helpers for the ITSM connectors: snapshots, config building, error assertions (contract.ts uses them). */
 import { randomUUID } from 'node:crypto';
 import { parseItsmConfig, type ItsmConfig } from '../../../src/connectors/itsm/config';
 import { ItsmError, type ItsmErrorKind } from '../../../src/connectors/itsm/http';
-import type { ExternalRef, ItsmConnector, ItsmTicketSnapshot } from '../../../src/connectors/itsm/types';
+import { createConnector } from '../../../src/connectors/itsm/registry';
+import type { ItsmConnector, ItsmTicketSnapshot } from '../../../src/connectors/itsm/types';
 import type { FakeServer } from '../../fixtures/fake-itsm/server';
 import { LOOPBACK_NETWORKS, createOutboundPolicy } from '../../../src/platform/net/outbound-policy';
 
@@ -59,89 +60,40 @@ export function expectNoSecrets(error: unknown, secrets: string[]): void {
   for (const secret of secrets) expect(text).not.toContain(secret);
 }
 
-export interface ErrorBehaviourContext {
-  server: () => FakeServer;
-  connector: (options?: { timeoutMs?: number }) => ItsmConnector;
-  badAuthConnector: () => ItsmConnector;
-  /** A ref to an external ticket that does not exist. */
-  missingRef: () => ExternalRef;
-  /** The secrets in play, none of which may appear in an error. */
-  secrets: () => string[];
+/** A local fake of a tool (test/fixtures/fake-itsm). */
+export interface FakeTool {
+  readonly server: FakeServer;
+  readonly url: string;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
 }
 
-/** The failure classification every connector must show against its fake. */
-export function describeErrorBehaviour(name: string, ctx: ErrorBehaviourContext): void {
-  describe(`${name}: failures are classified`, () => {
-    afterEach(() => ctx.server().clearInjections());
-
-    it('401 → auth, not retryable, and no credential in the error', async () => {
-      const error = await expectItsmError(
-        ctx.badAuthConnector().createTicket(snapshot(), { eventId: 'e-auth' }),
-        {
-          kind: 'auth',
-          retryable: false,
-          status: 401,
-        },
-      );
-      expect(error.system).toBe(name);
-      expectNoSecrets(error, ctx.secrets());
+/**
+ * Runs `fake` for the test file (its injections cleared after each test) and builds connectors to it from the
+ * tool's configuration, `base`, with settings and credentials overridden per test.
+ */
+export function connectorsFor(
+  fake: FakeTool,
+  base: () => { tool_type: string; credentials: Record<string, unknown>; settings?: Record<string, unknown> },
+) {
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
+  afterEach(() => fake.server.clearInjections());
+  const toolConfig = (settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) => {
+    const { tool_type, credentials: baseCredentials, settings: baseSettings } = base();
+    return config({
+      tool_type,
+      base_url: fake.url,
+      credentials: credentials ?? baseCredentials,
+      settings: { ...baseSettings, ...settings },
     });
-
-    it('404 → not_found', async () => {
-      await expectItsmError(ctx.connector().getStatus(ctx.missingRef()), {
-        kind: 'not_found',
-        retryable: false,
-        status: 404,
-      });
-    });
-
-    it('409 → conflict, not retryable', async () => {
-      ctx.server().inject({ status: 409, body: { error: 'conflict' } });
-      await expectItsmError(ctx.connector().findByCorrelation('t-409'), {
-        kind: 'conflict',
-        retryable: false,
-        status: 409,
-      });
-    });
-
-    it('429 with Retry-After seconds → rate_limited, retryable, retryAfterMs', async () => {
-      ctx.server().inject({ status: 429, headers: { 'retry-after': '2' }, body: { error: 'slow down' } });
-      const error = await expectItsmError(ctx.connector().findByCorrelation('t-429'), {
-        kind: 'rate_limited',
-        retryable: true,
-        status: 429,
-      });
-      expect(error.retryAfterMs).toBe(2000);
-    });
-
-    it('429 with an HTTP-date Retry-After is parsed too', async () => {
-      const at = new Date(Date.now() + 3000).toUTCString();
-      ctx.server().inject({ status: 429, headers: { 'retry-after': at } });
-      const error = await expectItsmError(ctx.connector().findByCorrelation('t-429d'), {
-        kind: 'rate_limited',
-        retryable: true,
-      });
-      expect(error.retryAfterMs).toBeGreaterThan(1000);
-      expect(error.retryAfterMs).toBeLessThanOrEqual(3000);
-    });
-
-    it('5xx → server, retryable', async () => {
-      ctx.server().inject({ status: 503, body: 'upstream unavailable' });
-      await expectItsmError(ctx.connector().findByCorrelation('t-503'), {
-        kind: 'server',
-        retryable: true,
-        status: 503,
-      });
-    });
-
-    it('a slow answer → timeout, retryable', async () => {
-      ctx.server().inject({ delayMs: 1500 });
-      const started = Date.now();
-      await expectItsmError(ctx.connector({ timeoutMs: 100 }).findByCorrelation('t-slow'), {
-        kind: 'timeout',
-        retryable: true,
-      });
-      expect(Date.now() - started).toBeLessThan(1200);
-    });
-  });
+  };
+  return {
+    config: toolConfig,
+    connector: (settings: Record<string, unknown> = {}, timeoutMs = 2000): ItsmConnector =>
+      createConnector(toolConfig(settings), { timeoutMs, outbound: localOutbound }),
+    /** A connector with other credentials (a wrong one, or another kind of authentication). */
+    withCredentials: (credentials: Record<string, unknown>): ItsmConnector =>
+      createConnector(toolConfig({}, credentials), { outbound: localOutbound }),
+  };
 }

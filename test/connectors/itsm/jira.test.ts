@@ -1,27 +1,48 @@
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import type { ExternalRef } from '../../../src/connectors/itsm/types';
 import { FakeJira } from '../../fixtures/fake-itsm/jira';
-import { config, describeErrorBehaviour, expectItsmError, snapshot, localOutbound } from './helpers';
+import { describeItsmConnectorContract, triageRef } from './contract';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let jira: FakeJira;
+const jira = new FakeJira();
+const { connector, withCredentials } = connectorsFor(jira, () => ({
+  tool_type: 'jira',
+  credentials: { email: jira.email, api_token: jira.apiToken },
+  settings: { project_key: 'SUP', custom_fields: { customfield_10000: 'acme' } },
+}));
 
-beforeAll(async () => {
-  jira = await new FakeJira().start();
+const label = (ticketId: string) => `triage-${ticketId}`;
+
+describeItsmConnectorContract({
+  system: 'jira',
+  server: () => jira.server,
+  connector: (o) => connector(o?.settings, o?.timeoutMs),
+  badAuthConnector: () => withCredentials({ email: jira.email, api_token: 'wrong-token-value' }),
+  secrets: () => [
+    jira.apiToken,
+    'wrong-token-value',
+    Buffer.from(`${jira.email}:wrong-token-value`).toString('base64'),
+  ],
+  isCreate: (r) => r.method === 'POST' && r.path === '/rest/api/3/issue',
+  ticketsFor: (snap) => jira.issuesWithLabel(label(snap.ticketId)).map((issue) => issue.key),
+  commentsOf: (ref) =>
+    jira.issues.get(ref.externalId)!.comments.map((comment) => ({
+      text: JSON.stringify(comment.body),
+      isPublic: !comment.properties.some((p) => p.key === 'sd.public.comment' && (p.value as any).internal),
+      eventId: triageRef(JSON.stringify(comment.body)),
+    })),
+  externalUrl: (ref) => `${jira.url}/browse/${ref.externalId}`,
+  statuses: {
+    created: 'To Do',
+    resolved: 'Done',
+    closed: 'Done',
+    closedMapsTo: 'resolved',
+    updates: [['in_progress', 'In Progress']],
+  },
+  resolveSettings: { resolution_name: 'Done' },
+  lookup: {
+    missingRef: () => ({ system: 'jira', externalId: 'SUP-99999', externalUrl: null, externalStatus: null }),
+  },
 });
-afterAll(() => jira.stop());
-afterEach(() => jira.server.clearInjections());
-
-function jiraConfig(settings: Record<string, unknown> = {}, credentials?: Record<string, unknown>) {
-  return config({
-    tool_type: 'jira',
-    base_url: jira.url,
-    credentials: credentials ?? { email: jira.email, api_token: jira.apiToken },
-    settings: { project_key: 'SUP', custom_fields: { customfield_10000: 'acme' }, ...settings },
-  });
-}
-
-const connector = (settings: Record<string, unknown> = {}, timeoutMs = 2000) =>
-  createConnector(jiraConfig(settings), { timeoutMs, outbound: localOutbound });
 
 describe('jira connector', () => {
   it('creates an issue with ADF description, correlation label, mapped priority and custom fields', async () => {
@@ -29,9 +50,7 @@ describe('jira connector', () => {
     const before = jira.server.requests.length;
     const ref = await connector().createTicket(snap, { eventId: 'evt-create-1' });
 
-    expect(ref).toMatchObject({ system: 'jira', created: true, externalStatus: 'To Do' });
     expect(ref.externalId).toMatch(/^SUP-\d+$/);
-    expect(ref.externalUrl).toBe(`${jira.url}/browse/${ref.externalId}`);
 
     const sent = jira.server.requests.slice(before);
     expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -70,43 +89,6 @@ describe('jira connector', () => {
     ]);
   });
 
-  it('creates exactly once when the activity is retried after creating (crash before the local record)', async () => {
-    const snap = snapshot();
-    const c = connector();
-    const first = await c.createTicket(snap, { eventId: 'evt-1' });
-    // The worker died before recording `first`; the retried activity calls createTicket again.
-    const second = await c.createTicket(snap, { eventId: 'evt-1' });
-    expect(second).toEqual({ ...first, created: false });
-    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1);
-  });
-
-  it('creates exactly once when the create response is lost to a timeout', async () => {
-    const snap = snapshot();
-    jira.server.inject({
-      delayMs: 1500,
-      match: (r) => r.method === 'POST' && r.path === '/rest/api/3/issue',
-    });
-    const c = connector({}, 400);
-    await expectItsmError(c.createTicket(snap, { eventId: 'evt-lost' }), {
-      kind: 'timeout',
-      retryable: true,
-    });
-    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1); // Jira did create it
-
-    const retried = await c.createTicket(snap, { eventId: 'evt-lost' });
-    expect(retried.created).toBe(false);
-    expect(jira.issuesWithLabel(`triage-${snap.ticketId}`)).toHaveLength(1);
-    expect(retried.externalId).toBe(jira.issuesWithLabel(`triage-${snap.ticketId}`)[0]!.key);
-  });
-
-  it('finds by correlation, and returns null when nothing carries the key', async () => {
-    const snap = snapshot();
-    const c = connector();
-    expect(await c.findByCorrelation(snap.ticketId)).toBeNull();
-    const { created: _created, ...ref } = await c.createTicket(snap, { eventId: 'e' });
-    expect(await c.findByCorrelation(snap.ticketId)).toEqual(ref);
-  });
-
   it('refuses a ticket id that could inject into JQL', async () => {
     await expectItsmError(connector().findByCorrelation('x" OR project = OTHER'), {
       kind: 'invalid',
@@ -134,29 +116,11 @@ describe('jira connector', () => {
       expect(transition.json).toEqual({ transition: { id: '21' } });
     });
 
-    it('adds an ADF comment once per event id, internal notes flagged for JSM', async () => {
+    it('writes comments as ADF with the event marker, internal notes flagged for JSM', async () => {
       const c = connector();
-      const first = await c.addComment(ref, {
-        body: 'We are looking into it.',
-        isPublic: true,
-        eventId: 'evt-c1',
-      });
-      const again = await c.addComment(ref, {
-        body: 'We are looking into it.',
-        isPublic: true,
-        eventId: 'evt-c1',
-      });
-      const internal = await c.addComment(ref, {
-        body: 'Refund approved.',
-        isPublic: false,
-        eventId: 'evt-c2',
-      });
-      expect(first.created).toBe(true);
-      expect(again).toEqual({ created: false, externalCommentId: first.externalCommentId });
-      expect(internal.created).toBe(true);
-
+      await c.addComment(ref, { body: 'We are looking into it.', isPublic: true, eventId: 'evt-c1' });
+      await c.addComment(ref, { body: 'Refund approved.', isPublic: false, eventId: 'evt-c2' });
       const comments = jira.issues.get(ref.externalId)!.comments;
-      expect(comments).toHaveLength(2);
       expect(comments[0]!.body).toEqual({
         type: 'doc',
         version: 1,
@@ -173,16 +137,11 @@ describe('jira connector', () => {
     });
 
     it('resolves with the tenant workflow: resolution comment, transition to the target status', async () => {
-      const resolved = await connector({ resolution_name: 'Done' }).resolve(ref, {
-        resolution: 'Refunded',
-        eventId: 'evt-r',
-      });
-      expect(resolved.externalStatus).toBe('Done');
+      await connector({ resolution_name: 'Done' }).resolve(ref, { resolution: 'Refunded', eventId: 'evt-r' });
       const issue = jira.issues.get(ref.externalId)!;
       expect(issue.fields.status.name).toBe('Done');
       expect(issue.fields.resolution).toEqual({ name: 'Done' });
       expect(issue.comments).toHaveLength(1);
-      expect(await connector().getStatus(ref)).toEqual({ externalStatus: 'Done', mappedStatus: 'resolved' });
 
       // Resolving again (a retried activity) neither transitions nor comments twice.
       const before = jira.server.requests.length;
@@ -191,19 +150,12 @@ describe('jira connector', () => {
     });
 
     it('without auto-transition, resolve only records the resolution', async () => {
-      const c = connector({ auto_transition_on_resolve: false });
-      const out = await c.resolve(ref, { resolution: 'Workaround sent', eventId: 'evt-nr' });
-      expect(out.externalStatus).toBe('To Do');
+      await connector({ auto_transition_on_resolve: false }).resolve(ref, {
+        resolution: 'Workaround sent',
+        eventId: 'evt-nr',
+      });
       expect(jira.issues.get(ref.externalId)!.fields.status.name).toBe('To Do');
       expect(jira.issues.get(ref.externalId)!.comments).toHaveLength(1);
-    });
-
-    it('close moves to the close status, and is a no-op when already there', async () => {
-      const c = connector();
-      expect((await c.close(ref)).externalStatus).toBe('Done');
-      const before = jira.server.requests.length;
-      expect((await c.close(ref)).externalStatus).toBe('Done');
-      expect(jira.server.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
     });
 
     it('an unknown target status is an invalid (non-retryable) error naming the available transitions', async () => {
@@ -214,28 +166,5 @@ describe('jira connector', () => {
       expect(error.message).toContain('Shipped');
       expect(error.message).toContain('In Progress');
     });
-
-    it('maps Jira statuses back to ours', async () => {
-      await connector().updateTicket(ref, { status: 'in_progress' });
-      expect(await connector().getStatus(ref)).toEqual({
-        externalStatus: 'In Progress',
-        mappedStatus: 'in_progress',
-      });
-    });
   });
-});
-
-describeErrorBehaviour('jira', {
-  server: () => jira.server,
-  connector: (o) => connector({}, o?.timeoutMs ?? 2000),
-  badAuthConnector: () =>
-    createConnector(jiraConfig({}, { email: jira.email, api_token: 'wrong-token-value' }), {
-      outbound: localOutbound,
-    }),
-  missingRef: () => ({ system: 'jira', externalId: 'SUP-99999', externalUrl: null, externalStatus: null }),
-  secrets: () => [
-    jira.apiToken,
-    'wrong-token-value',
-    Buffer.from(`${jira.email}:wrong-token-value`).toString('base64'),
-  ],
 });

@@ -1,33 +1,52 @@
 import { createHmac } from 'node:crypto';
-import { createConnector } from '../../../src/connectors/itsm/registry';
 import { FakeWebhookReceiver } from '../../fixtures/fake-itsm/webhook-receiver';
-import { config, expectItsmError, expectNoSecrets, snapshot, localOutbound } from './helpers';
+import { describeItsmConnectorContract } from './contract';
+import { connectorsFor, expectItsmError, snapshot } from './helpers';
 
-let receiver: FakeWebhookReceiver;
+const receiver = new FakeWebhookReceiver();
+const { connector, withCredentials } = connectorsFor(receiver, () => ({
+  tool_type: 'webhook',
+  credentials: { secret: receiver.secret },
+}));
 
-beforeAll(async () => {
-  receiver = await new FakeWebhookReceiver().start();
+const WRONG_SECRET = 'a-wrong-secret-that-is-long-enough';
+
+describeItsmConnectorContract({
+  system: 'webhook',
+  server: () => receiver.server,
+  connector: (o) => connector(o?.settings, o?.timeoutMs),
+  // The receiver refuses the signature.
+  badAuthConnector: () => withCredentials({ secret: WRONG_SECRET }),
+  secrets: () => [WRONG_SECRET, receiver.secret],
+  isCreate: (r) => JSON.parse(r.rawBody).type === 'ticket.created',
+  // The receiver's creations for the ticket (it applies each event id once), by event id.
+  ticketsFor: (snap) =>
+    receiver.applied
+      .filter((event) => event.type === 'ticket.created' && event.ticket_id === snap.ticketId)
+      .map((event) => event.event_id as string),
+  commentsOf: (ref) =>
+    receiver.applied
+      .filter((event) => event.type === 'ticket.commented' && event.external_id === ref.externalId)
+      .map((event) => ({
+        text: event.comment.body,
+        isPublic: event.comment.is_public,
+        eventId: event.event_id,
+      })),
+  externalUrl: (ref) => `https://receiver.example/t/${ref.externalId}`,
+  statuses: {
+    created: 'open',
+    resolved: 'resolved',
+    closed: 'closed',
+    updates: [['in_progress', 'in_progress']],
+  },
 });
-afterAll(() => receiver.stop());
-afterEach(() => receiver.server.clearInjections());
-
-const connector = (secret = receiver.secret, timeoutMs = 2000, settings: Record<string, unknown> = {}) =>
-  createConnector(
-    config({ tool_type: 'webhook', base_url: receiver.url, credentials: { secret }, settings }),
-    { timeoutMs, outbound: localOutbound },
-  );
 
 describe('webhook connector', () => {
   it('POSTs the event JSON signed with X-Signature: v1=HMAC("<ts>.<body>") and X-Event-Id', async () => {
     const snap = snapshot();
     const before = receiver.server.requests.length;
     const ref = await connector().createTicket(snap, { eventId: 'evt-created-1' });
-    expect(ref).toMatchObject({
-      system: 'webhook',
-      created: true,
-      externalId: expect.stringMatching(/^EXT-\d+$/),
-      externalStatus: 'open',
-    });
+    expect(ref.externalId).toMatch(/^EXT-\d+$/);
 
     const req = receiver.server.requests[before]!;
     const ts = req.headers['x-signature-timestamp'] as string;
@@ -50,7 +69,7 @@ describe('webhook connector', () => {
   it('keeps event_id stable across retries, so the receiver applies the event once', async () => {
     const snap = snapshot();
     receiver.server.inject({ delayMs: 1500 });
-    await expectItsmError(connector(receiver.secret, 400).createTicket(snap, { eventId: 'evt-retry' }), {
+    await expectItsmError(connector({}, 400).createTicket(snap, { eventId: 'evt-retry' }), {
       kind: 'timeout',
       retryable: true,
     });
@@ -58,7 +77,6 @@ describe('webhook connector', () => {
     const sent = receiver.server.requests.filter((r) => r.headers['x-event-id'] === 'evt-retry');
     expect(sent).toHaveLength(2);
     expect(JSON.parse(sent[0]!.rawBody).event_id).toBe(JSON.parse(sent[1]!.rawBody).event_id);
-    expect(receiver.applied.filter((e) => e.event_id === 'evt-retry')).toHaveLength(1);
   });
 
   it('sends update, comment, resolve and close events; derived event ids are deterministic', async () => {
@@ -67,46 +85,19 @@ describe('webhook connector', () => {
     await c.updateTicket(ref, { status: 'in_progress', priority: 'high' });
     await c.updateTicket(ref, { status: 'in_progress', priority: 'high' }); // same change, same derived id
     await c.addComment(ref, { body: 'hi', isPublic: true, eventId: 'evt-comment' });
-    const resolved = await c.resolve(ref, { resolution: 'done' });
-    const closed = await c.close(ref);
-    expect(resolved.externalStatus).toBe('resolved');
-    expect(closed.externalStatus).toBe('closed');
+    await c.resolve(ref, { resolution: 'done' });
+    await c.close(ref);
     const types = receiver.applied.filter((e) => e.external_id === ref.externalId).map((e) => e.type);
     expect(types).toEqual(['ticket.updated', 'ticket.commented', 'ticket.resolved', 'ticket.closed']);
-    expect(await c.getStatus(closed)).toEqual({ externalStatus: 'closed', mappedStatus: 'closed' });
   });
 
   it('can leave the ticket content out of events', async () => {
     const before = receiver.server.requests.length;
-    await connector(receiver.secret, 2000, { include_content: false }).createTicket(snapshot(), {
+    await connector({ include_content: false }).createTicket(snapshot(), {
       eventId: 'evt-nc',
     });
     const body = JSON.parse(receiver.server.requests[before]!.rawBody);
     expect(body.ticket.content).toBeUndefined();
     expect(body.ticket.priority).toBe('critical');
-  });
-
-  it('a receiver refusing the signature is an auth error without the secret in it', async () => {
-    const wrong = 'a-wrong-secret-that-is-long-enough';
-    const error = await expectItsmError(connector(wrong).createTicket(snapshot(), { eventId: 'evt-bad' }), {
-      kind: 'auth',
-      retryable: false,
-      status: 401,
-    });
-    expectNoSecrets(error, [wrong, receiver.secret]);
-  });
-
-  it('429 and 5xx from the receiver are retryable', async () => {
-    receiver.server.inject({ status: 429, headers: { 'retry-after': '1' } });
-    const e = await expectItsmError(connector().createTicket(snapshot(), { eventId: 'evt-429' }), {
-      kind: 'rate_limited',
-      retryable: true,
-    });
-    expect(e.retryAfterMs).toBe(1000);
-    receiver.server.inject({ status: 500 });
-    await expectItsmError(connector().createTicket(snapshot(), { eventId: 'evt-500' }), {
-      kind: 'server',
-      retryable: true,
-    });
   });
 });

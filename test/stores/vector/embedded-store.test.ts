@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOG_FILE, createEmbeddedVectorStore } from '../../../src/stores/vector/embedded-store';
 import type { VectorStore } from '../../../src/stores/vector/ports';
-import { bm25Idf, reciprocalRankFusion } from '../../../src/stores/vector/scoring';
 import { chunk, describeVectorStoreContract, uuid } from './contract';
 
 const folders: string[] = [];
@@ -115,26 +114,5 @@ describe('embedded vector store persistence', () => {
     const reopened = createEmbeddedVectorStore({ dir });
     expect((await reopened.search(probe)).map((h) => [h.chunkId, h.text])).toEqual([[uuid(1), 'third']]);
     await reopened.close();
-  });
-});
-
-describe('scoring', () => {
-  test('BM25 IDF favours rare terms and stays positive for terms in every document', () => {
-    expect(bm25Idf(10, 1)).toBeGreaterThan(bm25Idf(10, 5));
-    expect(bm25Idf(10, 10)).toBeGreaterThan(0);
-    expect(bm25Idf(24, 1)).toBeCloseTo(Math.log(23.5 / 1.5 + 1), 10);
-  });
-
-  test('reciprocal rank fusion adds 1 / (k + rank) per ranking', () => {
-    const fused = reciprocalRankFusion(
-      [
-        ['a', 'b'],
-        ['b', 'c'],
-      ],
-      60,
-    );
-    expect(fused.get('a')).toBeCloseTo(1 / 61, 12);
-    expect(fused.get('b')).toBeCloseTo(1 / 62 + 1 / 61, 12);
-    expect(fused.get('c')).toBeCloseTo(1 / 62, 12);
   });
 });

@@ -1,0 +1,62 @@
+/** The worker part of a process (src/main.ts, src/worker/main.ts), put together as src/platform/startup.ts says. */
+import type { Knex } from 'knex';
+import type { AiStack } from '../connectors/ai/stack';
+import { createOutboundPolicy } from '../platform/net/outbound-policy';
+import type { ProcessContext, ProcessKeys } from '../platform/startup';
+import { ensureSearchAttributes } from '../platform/temporal-server';
+import { createWorker, defaultActivityDeps, installRuntime } from '.';
+
+/**
+ * Warms up the models and makes sure the search attributes exist, then runs a worker on the task queue. A worker
+ * that fails stops the process (exit 1); the stop step lets it finish the tasks in flight.
+ */
+export async function startWorkerRuntime(
+  { config, logger, lifecycle }: ProcessContext,
+  options: {
+    db: Knex;
+    ai: AiStack;
+    keys: ProcessKeys;
+    temporalAddress: string;
+    /** The Temporal UI that notifications link to (the dev server's with `npm start`). */
+    temporalUiUrl: string | undefined;
+  },
+): Promise<void> {
+  const { db, ai, keys, temporalAddress } = options;
+  await Promise.all([
+    ai.warmUp(),
+    ensureSearchAttributes(temporalAddress, config.temporal.namespace, logger),
+  ]);
+  installRuntime(logger, { metricsBindAddress: config.temporal.metricsAddress });
+  const { worker, connection } = await createWorker({
+    address: temporalAddress,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    slots: config.temporal.slots,
+    payloadKeys: keys.payloadKeys,
+    deps: defaultActivityDeps({
+      db,
+      ai,
+      logger,
+      secrets: keys.secrets,
+      itsmTimeoutMs: config.itsmTimeoutMs,
+      outbound: createOutboundPolicy({ allow: config.outbound.allowNetworks }),
+      openai: config.openai,
+      links: {
+        publicUrl: config.publicUrl,
+        temporalUiUrl: options.temporalUiUrl,
+        namespace: config.temporal.namespace,
+      },
+    }),
+  });
+  lifecycle.onStop('worker connection', () => connection.close());
+  const run = worker.run();
+  run.catch((error: unknown) => {
+    logger.error({ err: error }, 'worker failed');
+    void lifecycle.shutdown('worker failed', 1);
+  });
+  lifecycle.onStop('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    // A worker that fails, even while draining, fails this step too: the exit code is then 1.
+    await run;
+  });
+}
