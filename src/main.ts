@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { ConfigError, loadConfig } from './platform/config';
-import { createDb, migrateToLatest } from './stores/db';
+import { createDatabases, destroyDatabases, migrateToLatest } from './stores/db';
 import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from './platform/dev-secret';
 import { secretBoxFromEnv } from './platform/crypto/secrets';
 import { type Lifecycle, createLifecycle } from './platform/lifecycle';
@@ -44,12 +44,17 @@ async function main(): Promise<void> {
     logger,
   });
   stops.onStop('postgres', () => pg.stop());
-  const db = createDb(pg.url, config.database.poolMax);
-  stops.onStop('database pool', () => db.destroy());
-  const applied = await migrateToLatest(db);
+  // Embedded PostgreSQL: one URL (the owner's); the application's pool switches to its role on each connection.
+  const dbs = createDatabases({
+    url: pg.url,
+    appUrl: pg.embedded ? undefined : config.database.appUrl,
+    poolMax: config.database.poolMax,
+  });
+  stops.onStop('database pools', () => destroyDatabases(dbs));
+  const applied = await migrateToLatest(dbs.platform);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
-  const ai = createAiStack(config, logger, undefined, db);
+  const ai = createAiStack(config, logger, undefined, dbs.app);
   stops.onStop('ai stack', () => ai.close());
   const temporal = await resolveTemporal({
     address: config.temporal.address,
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     payloadKeys,
     deps: defaultActivityDeps({
-      db,
+      dbs,
       ai,
       logger,
       secrets,
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
     auth,
     secrets,
     ai,
-    db,
+    dbs,
     temporalAddress: temporal.address,
     logger,
     payloadKeys,

@@ -1,7 +1,7 @@
 /** API-only process (docker-compose's `api` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { ConfigError, loadConfig } from '../platform/config';
 import { createAiStack } from '../connectors/ai/stack';
-import { createDb, migrateToLatest } from '../stores/db';
+import { createDatabases, destroyDatabases, migrateToLatest } from '../stores/db';
 import { resolveAuthOptions, resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
 import { secretBoxFromEnv } from '../platform/crypto/secrets';
 import { createLifecycle } from '../platform/lifecycle';
@@ -17,18 +17,22 @@ async function main(): Promise<void> {
     );
   }
   const lifecycle = createLifecycle(logger);
-  const db = createDb(config.database.url, config.database.poolMax);
-  lifecycle.onStop('database pool', () => db.destroy());
+  const dbs = createDatabases({
+    url: config.database.url,
+    appUrl: config.database.appUrl,
+    poolMax: config.database.poolMax,
+  });
+  lifecycle.onStop('database pools', () => destroyDatabases(dbs));
   // The API searches the knowledge base itself; with the embedded store, run API and worker in one process.
-  const ai = createAiStack(config, logger, undefined, db);
+  const ai = createAiStack(config, logger, undefined, dbs.app);
   lifecycle.onStop('ai stack', () => ai.close());
-  await migrateToLatest(db);
+  await migrateToLatest(dbs.platform);
   const api = await startApi({
     config,
     auth: resolveAuthOptions(config),
     secrets: secretBoxFromEnv(resolveSecretKeys(config)),
     ai,
-    db,
+    dbs,
     temporalAddress: config.temporal.address,
     logger,
     payloadKeys: resolvePayloadKeys(config),

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { Knex } from 'knex';
+import type { Databases } from '../stores/db';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
 import { createHttpServer } from './http-server';
@@ -41,7 +41,8 @@ export async function startApi(options: {
   auth: AppConfig['auth'];
   secrets: SecretBox;
   ai: Pick<AiStack, 'search' | 'store'>;
-  db: Knex;
+  /** The application's pool (row-level security) and the owner's, for the named platform operations. */
+  dbs: Databases;
   temporalAddress: string;
   logger: Logger;
   port?: number;
@@ -52,7 +53,8 @@ export async function startApi(options: {
   /** The SSRF policy that checks tenant-configured URLs; default: from `config.outbound`. */
   outbound?: OutboundPolicy;
 }): Promise<ApiRuntime> {
-  const { config, db, logger } = options;
+  const { config, logger } = options;
+  const { app: db, platform } = options.dbs;
   const connection = await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
   const codec = options.payloadKeys ? new AesGcmPayloadCodec(options.payloadKeys) : undefined;
   const client = new Client({
@@ -60,8 +62,8 @@ export async function startApi(options: {
     namespace: config.temporal.namespace,
     ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
   });
-  const tickets = new TicketRepository(db);
-  const tenants = new TenantRepository(db);
+  const tickets = new TicketRepository(db, platform);
+  const tenants = new TenantRepository(db, platform);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
   const app = createApp({
     db,
@@ -74,7 +76,7 @@ export async function startApi(options: {
     ai: options.ai,
     workflows,
     agents: {
-      repository: new AgentRepository(db, options.secrets),
+      repository: new AgentRepository(db, options.secrets, platform),
       analytics: new AnalyticsRepository(db),
       runs: new AgentRuns(client, config.temporal.taskQueue),
       llmConfigured: config.openai !== undefined,

@@ -1,7 +1,7 @@
 /** Worker-only process (docker-compose's `worker` service): needs DATABASE_URL and TEMPORAL_ADDRESS. */
 import { ConfigError, loadConfig } from '../platform/config';
 import { createAiStack } from '../connectors/ai/stack';
-import { createDb } from '../stores/db';
+import { createDatabases, destroyDatabases } from '../stores/db';
 import { resolvePayloadKeys, resolveSecretKeys } from '../platform/dev-secret';
 import { createLifecycle } from '../platform/lifecycle';
 import { createLogger, wantsPrettyLogs } from '../platform/logger';
@@ -20,9 +20,13 @@ async function main(): Promise<void> {
     );
   }
   const lifecycle = createLifecycle(logger);
-  const db = createDb(config.database.url, config.database.poolMax);
-  lifecycle.onStop('database pool', () => db.destroy());
-  const ai = createAiStack(config, logger, undefined, db);
+  const dbs = createDatabases({
+    url: config.database.url,
+    appUrl: config.database.appUrl,
+    poolMax: config.database.poolMax,
+  });
+  lifecycle.onStop('database pools', () => destroyDatabases(dbs));
+  const ai = createAiStack(config, logger, undefined, dbs.app);
   lifecycle.onStop('ai stack', () => ai.close());
   await ai.warmUp();
   await ensureSearchAttributes(config.temporal.address, config.temporal.namespace, logger);
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     payloadKeys: resolvePayloadKeys(config),
     deps: defaultActivityDeps({
-      db,
+      dbs,
       ai,
       logger,
       secrets: secretBoxFromEnv(resolveSecretKeys(config)),
