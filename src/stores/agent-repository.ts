@@ -354,6 +354,19 @@ export class AgentRepository {
     );
   }
 
+  /** Applies a patch to the trigger; undefined when it does not exist (in this tenant, for this agent). */
+  async updateTrigger(
+    tenantId: string,
+    agentId: string,
+    id: string,
+    patch: Partial<AgentTriggerModel>,
+  ): Promise<AgentTriggerModel | undefined> {
+    return withTenant(this.db, tenantId, async (trx) => {
+      await AgentTriggerModel.query(trx).patch(patch).where({ tenant_id: tenantId, agent_id: agentId, id });
+      return AgentTriggerModel.query(trx).findOne({ tenant_id: tenantId, agent_id: agentId, id });
+    });
+  }
+
   async deleteTrigger(tenantId: string, agentId: string, id: string): Promise<boolean> {
     const n = await withTenant(this.db, tenantId, (trx) =>
       trx('agent_triggers').where({ tenant_id: tenantId, agent_id: agentId, id }).delete(),

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { Model } from 'objection';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
@@ -62,11 +61,13 @@ export interface Databases {
   platform: PlatformDb;
 }
 
-/** Opens the owner's pool and binds the objection models to it. Migrations, scripts and tests use it. */
+/**
+ * Opens the owner's pool: migrations, scripts and tests use it. The objection models are bound to no pool: every
+ * query names its own (the application's in a withTenant transaction, or the platform's), so none runs on the
+ * owner's by default and around row-level security.
+ */
 export function createDb(url: string, poolMax = 10): PlatformDb {
-  const db = knexFactory(knexConfig(url, poolMax));
-  Model.knex(db);
-  return db as PlatformDb;
+  return knexFactory(knexConfig(url, poolMax)) as PlatformDb;
 }
 
 /**
