@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
-import { createDb, migrateToLatest } from '../src/stores/db';
+import { createAppDb, createDb, migrateToLatest } from '../src/stores/db';
 import { AnalyticsRepository } from '../src/stores/analytics-repository';
 import { percentile } from '../src/ml/metrics';
 import { run } from './support';
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   const db = createDb(url.toString(), 4);
+  // The queries run as the endpoint runs them: on the application's pool, under row-level security.
+  const app = createAppDb(url.toString(), 4);
   try {
     await migrateToLatest(db);
     const [tenant] = await db('tenants').insert({ slug: 'bench', name: 'Bench' }).returning('*');
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
       `loaded ${count} + ${Math.round(count / 4)} tickets, 50,000 agent runs in ${loadSeconds.toFixed(0)} s`,
     );
 
-    const analytics = new AnalyticsRepository(db);
+    const analytics = new AnalyticsRepository(app);
     const queries: Record<string, (from: Date, to: Date) => Promise<unknown>> = {
       tickets: (from, to) => analytics.tickets(tenant.id, from, to),
       sla: (from, to) => analytics.slaCompliance(tenant.id, from, to),
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await db.destroy();
+    await Promise.all([db.destroy(), app.destroy()]);
     await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.destroy();
   }

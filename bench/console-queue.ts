@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   });
   await withProduct(async (h) => {
     const tenant = await h.createTenant({}, 'business');
-    const repo = new TicketRepository(h.db);
+    const repo = new TicketRepository(h.appDb, h.db);
     const now = Date.now();
     const insertStarted = performance.now();
     const insert = async (i: number) => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { resolveAuthOptions } from './platform/dev-secret';
 import { assertPortFree } from './platform/ports';
 import { resolvePostgres } from './platform/postgres';
-import { openAiStack, openDatabase, resolveProcessKeys, runProcess } from './platform/startup';
+import { openAiStack, openDatabases, resolveProcessKeys, runProcess } from './platform/startup';
 import { resolveTemporal } from './platform/temporal-server';
 import { migrateToLatest } from './stores/db';
 import { startApiServer } from './api/start';
@@ -34,11 +34,12 @@ runProcess('support-triage', async (context) => {
     logger,
   });
   lifecycle.onStop('postgres', () => pg.stop());
-  const db = openDatabase(context, pg.url);
-  const applied = await migrateToLatest(db);
+  // Embedded PostgreSQL: one URL (the owner's); the application's pool switches to its role on each connection.
+  const dbs = openDatabases(context, pg.url, pg.embedded ? undefined : config.database.appUrl);
+  const applied = await migrateToLatest(dbs.platform);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
-  const ai = openAiStack(context, db);
+  const ai = openAiStack(context, dbs.app);
   const temporal = await resolveTemporal({
     address: config.temporal.address,
     cliPath: config.temporal.cliPath,
@@ -52,13 +53,13 @@ runProcess('support-triage', async (context) => {
   });
   lifecycle.onStop('temporal dev server', () => temporal.stop());
   await startWorkerRuntime(context, {
-    db,
+    dbs,
     ai,
     keys,
     temporalAddress: temporal.address,
     temporalUiUrl: temporal.uiUrl,
   });
-  const api = await startApiServer(context, { db, ai, keys, auth, temporalAddress: temporal.address });
+  const api = await startApiServer(context, { dbs, ai, keys, auth, temporalAddress: temporal.address });
 
   logger.info(
     {

@@ -85,7 +85,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       to: number;
     }): Promise<number> {
       const document = await load(input.tenantId, input.documentId);
-      const chunks = await knowledge.chunks(document.id, input.from, input.to);
+      const chunks = await knowledge.chunks(input.tenantId, document.id, input.from, input.to);
       if (chunks.length === 0) return 0;
       await deps.store.ensureReady(deps.embedder.dimensions);
       // The tenant's fitted model when there is one (the fit step after activation makes sure of it).
@@ -108,7 +108,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           sparse: deps.sparse.encode(chunk.text, 'document'),
         })),
       );
-      await knowledge.markEmbedded(document.id, input.from, input.to);
+      await knowledge.markEmbedded(input.tenantId, document.id, input.from, input.to);
       return chunks.length;
     },
 
@@ -164,7 +164,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     },
 
     async failKbDocument(input: { tenantId: string; documentId: string; message: string }): Promise<void> {
-      await knowledge.fail(input.documentId, input.message);
+      await knowledge.fail(input.tenantId, input.documentId, input.message);
       await deps.store.deleteDocument(input.tenantId, input.documentId);
     },
   };

@@ -28,7 +28,7 @@ export async function relayUnstartedTickets(deps: OutboxDeps): Promise<number> {
     try {
       const autoClose = tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs);
       await deps.workflows.start(ticket, tenantPolicy(tenant), autoClose);
-      await deps.tickets.markWorkflowStarted(ticket.id);
+      await deps.tickets.markWorkflowStarted(ticket.tenant_id, ticket.id);
       started += 1;
     } catch (error) {
       deps.logger.warn({ ticketId: ticket.id, err: error }, 'outbox relay could not start the workflow yet');

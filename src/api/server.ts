@@ -7,9 +7,9 @@ import { startApiServer } from './start';
 runProcess('api', async (context) => {
   // The API searches the knowledge base itself (its AI stack); with the embedded vector store, run API and
   // worker in one process (npm start).
-  const { db, ai, keys, temporalAddress } = attachToServices(context, 'API');
+  const { dbs, ai, keys, temporalAddress } = attachToServices(context, 'API');
   const auth = resolveAuthOptions(context.config);
-  await migrateToLatest(db);
-  const api = await startApiServer(context, { db, ai, keys, auth, temporalAddress });
+  await migrateToLatest(dbs.platform);
+  const api = await startApiServer(context, { dbs, ai, keys, auth, temporalAddress });
   context.logger.info({ url: api.url }, 'API listening');
 });

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { Knex } from 'knex';
+import type { Databases } from '../stores/db';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
 import { createHttpServer } from './http-server';
@@ -42,7 +42,8 @@ export async function startApi(options: {
   auth: AppConfig['auth'];
   secrets: SecretBox;
   ai: Pick<AiStack, 'search' | 'store'>;
-  db: Knex;
+  /** The application's pool (row-level security) and the owner's, for the named platform operations. */
+  dbs: Databases;
   temporalAddress: string;
   logger: Logger;
   port?: number;
@@ -53,7 +54,8 @@ export async function startApi(options: {
   /** The SSRF policy that checks tenant-configured URLs; default: from `config.outbound`. */
   outbound?: OutboundPolicy;
 }): Promise<ApiRuntime> {
-  const { config, db, logger } = options;
+  const { config, logger } = options;
+  const { app: db, platform } = options.dbs;
   const connection = await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
   const codec = options.payloadKeys ? new AesGcmPayloadCodec(options.payloadKeys) : undefined;
   const client = new Client({
@@ -61,8 +63,8 @@ export async function startApi(options: {
     namespace: config.temporal.namespace,
     ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
   });
-  const tickets = new TicketRepository(db);
-  const tenants = new TenantRepository(db);
+  const tickets = new TicketRepository(db, platform);
+  const tenants = new TenantRepository(db, platform);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
   const app = createApp({
     db,
@@ -75,7 +77,7 @@ export async function startApi(options: {
     ai: options.ai,
     workflows,
     agents: {
-      repository: new AgentRepository(db, options.secrets),
+      repository: new AgentRepository(db, options.secrets, platform),
       analytics: new AnalyticsRepository(db),
       runs: new AgentRuns(client, config.temporal.taskQueue),
       llmConfigured: config.openai !== undefined,
@@ -141,14 +143,20 @@ export async function startApi(options: {
 /** Starts the HTTP API (and its outbox relay); its stop step finishes the requests in flight. */
 export async function startApiServer(
   { config, logger, lifecycle }: ProcessContext,
-  options: { db: Knex; ai: AiStack; keys: ProcessKeys; auth: AppConfig['auth']; temporalAddress: string },
+  options: {
+    dbs: Databases;
+    ai: AiStack;
+    keys: ProcessKeys;
+    auth: AppConfig['auth'];
+    temporalAddress: string;
+  },
 ): Promise<ApiRuntime> {
   const api = await startApi({
     config,
     auth: options.auth,
     secrets: options.keys.secrets,
     ai: options.ai,
-    db: options.db,
+    dbs: options.dbs,
     temporalAddress: options.temporalAddress,
     logger,
     payloadKeys: options.keys.payloadKeys,

@@ -23,6 +23,7 @@ const schema = z.object({
   DATA_DIR: z.string().default('.data'),
 
   DATABASE_URL: optionalString,
+  DATABASE_APP_URL: optionalString,
   EMBEDDED_PG_PORT: port(5433),
   DB_POOL_MAX: z.coerce.number().int().min(1).default(10),
 
@@ -137,7 +138,8 @@ export interface AppConfig {
   rateLimits: { windowSeconds: number; perTier: Record<CustomerTier, number> };
   logLevel: RawConfig['LOG_LEVEL'];
   dataDir: string;
-  database: { url: string | undefined; embeddedPort: number; poolMax: number };
+  /** `appUrl`: the application's own login (a member of the row-level security role); default: `url`'s. */
+  database: { url: string | undefined; appUrl: string | undefined; embeddedPort: number; poolMax: number };
   temporal: {
     address: string | undefined;
     namespace: string;
@@ -242,7 +244,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimits: { windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS, perTier: parseRateLimits(c.RATE_LIMITS) },
     logLevel: c.LOG_LEVEL,
     dataDir: path.resolve(c.DATA_DIR),
-    database: { url: c.DATABASE_URL, embeddedPort: c.EMBEDDED_PG_PORT, poolMax: c.DB_POOL_MAX },
+    database: {
+      url: c.DATABASE_URL,
+      appUrl: c.DATABASE_APP_URL,
+      embeddedPort: c.EMBEDDED_PG_PORT,
+      poolMax: c.DB_POOL_MAX,
+    },
     temporal: {
       address: c.TEMPORAL_ADDRESS,
       namespace: c.TEMPORAL_NAMESPACE,

@@ -14,7 +14,7 @@ import { type Lifecycle, createLifecycle } from './lifecycle';
 import { type Logger, createLogger, wantsPrettyLogs } from './logger';
 import { PortInUseError } from './ports';
 import { type AiStack, createAiStack } from '../connectors/ai/stack';
-import { createDb } from '../stores/db';
+import { type Databases, createDatabases, destroyDatabases } from '../stores/db';
 
 export interface ProcessContext {
   config: AppConfig;
@@ -54,11 +54,19 @@ export function resolveProcessKeys(config: AppConfig): ProcessKeys {
   return { secrets: secretBoxFromEnv(resolveSecretKeys(config)), payloadKeys: resolvePayloadKeys(config) };
 }
 
-/** The connection pool, closed late (after the API and the worker that use it). */
-export function openDatabase({ config, lifecycle }: ProcessContext, url: string): Knex {
-  const db = createDb(url, config.database.poolMax);
-  lifecycle.onStop('database pool', () => db.destroy());
-  return db;
+/**
+ * The connection pools, closed late (after the API and the worker that use them): the application's, under
+ * row-level security (DATABASE_APP_URL, or the owner's URL switching to the application role), and the
+ * platform's (the owner: migrations and the few operations across tenants).
+ */
+export function openDatabases(
+  { config, lifecycle }: ProcessContext,
+  url: string,
+  appUrl: string | undefined = config.database.appUrl,
+): Databases {
+  const dbs = createDatabases({ url, appUrl, poolMax: config.database.poolMax });
+  lifecycle.onStop('database pools', () => destroyDatabases(dbs));
+  return dbs;
 }
 
 /** The AI stack (models, vector store, knowledge search); its tenants' retrieval models are kept in `db`. */
@@ -75,7 +83,7 @@ export function openAiStack({ config, logger, lifecycle }: ProcessContext, db: K
 export function attachToServices(
   context: ProcessContext,
   processName: string,
-): { temporalAddress: string; keys: ProcessKeys; db: Knex; ai: AiStack } {
+): { temporalAddress: string; keys: ProcessKeys; dbs: Databases; ai: AiStack } {
   const { database, temporal } = context.config;
   if (!database.url || !temporal.address) {
     throw new ConfigError(
@@ -83,7 +91,7 @@ export function attachToServices(
     );
   }
   const keys = resolveProcessKeys(context.config);
-  const db = openDatabase(context, database.url);
-  const ai = openAiStack(context, db);
-  return { temporalAddress: temporal.address, keys, db, ai };
+  const dbs = openDatabases(context, database.url);
+  const ai = openAiStack(context, dbs.app);
+  return { temporalAddress: temporal.address, keys, dbs, ai };
 }

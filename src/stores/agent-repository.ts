@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { Model, type RelationMappings } from 'objection';
 import { BaseModel } from './models';
+import { type PlatformDb, withTenant } from './db';
 import type {
   AgentKind,
   AgentStatus,
@@ -188,16 +189,18 @@ export interface StepRecord {
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 export class AgentRepository {
+  /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the webhook. */
   constructor(
     private readonly db: Knex,
     private readonly secrets: SecretBox,
+    private readonly platform: PlatformDb,
   ) {}
 
   // ---- agents and versions -------------------------------------------------------------------------------
 
   /** Creates the agent (draft) and its version 1 together. */
   async create(input: NewAgent): Promise<AgentModel> {
-    return this.db.transaction(async (trx) => {
+    return withTenant(this.db, input.tenantId, async (trx) => {
       const agent = await AgentModel.query(trx).insertAndFetch({
         tenant_id: input.tenantId,
         name: input.name,
@@ -224,18 +227,23 @@ export class AgentRepository {
   }
 
   async find(tenantId: string, id: string): Promise<AgentModel | undefined> {
-    return await AgentModel.query(this.db).findOne({ tenant_id: tenantId, id });
+    return withTenant(this.db, tenantId, (trx) => AgentModel.query(trx).findOne({ tenant_id: tenantId, id }));
   }
 
-  /** Only for the inbound webhook, where the signature (checked next) names the tenant. */
+  /**
+   * Only for the inbound webhook, where the signature (checked next) names the tenant: a platform operation
+   * (the owner's pool), as no tenant is known before this lookup.
+   */
   async findAnyTenant(id: string): Promise<AgentModel | undefined> {
-    return await AgentModel.query(this.db).findById(id);
+    return await AgentModel.query(this.platform).findById(id);
   }
 
   async list(tenantId: string, filter: { status?: AgentStatus } = {}): Promise<AgentModel[]> {
-    const q = AgentModel.query(this.db).where({ tenant_id: tenantId });
-    if (filter.status) q.where({ status: filter.status });
-    return await q.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    return withTenant(this.db, tenantId, (trx) => {
+      const q = AgentModel.query(trx).where({ tenant_id: tenantId });
+      if (filter.status) q.where({ status: filter.status });
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc');
+    });
   }
 
   /**
@@ -249,7 +257,7 @@ export class AgentRepository {
     actor: string,
     rolledBackFrom?: number,
   ): Promise<{ agent: AgentModel; newVersion: number | null } | undefined> {
-    return this.db.transaction(async (trx) => {
+    return withTenant(this.db, tenantId, async (trx) => {
       const current = await AgentModel.query(trx).findOne({ tenant_id: tenantId, id }).forUpdate();
       if (!current) return undefined;
       let newVersion: number | null = null;
@@ -285,14 +293,18 @@ export class AgentRepository {
 
   /** Moves the agent from `from` to `to`; false when it was not in `from` any more (a concurrent change). */
   async setStatus(tenantId: string, id: string, from: AgentStatus, to: AgentStatus): Promise<boolean> {
-    const n = await this.db('agents').where({ tenant_id: tenantId, id, status: from }).update({ status: to });
+    const n = await withTenant(this.db, tenantId, (trx) =>
+      trx('agents').where({ tenant_id: tenantId, id, status: from }).update({ status: to }),
+    );
     return n > 0;
   }
 
   async listVersions(tenantId: string, agentId: string): Promise<AgentVersionModel[]> {
-    return await AgentVersionModel.query(this.db)
-      .where({ tenant_id: tenantId, agent_id: agentId })
-      .orderBy('version_number', 'desc');
+    return withTenant(this.db, tenantId, (trx) =>
+      AgentVersionModel.query(trx)
+        .where({ tenant_id: tenantId, agent_id: agentId })
+        .orderBy('version_number', 'desc'),
+    );
   }
 
   async findVersion(
@@ -300,42 +312,65 @@ export class AgentRepository {
     agentId: string,
     version: number,
   ): Promise<AgentVersionModel | undefined> {
-    return await AgentVersionModel.query(this.db).findOne({
-      tenant_id: tenantId,
-      agent_id: agentId,
-      version_number: version,
-    });
+    return withTenant(this.db, tenantId, (trx) =>
+      AgentVersionModel.query(trx).findOne({
+        tenant_id: tenantId,
+        agent_id: agentId,
+        version_number: version,
+      }),
+    );
   }
 
   // ---- triggers ------------------------------------------------------------------------------------------
 
   async createTrigger(input: NewTrigger): Promise<AgentTriggerModel> {
-    return AgentTriggerModel.query(this.db).insertAndFetch({
-      agent_id: input.agentId,
-      tenant_id: input.tenantId,
-      trigger_type: input.type,
-      webhook_url: input.type === 'webhook' ? `/v1/agents/${input.agentId}/webhook` : null,
-      hmac_secret_sealed: input.hmacSecret ? this.secrets.seal(input.hmacSecret, input.tenantId) : null,
-      payload_schema: input.payloadSchema ?? null,
-      schedule_cron: input.scheduleCron ?? null,
-      schedule_timezone: input.scheduleTimezone ?? null,
-      ticket_event: input.ticketEvent ?? null,
-    });
+    return withTenant(this.db, input.tenantId, (trx) =>
+      AgentTriggerModel.query(trx).insertAndFetch({
+        agent_id: input.agentId,
+        tenant_id: input.tenantId,
+        trigger_type: input.type,
+        webhook_url: input.type === 'webhook' ? `/v1/agents/${input.agentId}/webhook` : null,
+        hmac_secret_sealed: input.hmacSecret ? this.secrets.seal(input.hmacSecret, input.tenantId) : null,
+        payload_schema: input.payloadSchema ?? null,
+        schedule_cron: input.scheduleCron ?? null,
+        schedule_timezone: input.scheduleTimezone ?? null,
+        ticket_event: input.ticketEvent ?? null,
+      }),
+    );
   }
 
   async listTriggers(tenantId: string, agentId: string): Promise<AgentTriggerModel[]> {
-    return await AgentTriggerModel.query(this.db)
-      .where({ tenant_id: tenantId, agent_id: agentId })
-      .orderBy('created_at')
-      .orderBy('id');
+    return withTenant(this.db, tenantId, (trx) =>
+      AgentTriggerModel.query(trx)
+        .where({ tenant_id: tenantId, agent_id: agentId })
+        .orderBy('created_at')
+        .orderBy('id'),
+    );
   }
 
   async findTrigger(tenantId: string, agentId: string, id: string): Promise<AgentTriggerModel | undefined> {
-    return await AgentTriggerModel.query(this.db).findOne({ tenant_id: tenantId, agent_id: agentId, id });
+    return withTenant(this.db, tenantId, (trx) =>
+      AgentTriggerModel.query(trx).findOne({ tenant_id: tenantId, agent_id: agentId, id }),
+    );
+  }
+
+  /** Applies a patch to the trigger; undefined when it does not exist (in this tenant, for this agent). */
+  async updateTrigger(
+    tenantId: string,
+    agentId: string,
+    id: string,
+    patch: Partial<AgentTriggerModel>,
+  ): Promise<AgentTriggerModel | undefined> {
+    return withTenant(this.db, tenantId, async (trx) => {
+      await AgentTriggerModel.query(trx).patch(patch).where({ tenant_id: tenantId, agent_id: agentId, id });
+      return AgentTriggerModel.query(trx).findOne({ tenant_id: tenantId, agent_id: agentId, id });
+    });
   }
 
   async deleteTrigger(tenantId: string, agentId: string, id: string): Promise<boolean> {
-    const n = await this.db('agent_triggers').where({ tenant_id: tenantId, agent_id: agentId, id }).delete();
+    const n = await withTenant(this.db, tenantId, (trx) =>
+      trx('agent_triggers').where({ tenant_id: tenantId, agent_id: agentId, id }).delete(),
+    );
     return n > 0;
   }
 
@@ -351,15 +386,17 @@ export class AgentRepository {
     tenantId: string,
     event: TicketEvent,
   ): Promise<Array<{ agentId: string; triggerId: string }>> {
-    const rows = await this.db('agent_triggers as t')
-      .join('agents as a', 'a.id', 't.agent_id')
-      .where({
-        't.tenant_id': tenantId,
-        't.trigger_type': 'ticket_event',
-        't.ticket_event': event,
-        'a.status': 'active',
-      })
-      .select('t.agent_id', 't.id');
+    const rows = await withTenant(this.db, tenantId, (trx) =>
+      trx('agent_triggers as t')
+        .join('agents as a', 'a.id', 't.agent_id')
+        .where({
+          't.tenant_id': tenantId,
+          't.trigger_type': 'ticket_event',
+          't.ticket_event': event,
+          'a.status': 'active',
+        })
+        .select('t.agent_id', 't.id'),
+    );
     return rows.map((r: { agent_id: string; id: string }) => ({ agentId: r.agent_id, triggerId: r.id }));
   }
 
@@ -377,49 +414,55 @@ export class AgentRepository {
     inputPayload: unknown;
     model: string | null;
   }): Promise<AgentExecutionModel> {
-    await this.db('agent_executions')
-      .insert({
-        id: input.id,
-        tenant_id: input.tenantId,
-        agent_id: input.agentId,
-        trigger_id: input.triggerId,
-        trigger_type: input.triggerType,
-        version_number: input.versionNumber,
-        workflow_id: input.workflowId,
-        status: 'running',
-        input_payload: json(input.inputPayload),
-        model: input.model,
-      })
-      .onConflict('id')
-      .ignore();
-    return (await AgentExecutionModel.query(this.db).findById(input.id))!;
+    return withTenant(this.db, input.tenantId, async (trx) => {
+      await trx('agent_executions')
+        .insert({
+          id: input.id,
+          tenant_id: input.tenantId,
+          agent_id: input.agentId,
+          trigger_id: input.triggerId,
+          trigger_type: input.triggerType,
+          version_number: input.versionNumber,
+          workflow_id: input.workflowId,
+          status: 'running',
+          input_payload: json(input.inputPayload),
+          model: input.model,
+        })
+        .onConflict('id')
+        .ignore();
+      return (await AgentExecutionModel.query(trx).findOne({ tenant_id: input.tenantId, id: input.id }))!;
+    });
   }
 
   async recordStep(step: StepRecord): Promise<void> {
-    await this.db('agent_execution_steps')
-      .insert({
-        execution_id: step.executionId,
-        tenant_id: step.tenantId,
-        step_number: step.stepNumber,
-        kind: step.kind,
-        tool_name: step.toolName ?? null,
-        input: json(step.input),
-        output: json(step.output),
-        status: step.status,
-        error: step.error ?? null,
-        prompt_tokens: step.promptTokens ?? 0,
-        completion_tokens: step.completionTokens ?? 0,
-        duration_ms: step.durationMs ?? 0,
-      })
-      .onConflict(['execution_id', 'step_number'])
-      .ignore();
+    await withTenant(this.db, step.tenantId, (trx) =>
+      trx('agent_execution_steps')
+        .insert({
+          execution_id: step.executionId,
+          tenant_id: step.tenantId,
+          step_number: step.stepNumber,
+          kind: step.kind,
+          tool_name: step.toolName ?? null,
+          input: json(step.input),
+          output: json(step.output),
+          status: step.status,
+          error: step.error ?? null,
+          prompt_tokens: step.promptTokens ?? 0,
+          completion_tokens: step.completionTokens ?? 0,
+          duration_ms: step.durationMs ?? 0,
+        })
+        .onConflict(['execution_id', 'step_number'])
+        .ignore(),
+    );
   }
 
   async setExecutionStatus(tenantId: string, id: string, status: ExecutionStatus): Promise<void> {
-    await this.db('agent_executions')
-      .where({ tenant_id: tenantId, id })
-      .whereIn('status', ['running', 'awaiting_approval'])
-      .update({ status });
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('agent_executions')
+        .where({ tenant_id: tenantId, id })
+        .whereIn('status', ['running', 'awaiting_approval'])
+        .update({ status }),
+    );
   }
 
   /** Ends a run once; a retried activity after the end changes nothing. */
@@ -433,19 +476,21 @@ export class AgentRepository {
     completionTokens: number;
     costEstimate: number;
   }): Promise<void> {
-    await this.db('agent_executions')
-      .where({ tenant_id: input.tenantId, id: input.id })
-      .whereIn('status', ['running', 'awaiting_approval'])
-      .update({
-        status: input.status,
-        output_result: json(input.output),
-        error_message: input.error,
-        prompt_tokens: input.promptTokens,
-        completion_tokens: input.completionTokens,
-        cost_estimate: input.costEstimate,
-        completed_at: this.db.fn.now(),
-        duration_ms: this.db.raw('GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)'),
-      });
+    await withTenant(this.db, input.tenantId, (trx) =>
+      trx('agent_executions')
+        .where({ tenant_id: input.tenantId, id: input.id })
+        .whereIn('status', ['running', 'awaiting_approval'])
+        .update({
+          status: input.status,
+          output_result: json(input.output),
+          error_message: input.error,
+          prompt_tokens: input.promptTokens,
+          completion_tokens: input.completionTokens,
+          cost_estimate: input.costEstimate,
+          completed_at: trx.fn.now(),
+          duration_ms: trx.raw('GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)'),
+        }),
+    );
   }
 
   async listExecutions(
@@ -453,17 +498,21 @@ export class AgentRepository {
     agentId: string,
     options: { limit: number; before?: Date },
   ): Promise<AgentExecutionModel[]> {
-    const q = AgentExecutionModel.query(this.db).where({ tenant_id: tenantId, agent_id: agentId });
-    if (options.before) q.where('started_at', '<', options.before);
-    return await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.limit);
+    return withTenant(this.db, tenantId, (trx) => {
+      const q = AgentExecutionModel.query(trx).where({ tenant_id: tenantId, agent_id: agentId });
+      if (options.before) q.where('started_at', '<', options.before);
+      return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.limit);
+    });
   }
 
   async findExecution(tenantId: string, id: string): Promise<AgentExecutionModel | undefined> {
-    const execution = await AgentExecutionModel.query(this.db).findOne({ tenant_id: tenantId, id });
-    if (!execution) return undefined;
-    execution.steps = await AgentExecutionStepModel.query(this.db)
-      .where({ tenant_id: tenantId, execution_id: id })
-      .orderBy('step_number');
-    return execution;
+    return withTenant(this.db, tenantId, async (trx) => {
+      const execution = await AgentExecutionModel.query(trx).findOne({ tenant_id: tenantId, id });
+      if (!execution) return undefined;
+      execution.steps = await AgentExecutionStepModel.query(trx)
+        .where({ tenant_id: tenantId, execution_id: id })
+        .orderBy('step_number');
+      return execution;
+    });
   }
 }

@@ -5,6 +5,7 @@
  * index `tickets_analytics` (migration 20261201100006).
  */
 import type { Knex } from 'knex';
+import { withTenant } from './db';
 
 const num = (v: unknown): number | null =>
   v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10;
@@ -56,13 +57,19 @@ export interface AiAgentAnalytics {
 export class AnalyticsRepository {
   constructor(private readonly db: Knex) {}
 
+  /** One query bound to the tenant (row-level security), on a connection of its own: several run in parallel. */
+  private raw(tenantId: string, sql: string, bindings: readonly Knex.RawBinding[]) {
+    return withTenant(this.db, tenantId, (trx) => trx.raw(sql, bindings));
+  }
+
   /** Tickets created in [from, to): volumes, percentiles (wall-clock seconds) and per-assignee figures. */
   async tickets(tenantId: string, from: Date, to: Date): Promise<TicketAnalytics> {
     const range = [tenantId, from, to];
     // Counts: one hash aggregate over the grouping sets. Percentiles: one sort per measure (an array of
     // fractions in one ordered-set aggregate), over the whole range only.
     const [{ rows }, { rows: pct }, { rows: people }] = await Promise.all([
-      this.db.raw(
+      this.raw(
+        tenantId,
         `SELECT GROUPING(category) AS g_cat, GROUPING(priority) AS g_pri, GROUPING(customer_tier) AS g_tier,
                 COALESCE(category, 'uncategorised') AS category, priority, customer_tier, source, count(*) AS n
            FROM tickets
@@ -70,7 +77,8 @@ export class AnalyticsRepository {
           GROUP BY GROUPING SETS ((category), (priority), (customer_tier), (source))`,
         range,
       ),
-      this.db.raw(
+      this.raw(
+        tenantId,
         `SELECT count(*) AS n,
                 percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP
                   (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr,
@@ -80,7 +88,8 @@ export class AnalyticsRepository {
           WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`,
         range,
       ),
-      this.db.raw(
+      this.raw(
+        tenantId,
         `SELECT assignee,
                 count(*) AS handled,
                 count(resolved_at) AS resolved,
@@ -140,7 +149,8 @@ export class AnalyticsRepository {
     from: Date,
     to: Date,
   ): Promise<Record<'by_priority' | 'by_tier', SlaComplianceRow[]>> {
-    const { rows } = await this.db.raw(
+    const { rows } = await this.raw(
+      tenantId,
       `SELECT GROUPING(t.priority) AS g_pri, t.priority, t.customer_tier,
               count(*) AS tickets,
               count(*) FILTER (WHERE b.ticket_id IS NULL AND t.status IN ('resolved', 'closed')) AS met,
@@ -172,7 +182,8 @@ export class AnalyticsRepository {
 
   /** Runs of the tenant's AI agents started in [from, to). */
   async agents(tenantId: string, from: Date, to: Date): Promise<AiAgentAnalytics[]> {
-    const { rows } = await this.db.raw(
+    const { rows } = await this.raw(
+      tenantId,
       `SELECT a.id, a.name,
               count(e.id) AS runs,
               count(e.id) FILTER (WHERE e.status = 'completed') AS completed,
@@ -218,8 +229,16 @@ export class AnalyticsRepository {
     breached: number;
     tickets: Array<{ id: string; title: string; priority: string; sla_state: string; status: string }>;
   }> {
+    return withTenant(this.db, tenantId, (trx) => this.slaDigestIn(trx, tenantId, limit));
+  }
+
+  private async slaDigestIn(
+    trx: Knex.Transaction,
+    tenantId: string,
+    limit: number,
+  ): Promise<Awaited<ReturnType<AnalyticsRepository['slaDigest']>>> {
     const open = () =>
-      this.db('tickets')
+      trx('tickets')
         .where({ tenant_id: tenantId })
         .whereIn('sla_state', ['at_risk', 'breached'])
         .whereNotIn('status', ['resolved', 'closed']);
@@ -248,7 +267,8 @@ export class AnalyticsRepository {
     unanswered: number;
     by_category: Array<{ category: string; unanswered: number; examples: string[] }>;
   }> {
-    const { rows } = await this.db.raw(
+    const { rows } = await this.raw(
+      tenantId,
       `SELECT r.category,
               count(*) AS triaged,
               count(*) FILTER (WHERE jsonb_array_length(r.citations) = 0) AS unanswered,

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { Model } from 'objection';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
@@ -40,11 +39,95 @@ export function knexConfig(url: string, poolMax = 10): Knex.Config {
   };
 }
 
-/** Opens a pool and binds the objection models to it. */
-export function createDb(url: string, poolMax = 10): Knex {
-  const db = knexFactory(knexConfig(url, poolMax));
-  Model.knex(db);
-  return db;
+/**
+ * The role the application (API and worker) works as. It owns nothing, so the row-level security policies on
+ * every tenant-owned table apply to it: it sees and writes only the rows of the tenant its transaction names
+ * (`withTenant`), and nothing without one. Created by migration 20261202030000_row_level_security.ts.
+ */
+export const APP_ROLE = 'triage_app';
+
+declare const platformBrand: unique symbol;
+/**
+ * The owner's pool (DATABASE_URL's user): row-level security does not apply to it. Only migrations and the
+ * platform's own operations use it, each named as such: creating tenants, the outbox relay's scan for unstarted
+ * workflows (every tenant's), the agent webhook's lookup of an agent before its tenant is known, secret rotation.
+ * A distinct type, so the application's pool cannot be passed where the owner's is meant, or the other way.
+ */
+export type PlatformDb = Knex & { readonly [platformBrand]: true };
+
+/** The application's pool (role APP_ROLE, row-level security) and the platform's (owner, none). */
+export interface Databases {
+  app: Knex;
+  platform: PlatformDb;
+}
+
+/**
+ * Opens the owner's pool: migrations, scripts and tests use it. The objection models are bound to no pool: every
+ * query names its own (the application's in a withTenant transaction, or the platform's), so none runs on the
+ * owner's by default and around row-level security.
+ */
+export function createDb(url: string, poolMax = 10): PlatformDb {
+  return knexFactory(knexConfig(url, poolMax)) as PlatformDb;
+}
+
+/**
+ * Opens the application's pool: every connection switches to APP_ROLE as it opens, so every query of the API
+ * and the worker runs under the row-level security policies. `appUrl` (DATABASE_APP_URL) may log in as a role
+ * of its own that is a member of APP_ROLE; by default it is the owner's URL, which needs no set-up (embedded
+ * PostgreSQL, the tests, docker-compose).
+ */
+export function createAppDb(url: string, poolMax = 10): Knex {
+  const config = knexConfig(url, poolMax);
+  return knexFactory({
+    ...config,
+    pool: {
+      ...config.pool,
+      afterCreate(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) {
+        connection.query(`SET ROLE ${APP_ROLE}`, (error) => done(error ?? null, connection));
+      },
+    },
+  });
+}
+
+interface PgConnection {
+  query(sql: string, callback: (error: Error | undefined) => void): void;
+}
+
+/** Both pools of a process. The platform's is small by default: migrations and a few rare operations use it. */
+export function createDatabases(options: {
+  url: string;
+  appUrl?: string;
+  poolMax: number;
+  platformPoolMax?: number;
+}): Databases {
+  return {
+    platform: createDb(options.url, options.platformPoolMax ?? Math.min(options.poolMax, 2)),
+    app: createAppDb(options.appUrl ?? options.url, options.poolMax),
+  };
+}
+
+export async function destroyDatabases(dbs: Databases): Promise<void> {
+  await Promise.all([dbs.app.destroy(), dbs.platform.destroy()]);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs `work` in a transaction bound to one tenant: `app.tenant_id` is set for this transaction only
+ * (set_config(…, true)), so a pooled connection never carries it into another tenant's work. On the application's
+ * pool the row-level security policies then let `work` see and write that tenant's rows only, whatever its
+ * queries say. Inside a transaction it opens a savepoint.
+ */
+export async function withTenant<T>(
+  db: Knex,
+  tenantId: string,
+  work: (trx: Knex.Transaction) => PromiseLike<T>,
+): Promise<T> {
+  if (!UUID.test(tenantId)) throw new Error('withTenant needs a tenant id (a uuid)');
+  return db.transaction(async (trx) => {
+    await trx.raw(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+    return await work(trx);
+  });
 }
 
 export async function migrateToLatest(db: Knex): Promise<string[]> {

@@ -1,6 +1,6 @@
 /** A tenant's ITSM connection (credentials sealed), its tickets' external references, and inbound dedup. */
 import type { Knex } from 'knex';
-import { isUniqueViolation } from './db';
+import { isUniqueViolation, withTenant } from './db';
 import {
   type ItsmConfig,
   type ParseResult,
@@ -33,12 +33,16 @@ export class IntegrationRepository {
       inbound_secret_sealed: inboundSecret ? this.secrets.seal(inboundSecret, tenantId) : null,
       is_active: true,
     };
-    await this.db('tenant_integrations').insert(row).onConflict('tenant_id').merge();
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('tenant_integrations').insert(row).onConflict('tenant_id').merge(),
+    );
   }
 
   /** The configuration with credentials opened: for activities and the inbound route only. */
   async open(tenantId: string): Promise<OpenedIntegration | undefined> {
-    const row = await this.db('tenant_integrations').where({ tenant_id: tenantId, is_active: true }).first();
+    const row = await withTenant(this.db, tenantId, (trx) =>
+      trx('tenant_integrations').where({ tenant_id: tenantId, is_active: true }).first(),
+    );
     if (!row) return undefined;
     const stored: StoredItsmConfig = {
       tool_type: row.tool_type,
@@ -57,11 +61,16 @@ export class IntegrationRepository {
   }
 
   async remove(tenantId: string): Promise<boolean> {
-    return (await this.db('tenant_integrations').where({ tenant_id: tenantId }).delete()) > 0;
+    const deleted = await withTenant(this.db, tenantId, (trx) =>
+      trx('tenant_integrations').where({ tenant_id: tenantId }).delete(),
+    );
+    return deleted > 0;
   }
 
-  async findRef(ticketId: string, system: ToolType): Promise<ExternalRef | undefined> {
-    const row = await this.db('ticket_external_refs').where({ ticket_id: ticketId, system }).first();
+  async findRef(tenantId: string, ticketId: string, system: ToolType): Promise<ExternalRef | undefined> {
+    const row = await withTenant(this.db, tenantId, (trx) =>
+      trx('ticket_external_refs').where({ tenant_id: tenantId, ticket_id: ticketId, system }).first(),
+    );
     return row
       ? {
           system,
@@ -73,17 +82,19 @@ export class IntegrationRepository {
   }
 
   async saveRef(tenantId: string, ticketId: string, ref: ExternalRef): Promise<void> {
-    await this.db('ticket_external_refs')
-      .insert({
-        tenant_id: tenantId,
-        ticket_id: ticketId,
-        system: ref.system,
-        external_id: ref.externalId,
-        external_url: ref.externalUrl,
-        external_status: ref.externalStatus,
-      })
-      .onConflict(['ticket_id', 'system'])
-      .merge(['external_id', 'external_url', 'external_status']);
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('ticket_external_refs')
+        .insert({
+          tenant_id: tenantId,
+          ticket_id: ticketId,
+          system: ref.system,
+          external_id: ref.externalId,
+          external_url: ref.externalUrl,
+          external_status: ref.externalStatus,
+        })
+        .onConflict(['ticket_id', 'system'])
+        .merge(['external_id', 'external_url', 'external_status']),
+    );
   }
 
   async ticketIdByExternalId(
@@ -91,9 +102,9 @@ export class IntegrationRepository {
     system: ToolType,
     externalId: string,
   ): Promise<string | undefined> {
-    const row = await this.db('ticket_external_refs')
-      .where({ tenant_id: tenantId, system, external_id: externalId })
-      .first();
+    const row = await withTenant(this.db, tenantId, (trx) =>
+      trx('ticket_external_refs').where({ tenant_id: tenantId, system, external_id: externalId }).first(),
+    );
     return row?.ticket_id;
   }
 
@@ -106,13 +117,15 @@ export class IntegrationRepository {
     outcome: string,
   ): Promise<boolean> {
     try {
-      await this.db('inbound_events').insert({
-        tenant_id: tenantId,
-        system,
-        event_id: eventId,
-        ticket_id: ticketId,
-        outcome,
-      });
+      await withTenant(this.db, tenantId, (trx) =>
+        trx('inbound_events').insert({
+          tenant_id: tenantId,
+          system,
+          event_id: eventId,
+          ticket_id: ticketId,
+          outcome,
+        }),
+      );
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -121,7 +134,9 @@ export class IntegrationRepository {
   }
 
   async releaseInboundEvent(tenantId: string, system: ToolType, eventId: string): Promise<void> {
-    await this.db('inbound_events').where({ tenant_id: tenantId, system, event_id: eventId }).delete();
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('inbound_events').where({ tenant_id: tenantId, system, event_id: eventId }).delete(),
+    );
   }
 
   async setInboundOutcome(
@@ -130,8 +145,8 @@ export class IntegrationRepository {
     eventId: string,
     outcome: string,
   ): Promise<void> {
-    await this.db('inbound_events')
-      .where({ tenant_id: tenantId, system, event_id: eventId })
-      .update({ outcome });
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('inbound_events').where({ tenant_id: tenantId, system, event_id: eventId }).update({ outcome }),
+    );
   }
 }

@@ -1,7 +1,7 @@
 /** Knowledge-base documents and chunks in Postgres: the source of truth the vector store is built from. */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { isUniqueViolation } from './db';
+import { isUniqueViolation, withTenant } from './db';
 
 export interface KbDocumentRow {
   id: string;
@@ -68,7 +68,14 @@ export class KnowledgeRepository {
     content: string;
     contentHash: string;
   }): Promise<NewDocumentOutcome> {
-    const same = await this.db('kb_documents')
+    return withTenant(this.db, input.tenantId, (trx) => this.registerIn(trx, input));
+  }
+
+  private async registerIn(
+    trx: Knex.Transaction,
+    input: Parameters<KnowledgeRepository['register']>[0],
+  ): Promise<NewDocumentOutcome> {
+    const same = await trx('kb_documents')
       .where({ tenant_id: input.tenantId, content_hash: input.contentHash })
       .whereIn('status', ['ready', 'ingesting'])
       .orderBy('created_at', 'desc')
@@ -77,11 +84,11 @@ export class KnowledgeRepository {
       return { kind: 'unchanged', document: same };
     }
     const previous: KbDocumentRow | null = input.externalId
-      ? ((await this.db('kb_documents')
+      ? ((await trx('kb_documents')
           .where({ tenant_id: input.tenantId, external_id: input.externalId, is_current: true })
           .first()) ?? null)
       : null;
-    const [document] = await this.db('kb_documents')
+    const [document] = await trx('kb_documents')
       .insert({
         tenant_id: input.tenantId,
         external_id: input.externalId,
@@ -99,13 +106,17 @@ export class KnowledgeRepository {
   }
 
   async find(tenantId: string, id: string): Promise<KbDocumentRow | undefined> {
-    return this.db('kb_documents').where({ tenant_id: tenantId, id }).first();
+    return withTenant(this.db, tenantId, (trx) =>
+      trx('kb_documents').where({ tenant_id: tenantId, id }).first(),
+    );
   }
 
   async list(tenantId: string, includeArchived: boolean): Promise<KbDocumentRow[]> {
-    const q = this.db('kb_documents').where({ tenant_id: tenantId }).orderBy('created_at', 'desc').limit(500);
-    if (!includeArchived) q.where({ is_current: true });
-    return q;
+    return withTenant(this.db, tenantId, (trx) => {
+      const q = trx('kb_documents').where({ tenant_id: tenantId }).orderBy('created_at', 'desc').limit(500);
+      if (!includeArchived) q.where({ is_current: true });
+      return q;
+    });
   }
 
   async saveChunks(
@@ -122,62 +133,70 @@ export class KnowledgeRepository {
       chunk_hash: c.hash,
       version: document.version,
     }));
-    await this.db.transaction(async (trx) => {
+    await withTenant(this.db, document.tenant_id, async (trx) => {
       await trx('kb_chunks').where({ document_id: document.id }).delete();
       for (let i = 0; i < rows.length; i += 500) await trx('kb_chunks').insert(rows.slice(i, i + 500));
       await trx('kb_documents').where({ id: document.id }).update({ chunk_count: rows.length });
     });
   }
 
-  async chunks(documentId: string, from: number, to: number): Promise<KbChunkRow[]> {
-    return this.db('kb_chunks')
-      .where({ document_id: documentId })
-      .where('chunk_index', '>=', from)
-      .where('chunk_index', '<', to)
-      .orderBy('chunk_index');
+  async chunks(tenantId: string, documentId: string, from: number, to: number): Promise<KbChunkRow[]> {
+    return withTenant(this.db, tenantId, (trx) =>
+      trx('kb_chunks')
+        .where({ tenant_id: tenantId, document_id: documentId })
+        .where('chunk_index', '>=', from)
+        .where('chunk_index', '<', to)
+        .orderBy('chunk_index'),
+    );
   }
 
   /** The tenant's current chunks (or one document's), with what a vector-store point carries. */
   async currentChunks(tenantId: string, documentId?: string): Promise<CurrentChunk[]> {
-    const q = this.db('kb_chunks as c')
-      .join('kb_documents as d', 'd.id', 'c.document_id')
-      .where({ 'c.tenant_id': tenantId, 'c.is_current': true })
-      .orderBy([{ column: 'c.document_id' }, { column: 'c.chunk_index' }])
-      .select(
-        'c.id as id',
-        'c.text as text',
-        'c.document_id as documentId',
-        'd.external_id as externalId',
-        'd.title as title',
-        'd.version as version',
-      );
-    if (documentId) q.where('c.document_id', documentId);
-    return q;
+    return withTenant(this.db, tenantId, (trx) => {
+      const q = trx('kb_chunks as c')
+        .join('kb_documents as d', 'd.id', 'c.document_id')
+        .where({ 'c.tenant_id': tenantId, 'c.is_current': true })
+        .orderBy([{ column: 'c.document_id' }, { column: 'c.chunk_index' }])
+        .select(
+          'c.id as id',
+          'c.text as text',
+          'c.document_id as documentId',
+          'd.external_id as externalId',
+          'd.title as title',
+          'd.version as version',
+        );
+      if (documentId) q.where('c.document_id', documentId);
+      return q;
+    });
   }
 
   /** How many current chunks the tenant has, and how many of them were written after `since`. */
   async chunkCounts(tenantId: string, since: Date | null): Promise<{ current: number; added: number }> {
-    const row = await this.db('kb_chunks')
-      .where({ tenant_id: tenantId, is_current: true })
-      .select(
-        this.db.raw('count(*)::int as current'),
-        this.db.raw('count(*) filter (where created_at > ?)::int as added', [since ?? new Date(0)]),
-      )
-      .first();
+    const row = await withTenant(this.db, tenantId, (trx) =>
+      trx('kb_chunks')
+        .where({ tenant_id: tenantId, is_current: true })
+        .select(
+          trx.raw('count(*)::int as current'),
+          trx.raw('count(*) filter (where created_at > ?)::int as added', [since ?? new Date(0)]),
+        )
+        .first(),
+    );
     return { current: row?.current ?? 0, added: row?.added ?? 0 };
   }
 
-  async markEmbedded(documentId: string, from: number, to: number): Promise<void> {
-    await this.db('kb_chunks')
-      .where({ document_id: documentId })
-      .where('chunk_index', '>=', from)
-      .where('chunk_index', '<', to)
-      .update({ embedded_at: new Date() });
+  async markEmbedded(tenantId: string, documentId: string, from: number, to: number): Promise<void> {
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('kb_chunks')
+        .where({ tenant_id: tenantId, document_id: documentId })
+        .where('chunk_index', '>=', from)
+        .where('chunk_index', '<', to)
+        .update({ embedded_at: new Date() }),
+    );
   }
 
   /** The new version becomes current and the previous one is archived, in one transaction. */
   async activate(document: KbDocumentRow, previousId: string | null): Promise<void> {
-    await this.db.transaction(async (trx) => {
+    await withTenant(this.db, document.tenant_id, async (trx) => {
       if (previousId) await this.archiveRows(trx, previousId);
       try {
         // In a savepoint: a unique violation must not abort the surrounding transaction.
@@ -199,7 +218,7 @@ export class KnowledgeRepository {
   async archive(tenantId: string, id: string): Promise<boolean> {
     const doc = await this.find(tenantId, id);
     if (!doc || doc.status === 'archived') return false;
-    await this.db.transaction((trx) => this.archiveRows(trx, id));
+    await withTenant(this.db, tenantId, (trx) => this.archiveRows(trx, id));
     return true;
   }
 
@@ -211,9 +230,11 @@ export class KnowledgeRepository {
     await trx('kb_chunks').where({ document_id: documentId }).update({ is_current: false, archived_at: now });
   }
 
-  async fail(documentId: string, message: string): Promise<void> {
-    await this.db('kb_documents')
-      .where({ id: documentId })
-      .update({ status: 'failed', error_message: message });
+  async fail(tenantId: string, documentId: string, message: string): Promise<void> {
+    await withTenant(this.db, tenantId, (trx) =>
+      trx('kb_documents')
+        .where({ tenant_id: tenantId, id: documentId })
+        .update({ status: 'failed', error_message: message }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 /** Notification targets (sealed URLs and secrets) and the record of each delivery. */
 import type { Knex } from 'knex';
 import type { SecretBox } from '../platform/crypto/secrets';
+import { withTenant } from './db';
 
 export interface NotificationTargetRow {
   id: string;
@@ -48,41 +49,46 @@ export class NotificationRepository {
     secret?: string;
     events: string[];
   }): Promise<NotificationTargetRow> {
-    const [row] = await this.db('notification_targets')
-      .insert({
-        tenant_id: input.tenantId,
-        type: input.type,
-        name: input.name,
-        url_sealed: this.secrets.seal(input.url, input.tenantId),
-        url_hint: new URL(input.url).origin,
-        secret_sealed: input.secret ? this.secrets.seal(input.secret, input.tenantId) : null,
-        events: JSON.stringify(input.events),
-      })
-      .returning('*');
-    return row as NotificationTargetRow;
+    const row = {
+      tenant_id: input.tenantId,
+      type: input.type,
+      name: input.name,
+      url_sealed: this.secrets.seal(input.url, input.tenantId),
+      url_hint: new URL(input.url).origin,
+      secret_sealed: input.secret ? this.secrets.seal(input.secret, input.tenantId) : null,
+      events: JSON.stringify(input.events),
+    };
+    const [created] = await withTenant(this.db, input.tenantId, (trx) =>
+      trx('notification_targets').insert(row).returning('*'),
+    );
+    return created as NotificationTargetRow;
   }
 
   list(tenantId: string): Promise<NotificationTargetRow[]> {
-    return this.db('notification_targets').where({ tenant_id: tenantId }).orderBy('created_at');
+    return withTenant(this.db, tenantId, (trx) =>
+      trx('notification_targets').where({ tenant_id: tenantId }).orderBy('created_at'),
+    );
   }
 
   async remove(tenantId: string, id: string): Promise<boolean> {
-    return (await this.db('notification_targets').where({ tenant_id: tenantId, id }).delete()) > 0;
+    const deleted = await withTenant(this.db, tenantId, (trx) =>
+      trx('notification_targets').where({ tenant_id: tenantId, id }).delete(),
+    );
+    return deleted > 0;
   }
 
   async activeTargetIds(tenantId: string, kind: 'warning' | 'breach'): Promise<string[]> {
-    const rows: NotificationTargetRow[] = await this.db('notification_targets').where({
-      tenant_id: tenantId,
-      is_active: true,
-    });
+    const rows: NotificationTargetRow[] = await withTenant(this.db, tenantId, (trx) =>
+      trx('notification_targets').where({ tenant_id: tenantId, is_active: true }),
+    );
     return rows.filter((r) => r.events.includes(kind)).map((r) => r.id);
   }
 
   /** The target with its URL and secret opened: only for the delivering activity, never for the API. */
   async open(tenantId: string, id: string): Promise<NotificationTarget | undefined> {
-    const row: NotificationTargetRow | undefined = await this.db('notification_targets')
-      .where({ tenant_id: tenantId, id })
-      .first();
+    const row: NotificationTargetRow | undefined = await withTenant(this.db, tenantId, (trx) =>
+      trx('notification_targets').where({ tenant_id: tenantId, id }).first(),
+    );
     if (!row) return undefined;
     return {
       id: row.id,
@@ -97,17 +103,20 @@ export class NotificationRepository {
 
   /** True when this alert already reached this target (a re-delivery after continue-as-new sends nothing). */
   async wasDelivered(key: AlertKey, targetId: string): Promise<boolean> {
-    const row = await this.db('notification_deliveries')
-      .where({
-        ticket_id: key.ticketId,
-        target_id: targetId,
-        clock: key.clock,
-        kind: key.kind,
-        threshold: key.threshold,
-        cycle: key.cycle,
-        status: 'sent',
-      })
-      .first('id');
+    const row = await withTenant(this.db, key.tenantId, (trx) =>
+      trx('notification_deliveries')
+        .where({
+          tenant_id: key.tenantId,
+          ticket_id: key.ticketId,
+          target_id: targetId,
+          clock: key.clock,
+          kind: key.kind,
+          threshold: key.threshold,
+          cycle: key.cycle,
+          status: 'sent',
+        })
+        .first('id'),
+    );
     return row !== undefined;
   }
 
@@ -121,27 +130,30 @@ export class NotificationRepository {
       error?: string;
     },
   ): Promise<void> {
-    await this.db('notification_deliveries')
-      .insert({
-        tenant_id: key.tenantId,
-        ticket_id: key.ticketId,
-        target_id: targetId,
-        clock: key.clock,
-        kind: key.kind,
-        threshold: key.threshold,
-        cycle: key.cycle,
-        status: outcome.status,
-        attempts: outcome.attempts,
-        http_status: outcome.httpStatus ?? null,
-        last_error: outcome.error ?? null,
-        delivered_at: outcome.status === 'sent' ? new Date() : null,
-      })
-      .onConflict(['ticket_id', 'clock', 'kind', 'threshold', 'cycle', 'target_id'])
-      .merge(['status', 'attempts', 'http_status', 'last_error', 'delivered_at', 'updated_at']);
+    await withTenant(this.db, key.tenantId, (trx) =>
+      trx('notification_deliveries')
+        .insert({
+          tenant_id: key.tenantId,
+          ticket_id: key.ticketId,
+          target_id: targetId,
+          clock: key.clock,
+          kind: key.kind,
+          threshold: key.threshold,
+          cycle: key.cycle,
+          status: outcome.status,
+          attempts: outcome.attempts,
+          http_status: outcome.httpStatus ?? null,
+          last_error: outcome.error ?? null,
+          delivered_at: outcome.status === 'sent' ? new Date() : null,
+        })
+        .onConflict(['ticket_id', 'clock', 'kind', 'threshold', 'cycle', 'target_id'])
+        .merge(['status', 'attempts', 'http_status', 'last_error', 'delivered_at', 'updated_at']),
+    );
   }
 
   async recordOutcome(key: AlertKey, status: 'sent' | 'failed' | 'not_configured'): Promise<void> {
     const alert = {
+      tenant_id: key.tenantId,
       ticket_id: key.ticketId,
       clock: key.clock,
       kind: key.kind,
@@ -149,11 +161,13 @@ export class NotificationRepository {
       cycle: key.cycle,
     };
     // Deliveries still retrying when the workflow stopped waiting for them have failed for good.
-    await this.db('notification_deliveries')
-      .where({ ...alert, status: 'retrying' })
-      .update({ status: 'failed' });
-    await this.db('sla_events')
-      .where(alert)
-      .update({ notification_status: status, notification_sent_at: status === 'sent' ? new Date() : null });
+    await withTenant(this.db, key.tenantId, async (trx) => {
+      await trx('notification_deliveries')
+        .where({ ...alert, status: 'retrying' })
+        .update({ status: 'failed' });
+      await trx('sla_events')
+        .where(alert)
+        .update({ notification_status: status, notification_sent_at: status === 'sent' ? new Date() : null });
+    });
   }
 }

@@ -1,5 +1,6 @@
 /** Per-tenant request counters in fixed windows, shared by every API process through Postgres. */
 import type { Knex } from 'knex';
+import { withTenant } from './db';
 
 export interface RateCount {
   /** Requests counted in the current window, this one included. */
@@ -16,7 +17,11 @@ export class RateLimitRepository {
    * on the windows) with one atomic upsert; the first request of a window clears the tenant's old windows.
    */
   async hit(tenantId: string, windowSeconds: number): Promise<RateCount> {
-    const { rows } = await this.db.raw<{ rows: Array<{ count: number; reset_seconds: number }> }>(
+    return withTenant(this.db, tenantId, (trx) => this.hitIn(trx, tenantId, windowSeconds));
+  }
+
+  private async hitIn(trx: Knex.Transaction, tenantId: string, windowSeconds: number): Promise<RateCount> {
+    const { rows } = await trx.raw<{ rows: Array<{ count: number; reset_seconds: number }> }>(
       `insert into api_rate_counters as c (tenant_id, window_start, count)
        values (?, to_timestamp(floor(extract(epoch from clock_timestamp()) / ?) * ?), 1)
        on conflict (tenant_id, window_start) do update set count = c.count + 1
@@ -27,13 +32,9 @@ export class RateLimitRepository {
     );
     const row = rows[0]!;
     if (row.count === 1) {
-      await this.db('api_rate_counters')
+      await trx('api_rate_counters')
         .where('tenant_id', tenantId)
-        .where(
-          'window_start',
-          '<',
-          this.db.raw('clock_timestamp() - make_interval(secs => ?)', [windowSeconds]),
-        )
+        .where('window_start', '<', trx.raw('clock_timestamp() - make_interval(secs => ?)', [windowSeconds]))
         .delete();
     }
     return { count: row.count, resetSeconds: Math.max(1, row.reset_seconds) };

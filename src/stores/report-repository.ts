@@ -1,5 +1,6 @@
 /** SLA reports, computed in SQL over tickets and their recorded breaches. */
 import type { Knex } from 'knex';
+import { withTenant } from './db';
 
 export interface SlaReportRow {
   key: string;
@@ -25,8 +26,9 @@ export class ReportRepository {
     to: Date,
     by: 'priority' | 'customer_tier',
   ): Promise<SlaReportRow[]> {
-    const { rows } = await this.db.raw(
-      `WITH scoped AS (
+    const { rows } = await withTenant(this.db, tenantId, (trx) =>
+      trx.raw(
+        `WITH scoped AS (
          SELECT t.${by} AS key, t.status, t.sla_state,
                 EXTRACT(EPOCH FROM t.first_response_at - t.created_at) AS first_response,
                 EXTRACT(EPOCH FROM t.resolved_at - t.created_at) AS resolution,
@@ -45,7 +47,8 @@ export class ReportRepository {
          FROM scoped
         GROUP BY key
         ORDER BY key`,
-      [tenantId, from, to],
+        [tenantId, from, to],
+      ),
     );
     return (rows as Array<Record<string, unknown>>).map((r) => {
       const met = Number(r.met);

@@ -5,6 +5,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
+import { withTenant } from './db';
 import {
   type TenantRetrievalModel,
   type TenantRetrievalModelJson,
@@ -57,14 +58,18 @@ function cachedSource(
 
 export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore {
   async function latest(tenantId: string): Promise<RetrievalModelInfo | null> {
-    const row = await db('kb_retrieval_models')
-      .where({ tenant_id: tenantId })
-      .orderBy('version', 'desc')
-      .first('version', 'fitted_chunks', 'created_at');
+    const row = await withTenant(db, tenantId, (trx) =>
+      trx('kb_retrieval_models')
+        .where({ tenant_id: tenantId })
+        .orderBy('version', 'desc')
+        .first('version', 'fitted_chunks', 'created_at'),
+    );
     return row ? { version: row.version, fittedChunks: row.fitted_chunks, fittedAt: row.created_at } : null;
   }
   async function load(tenantId: string, version: number): Promise<TenantRetrievalModel> {
-    const row = await db('kb_retrieval_models').where({ tenant_id: tenantId, version }).first('model');
+    const row = await withTenant(db, tenantId, (trx) =>
+      trx('kb_retrieval_models').where({ tenant_id: tenantId, version }).first('model'),
+    );
     if (!row) throw new Error(`retrieval model ${version} of tenant ${tenantId} is gone`);
     return decodeModel(row.model as Buffer);
   }
@@ -72,7 +77,7 @@ export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore
     latest,
     current: cachedSource(latest, load),
     async save(tenantId, model) {
-      return db.transaction(async (trx) => {
+      return withTenant(db, tenantId, async (trx) => {
         const row = await trx('kb_retrieval_models')
           .where({ tenant_id: tenantId })
           .max('version as max')

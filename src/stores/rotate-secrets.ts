@@ -1,8 +1,9 @@
 /**
  * Re-seals every stored secret with the active key, so an old key can leave the ring. Safe while the product
- * runs: values sealed with any key in the ring open, so readers never see a half-rotated state.
+ * runs: values sealed with any key in the ring open, so readers never see a half-rotated state. A platform
+ * operation across tenants: it runs on the owner's pool, which row-level security does not restrict.
  */
-import type { Knex } from 'knex';
+import type { PlatformDb } from './db';
 import type { SecretBox } from '../platform/crypto/secrets';
 import { ownValue } from '../domain/lookup';
 
@@ -13,7 +14,7 @@ const SEALED_COLUMNS: Array<{ table: string; key: string; columns: string[] }> =
 
 /** Rotates every tenant's secrets, or one tenant's. */
 export async function rotateSealedSecrets(
-  db: Knex,
+  db: PlatformDb,
   box: SecretBox,
   tenantId?: string,
 ): Promise<{ checked: number; rotated: number }> {

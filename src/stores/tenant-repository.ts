@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from './db';
+import { type PlatformDb, isUniqueViolation, withTenant } from './db';
 import { TenantModel } from './models';
 
 export class DuplicateTenantError extends Error {
@@ -11,7 +11,14 @@ export class DuplicateTenantError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class TenantRepository {
-  constructor(private readonly db: Knex) {}
+  /**
+   * `db`: the application's pool, which reads every tenant (tokens name theirs by slug) and changes the settings
+   * of the tenant its transaction names only; `platform`: the owner's, which creates tenants (superadmins).
+   */
+  constructor(
+    private readonly db: Knex,
+    private readonly platform: PlatformDb,
+  ) {}
 
   async create(input: {
     slug: string;
@@ -20,7 +27,7 @@ export class TenantRepository {
     settings: Record<string, unknown>;
   }): Promise<TenantModel> {
     try {
-      return await TenantModel.query(this.db).insertAndFetch(input);
+      return await TenantModel.query(this.platform).insertAndFetch(input);
     } catch (error) {
       if (isUniqueViolation(error, 'tenants_slug_unique')) throw new DuplicateTenantError('slug');
       throw error;
@@ -34,6 +41,8 @@ export class TenantRepository {
   }
 
   async updateSettings(id: string, settings: object): Promise<TenantModel> {
-    return TenantModel.query(this.db).patchAndFetchById(id, { settings } as Partial<TenantModel>);
+    return withTenant(this.db, id, (trx) =>
+      TenantModel.query(trx).patchAndFetchById(id, { settings } as Partial<TenantModel>),
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { Actor } from '../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
 import { type SlaSnapshot, nearestDeadlineMs } from '../domain/live-view';
-import { isUniqueViolation } from './db';
+import { type PlatformDb, isUniqueViolation, withTenant } from './db';
 import {
   AuditEntryModel,
   MessageModel,
@@ -164,7 +164,11 @@ export function hashRequest(body: unknown): string {
 }
 
 export class TicketRepository {
-  constructor(private readonly db: Knex) {}
+  /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the outbox scan. */
+  constructor(
+    private readonly db: Knex,
+    private readonly platform: PlatformDb,
+  ) {}
 
   /**
    * Inserts the ticket, or returns the one an earlier request with the same Idempotency-Key created.
@@ -177,24 +181,26 @@ export class TicketRepository {
     }
     const id = crypto.randomUUID();
     try {
-      const ticket = await TicketModel.query(this.db).insertAndFetch({
-        id,
-        tenant_id: input.tenantId,
-        title: input.title,
-        content: input.content,
-        requester_email: input.requesterEmail,
-        priority: input.priority,
-        priority_pinned: input.priorityPinned,
-        customer_tier: input.customerTier,
-        source: input.source,
-        metadata: input.metadata,
-        external_id: input.externalId,
-        created_by: input.createdBy,
-        idempotency_key: input.idempotencyKey,
-        request_hash: input.requestHash,
-        workflow_id: `ticket-${id}`,
-        status: 'new',
-      });
+      const ticket = await withTenant(this.db, input.tenantId, (trx) =>
+        TicketModel.query(trx).insertAndFetch({
+          id,
+          tenant_id: input.tenantId,
+          title: input.title,
+          content: input.content,
+          requester_email: input.requesterEmail,
+          priority: input.priority,
+          priority_pinned: input.priorityPinned,
+          customer_tier: input.customerTier,
+          source: input.source,
+          metadata: input.metadata,
+          external_id: input.externalId,
+          created_by: input.createdBy,
+          idempotency_key: input.idempotencyKey,
+          request_hash: input.requestHash,
+          workflow_id: `ticket-${id}`,
+          status: 'new',
+        }),
+      );
       return { ticket, created: true };
     } catch (error) {
       if (input.idempotencyKey && isUniqueViolation(error, 'tickets_tenant_id_idempotency_key_unique')) {
@@ -203,9 +209,9 @@ export class TicketRepository {
         if (existing) return this.replayed(existing, input.requestHash);
       }
       if (isUniqueViolation(error, 'tickets_tenant_id_external_id_unique')) {
-        const existing = await TicketModel.query(this.db)
-          .where({ tenant_id: input.tenantId, external_id: input.externalId })
-          .first();
+        const existing = await withTenant(this.db, input.tenantId, (trx) =>
+          TicketModel.query(trx).where({ tenant_id: input.tenantId, external_id: input.externalId }).first(),
+        );
         throw new DuplicateExternalIdError(existing?.id ?? '');
       }
       throw error;
@@ -218,19 +224,26 @@ export class TicketRepository {
   }
 
   private async findByIdempotencyKey(tenantId: string, key: string): Promise<TicketModel | undefined> {
-    return TicketModel.query(this.db).where({ tenant_id: tenantId, idempotency_key: key }).first();
+    return withTenant(this.db, tenantId, (trx) =>
+      TicketModel.query(trx).where({ tenant_id: tenantId, idempotency_key: key }).first(),
+    );
   }
 
-  async markWorkflowStarted(ticketId: string): Promise<void> {
-    await TicketModel.query(this.db)
-      .patch({ workflow_started_at: new Date() } as Partial<TicketModel>)
-      .where({ id: ticketId })
-      .whereNull('workflow_started_at');
+  async markWorkflowStarted(tenantId: string, ticketId: string): Promise<void> {
+    await withTenant(this.db, tenantId, (trx) =>
+      TicketModel.query(trx)
+        .patch({ workflow_started_at: new Date() } as Partial<TicketModel>)
+        .where({ tenant_id: tenantId, id: ticketId })
+        .whereNull('workflow_started_at'),
+    );
   }
 
-  /** Tickets whose workflow start was never confirmed: the outbox relay starts them. */
+  /**
+   * Tickets whose workflow start was never confirmed, of every tenant: the outbox relay starts them. A platform
+   * operation (the owner's pool): no tenant is known before the scan.
+   */
   async findUnstarted(olderThanMs: number, limit = 100): Promise<TicketModel[]> {
-    return TicketModel.query(this.db)
+    return TicketModel.query(this.platform)
       .whereNull('workflow_started_at')
       .where('created_at', '<', new Date(Date.now() - olderThanMs))
       .orderBy('created_at')
@@ -238,18 +251,22 @@ export class TicketRepository {
   }
 
   async findById(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
-    return TicketModel.query(this.db).where({ tenant_id: tenantId, id: ticketId }).first();
+    return withTenant(this.db, tenantId, (trx) =>
+      TicketModel.query(trx).where({ tenant_id: tenantId, id: ticketId }).first(),
+    );
   }
 
   async findDetail(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
-    return TicketModel.query(this.db)
-      .where({ 'tickets.tenant_id': tenantId, 'tickets.id': ticketId })
-      .withGraphFetched('[triage_results, messages, sla_events, external_refs, sync_logs]')
-      .modifyGraph('sync_logs', (b) => b.orderBy('id', 'desc'))
-      .modifyGraph('triage_results', (b) => b.orderBy('created_at', 'desc'))
-      .modifyGraph('messages', (b) => b.orderBy([{ column: 'created_at' }, { column: 'id' }]))
-      .modifyGraph('sla_events', (b) => b.orderBy([{ column: 'fired_at' }, { column: 'id' }]))
-      .first();
+    return withTenant(this.db, tenantId, (trx) =>
+      TicketModel.query(trx)
+        .where({ 'tickets.tenant_id': tenantId, 'tickets.id': ticketId })
+        .withGraphFetched('[triage_results, messages, sla_events, external_refs, sync_logs]')
+        .modifyGraph('sync_logs', (b) => b.orderBy('id', 'desc'))
+        .modifyGraph('triage_results', (b) => b.orderBy('created_at', 'desc'))
+        .modifyGraph('messages', (b) => b.orderBy([{ column: 'created_at' }, { column: 'id' }]))
+        .modifyGraph('sla_events', (b) => b.orderBy([{ column: 'fired_at' }, { column: 'id' }]))
+        .first(),
+    );
   }
 
   async list(
@@ -259,7 +276,18 @@ export class TicketRepository {
     after?: Cursor,
     sort: TicketSort = 'created',
   ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
-    const q = TicketModel.query(this.db).where('tenant_id', tenantId);
+    return withTenant(this.db, tenantId, (trx) => this.listIn(trx, tenantId, filters, limit, after, sort));
+  }
+
+  private async listIn(
+    trx: Knex.Transaction,
+    tenantId: string,
+    filters: TicketListFilters,
+    limit: number,
+    after: Cursor | undefined,
+    sort: TicketSort,
+  ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
+    const q = TicketModel.query(trx).where('tenant_id', tenantId);
     if (filters.status?.length) q.whereIn('status', filters.status);
     if (filters.priority?.length) q.whereIn('priority', filters.priority);
     if (filters.category) q.where('category', filters.category);
@@ -310,9 +338,11 @@ export class TicketRepository {
     limit: number,
     afterId?: number,
   ): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
-    const q = AuditEntryModel.query(this.db).where({ tenant_id: tenantId, ticket_id: ticketId });
-    if (afterId !== undefined) q.where('id', '>', afterId);
-    const rows = await q.orderBy('id').limit(limit + 1);
+    const rows = await withTenant(this.db, tenantId, (trx) => {
+      const q = AuditEntryModel.query(trx).where({ tenant_id: tenantId, ticket_id: ticketId });
+      if (afterId !== undefined) q.where('id', '>', afterId);
+      return q.orderBy('id').limit(limit + 1);
+    });
     const items = rows.slice(0, limit).map((r) => ({
       id: Number(r.id),
       actorType: r.actor_type,
@@ -329,7 +359,7 @@ export class TicketRepository {
 
   /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
-    return this.db.transaction(async (trx) => {
+    return withTenant(this.db, change.tenantId, async (trx) => {
       const inserted = await trx(AuditEntryModel.tableName)
         .insert({
           tenant_id: change.tenantId,
@@ -385,7 +415,7 @@ export class TicketRepository {
 
   /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */
   async recordTriage(record: TriageRecord): Promise<void> {
-    await this.db.transaction(async (trx) => {
+    await withTenant(this.db, record.tenantId, async (trx) => {
       const exists = await TriageResultModel.query(trx).where({ run_id: record.runId }).first();
       if (exists) return;
       await TriageResultModel.query(trx)
@@ -453,52 +483,62 @@ export class TicketRepository {
     startedAt: Date;
     metadata?: Record<string, unknown>;
   }): Promise<void> {
-    await SyncLogModel.query(this.db).insert({
-      tenant_id: entry.tenantId,
-      ticket_id: entry.ticketId,
-      system: entry.system,
-      direction: entry.direction,
-      operation: entry.operation,
-      status: entry.status,
-      attempts: entry.attempts,
-      error_message: entry.errorMessage ?? null,
-      duration_ms: entry.durationMs,
-      started_at: entry.startedAt,
-      completed_at: new Date(),
-      metadata: entry.metadata ?? {},
-    });
+    await withTenant(this.db, entry.tenantId, (trx) =>
+      SyncLogModel.query(trx).insert({
+        tenant_id: entry.tenantId,
+        ticket_id: entry.ticketId,
+        system: entry.system,
+        direction: entry.direction,
+        operation: entry.operation,
+        status: entry.status,
+        attempts: entry.attempts,
+        error_message: entry.errorMessage ?? null,
+        duration_ms: entry.durationMs,
+        started_at: entry.startedAt,
+        completed_at: new Date(),
+        metadata: entry.metadata ?? {},
+      }),
+    );
   }
 
-  async findMessageByEvent(eventId: string): Promise<MessageModel | undefined> {
-    return MessageModel.query(this.db).where({ event_id: eventId }).first();
+  async findMessageByEvent(tenantId: string, eventId: string): Promise<MessageModel | undefined> {
+    return withTenant(this.db, tenantId, (trx) =>
+      MessageModel.query(trx).where({ tenant_id: tenantId, event_id: eventId }).first(),
+    );
   }
 
   /** Ids of the tenant's tickets not yet closed, in id order, for paging. */
   async openTicketIds(tenantId: string, afterId: string | null, limit: number): Promise<string[]> {
-    const q = this.db('tickets')
-      .where({ tenant_id: tenantId })
-      .whereNot({ status: 'closed' })
-      .whereNotNull('workflow_started_at');
-    if (afterId) q.where('id', '>', afterId);
-    const rows: Array<{ id: string }> = await q.orderBy('id').limit(limit).select('id');
+    const rows: Array<{ id: string }> = await withTenant(this.db, tenantId, (trx) => {
+      const q = trx('tickets')
+        .where({ tenant_id: tenantId })
+        .whereNot({ status: 'closed' })
+        .whereNotNull('workflow_started_at');
+      if (afterId) q.where('id', '>', afterId);
+      return q.orderBy('id').limit(limit).select('id');
+    });
     return rows.map((r) => r.id);
   }
 
   async findSlaEvent(key: {
+    tenantId: string;
     ticketId: string;
     clock: string;
     kind: string;
     threshold: number;
     cycle: number;
   }): Promise<SlaEventModel | undefined> {
-    return SlaEventModel.query(this.db)
-      .where({
-        ticket_id: key.ticketId,
-        clock: key.clock,
-        kind: key.kind,
-        threshold: key.threshold,
-        cycle: key.cycle,
-      })
-      .first();
+    return withTenant(this.db, key.tenantId, (trx) =>
+      SlaEventModel.query(trx)
+        .where({
+          tenant_id: key.tenantId,
+          ticket_id: key.ticketId,
+          clock: key.clock,
+          kind: key.kind,
+          threshold: key.threshold,
+          cycle: key.cycle,
+        })
+        .first(),
+    );
   }
 }

@@ -6,7 +6,7 @@ import {
   Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import type { Knex } from 'knex';
+import type { Databases } from '../stores/db';
 import { encryptedDataConverter } from '../platform/crypto/payload-codec';
 import { type ActivityDeps, createActivities } from '../activities/ticket';
 import { createKnowledgeActivities } from '../activities/knowledge';
@@ -33,7 +33,8 @@ import { TicketWorkflows } from '../api/workflow-gateway';
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export interface DefaultDepsOptions {
-  db: Knex;
+  /** The application's pool (row-level security) and the owner's, for the named platform operations. */
+  dbs: Databases;
   ai: AiStack;
   logger: Logger;
   secrets: SecretBox;
@@ -50,7 +51,7 @@ export type WorkerDeps = ActivityDeps & { agents: AgentActivityBaseDeps };
 
 /** The adapters the product uses: the AI stack's models and stores, Postgres repositories, the ITSM gateway. */
 export function defaultActivityDeps({
-  db,
+  dbs,
   ai,
   logger,
   secrets,
@@ -59,8 +60,9 @@ export function defaultActivityDeps({
   outbound,
   openai,
 }: DefaultDepsOptions): WorkerDeps {
-  const tickets = new TicketRepository(db);
-  const tenants = new TenantRepository(db);
+  const { app: db, platform } = dbs;
+  const tickets = new TicketRepository(db, platform);
+  const tenants = new TenantRepository(db, platform);
   const notifications = new NotificationRepository(db, secrets);
   const limiters = createRateLimiterRegistry();
   const itsm = createItsmGateway({
@@ -90,7 +92,7 @@ export function defaultActivityDeps({
     itsm,
     logger,
     agents: {
-      agents: new AgentRepository(db, secrets),
+      agents: new AgentRepository(db, secrets, platform),
       analytics: new AnalyticsRepository(db),
       tickets,
       tenants,

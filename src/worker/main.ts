@@ -5,8 +5,8 @@ import { startWorkerRuntime } from './start';
 
 runProcess('worker', async (context) => {
   const { config, logger, lifecycle } = context;
-  const { db, ai, keys, temporalAddress } = attachToServices(context, 'worker');
-  await startWorkerRuntime(context, { db, ai, keys, temporalAddress, temporalUiUrl: config.temporal.uiUrl });
+  const { dbs, ai, keys, temporalAddress } = attachToServices(context, 'worker');
+  await startWorkerRuntime(context, { dbs, ai, keys, temporalAddress, temporalUiUrl: config.temporal.uiUrl });
   // The product's own metrics of this process (activities: triage, SLA alerts, ITSM syncs, notifications).
   const metrics = await startMetricsServer(config.metricsPort, config.http.host);
   lifecycle.onStop('metrics', () => metrics.stop());

@@ -1,5 +1,5 @@
 /** The worker part of a process (src/main.ts, src/worker/main.ts), put together as src/platform/startup.ts says. */
-import type { Knex } from 'knex';
+import type { Databases } from '../stores/db';
 import type { AiStack } from '../connectors/ai/stack';
 import { createOutboundPolicy } from '../platform/net/outbound-policy';
 import type { ProcessContext, ProcessKeys } from '../platform/startup';
@@ -13,7 +13,7 @@ import { createWorker, defaultActivityDeps, installRuntime } from '.';
 export async function startWorkerRuntime(
   { config, logger, lifecycle }: ProcessContext,
   options: {
-    db: Knex;
+    dbs: Databases;
     ai: AiStack;
     keys: ProcessKeys;
     temporalAddress: string;
@@ -21,7 +21,7 @@ export async function startWorkerRuntime(
     temporalUiUrl: string | undefined;
   },
 ): Promise<void> {
-  const { db, ai, keys, temporalAddress } = options;
+  const { dbs, ai, keys, temporalAddress } = options;
   await Promise.all([
     ai.warmUp(),
     ensureSearchAttributes(temporalAddress, config.temporal.namespace, logger),
@@ -34,7 +34,7 @@ export async function startWorkerRuntime(
     slots: config.temporal.slots,
     payloadKeys: keys.payloadKeys,
     deps: defaultActivityDeps({
-      db,
+      dbs,
       ai,
       logger,
       secrets: keys.secrets,

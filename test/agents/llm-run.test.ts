@@ -273,7 +273,7 @@ test('dispatchTicketEvent starts each matching active agent once per ticket even
   });
   expect(draft.status).toBe(201);
   const activities = createAgentActivities({
-    agents: new AgentRepository(h.db, testSecretBox),
+    agents: new AgentRepository(h.appDb, testSecretBox, h.db),
     runs: new AgentRuns(h.client, h.taskQueue),
   } as unknown as AgentActivityDeps);
   fake.script({ content: 'Seen.' });

@@ -13,7 +13,7 @@ import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import { createAiStack } from '../../src/connectors/ai/stack';
 import { loadConfig } from '../../src/platform/config';
-import { createDb } from '../../src/stores/db';
+import { type PlatformDb, createDatabases, destroyDatabases } from '../../src/stores/db';
 import type { Role } from '../../src/domain/vocabulary';
 import pino from 'pino';
 import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
@@ -65,7 +65,10 @@ export interface TestTenant {
 
 export interface Harness {
   url: string;
-  db: Knex;
+  /** The owner's pool (row-level security does not apply): tests read and write any tenant's rows with it. */
+  db: PlatformDb;
+  /** The application's pool, as the API and the worker use it (role triage_app, row-level security). */
+  appDb: Knex;
   client: Client;
   taskQueue: string;
   temporalAddress: string;
@@ -132,17 +135,23 @@ export async function startHarness(
         { write: (line: string) => options.logLines!.push(line) },
       )
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const db = createDb(databaseUrl, 5);
+  const dbs = createDatabases({ url: databaseUrl, poolMax: 5, platformPoolMax: 5 });
+  const db = dbs.platform;
   const outbound = options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
-  const ai = createAiStack({ dataDir, openai: undefined, qdrant: undefined }, logger, SHARED_MODEL_CACHE, db);
+  const ai = createAiStack(
+    { dataDir, openai: undefined, qdrant: undefined },
+    logger,
+    SHARED_MODEL_CACHE,
+    dbs.app,
+  );
   await ai.warmUp();
   const api = await startApi({
     config,
     auth: config.auth,
     secrets: testSecretBox,
     ai,
-    db,
+    dbs,
     temporalAddress,
     logger,
     port: 0,
@@ -161,7 +170,7 @@ export async function startHarness(
       payloadKeys: TEST_PAYLOAD_KEYS,
       deps: {
         ...defaultActivityDeps({
-          db,
+          dbs,
           ai,
           logger,
           secrets: testSecretBox,
@@ -235,6 +244,7 @@ export async function startHarness(
   return {
     url: api.url,
     db,
+    appDb: dbs.app,
     client: api.client,
     taskQueue,
     temporalAddress,
@@ -249,7 +259,7 @@ export async function startHarness(
       await saveHistories(api.client, taskQueue);
       await stopWorker();
       await api.stop();
-      await db.destroy();
+      await destroyDatabases(dbs);
       await ai.close();
       await outbound.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ test('triage that keeps failing leaves the ticket in ai_failed, workable, with i
 });
 
 test('a ticket written but never started (API crash) is started by the outbox relay, once', async () => {
-  const repo = new TicketRepository(h.db);
+  const repo = new TicketRepository(h.appDb, h.db);
   const body = { content: 'orphaned by a crash' };
   const { ticket } = await repo.create({
     tenantId: tenant.id,

@@ -539,7 +539,7 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
       ]);
     }
     const updated = Object.keys(patch).length
-      ? await trigger.$query().patchAndFetch(patch as Partial<AgentTriggerModel>)
+      ? ((await deps.agents.updateTrigger(agent.tenant_id, agent.id, trigger.id, patch)) ?? trigger)
       : trigger;
     res.json(presentTrigger(updated));
   });

@@ -114,7 +114,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
         tenantPolicy(tenant),
         tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs),
       );
-      await tickets.markWorkflowStarted(ticket.id);
+      await tickets.markWorkflowStarted(ticket.tenant_id, ticket.id);
       return true;
     } catch (error) {
       logger.warn({ ticketId: ticket.id, err: error }, 'workflow start deferred to the outbox relay');

@@ -41,7 +41,7 @@ export function createItsmGateway(deps: ItsmGatewayDeps): ItsmGateway {
     snapshot: ItsmTicketSnapshot,
     eventId: string,
   ): Promise<{ ref: ExternalRef; created: boolean }> {
-    const known = await deps.integrations.findRef(snapshot.ticketId, connector.toolType);
+    const known = await deps.integrations.findRef(snapshot.tenantId, snapshot.ticketId, connector.toolType);
     if (known) return { ref: known, created: false };
     const result = await connector.createTicket(snapshot, { eventId });
     const ref: ExternalRef = {
@@ -105,7 +105,7 @@ export function createItsmGateway(deps: ItsmGatewayDeps): ItsmGateway {
             break;
           case 'commented': {
             const message = event.sourceEventId
-              ? await deps.tickets.findMessageByEvent(event.sourceEventId)
+              ? await deps.tickets.findMessageByEvent(event.tenantId, event.sourceEventId)
               : undefined;
             if (message)
               await connector.addComment(ref, {
