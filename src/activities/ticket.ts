@@ -3,8 +3,10 @@
  * clients and tests pass their own.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { CategorySpec, Classifier, Drafter, Retriever } from '../connectors/ai/ports';
 import type { ItsmEvent, ItsmGateway, ItsmSyncOutcome } from '../connectors/itsm/ports';
+import { ITSM_RATE_LIMITED, type RateLimitWait } from '../connectors/itsm/gateway';
 import type { TicketChange, TicketRepository, TriageRecord } from '../stores/ticket-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
@@ -209,6 +211,19 @@ export function createActivities(deps: ActivityDeps) {
         });
       } catch (error) {
         const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        if (failure.httpStatus === 429) {
+          // The target asked us to wait: one log line per wait, and the retry comes when it said (Retry-After).
+          logger.info(
+            {
+              tenant_id: key.tenantId,
+              ticket_id: key.ticketId,
+              target_id: targetId,
+              attempt,
+              wait_ms: failure.retryAfterMs,
+            },
+            'SLA notification waits for the rate limit',
+          );
+        }
         metrics.notificationDeliveries.inc({ status: failure.retryable ? 'retrying' : 'failed' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: failure.retryable ? 'retrying' : 'failed',
@@ -217,9 +232,12 @@ export function createActivities(deps: ActivityDeps) {
           error: failure.message,
         });
         throw ApplicationFailure.create({
-          type: 'NotificationDeliveryFailed',
+          type: failure.httpStatus === 429 ? 'NotificationRateLimited' : 'NotificationDeliveryFailed',
           message: failure.message,
           nonRetryable: !failure.retryable,
+          ...(failure.retryAfterMs ? { nextRetryDelay: failure.retryAfterMs } : {}),
+          // A wait is expected, not a fault: the SDK logs it at debug level (logged once above).
+          ...(failure.httpStatus === 429 ? { category: ApplicationFailureCategory.BENIGN } : {}),
         });
       }
     },
@@ -298,6 +316,38 @@ export function createActivities(deps: ActivityDeps) {
         });
         return { status: outcome.status };
       } catch (error) {
+        if (error instanceof ApplicationFailure && error.type === ITSM_RATE_LIMITED) {
+          // A wait for capacity, not a failure: Temporal retries when the capacity is back (nextRetryDelay),
+          // and the wait is logged and recorded once, not once per attempt.
+          const wait = error.details?.[0] as RateLimitWait | undefined;
+          metrics.itsmSyncs.inc({ system: 'itsm', status: 'rate_limited' });
+          if (wait?.newWait !== false) {
+            logger.info(
+              {
+                tenant_id: event.tenantId,
+                ticket_id: event.ticketId,
+                operation: event.type,
+                attempt,
+                wait_ms: wait?.waitMs,
+              },
+              'ITSM sync waits for the rate limit',
+            );
+            await tickets.recordSync({
+              tenantId: event.tenantId,
+              ticketId: event.ticketId,
+              system: 'itsm',
+              direction: 'outbound',
+              operation: event.type,
+              status: 'pending',
+              attempts: attempt,
+              errorMessage: error.message,
+              durationMs: Date.now() - startedAt.getTime(),
+              startedAt,
+              metadata: { event_id: event.eventId, wait_ms: wait?.waitMs },
+            });
+          }
+          throw error;
+        }
         metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
         await tickets.recordSync({
           tenantId: event.tenantId,
