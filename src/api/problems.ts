@@ -50,7 +50,14 @@ export const problems = {
       'Unsupported media type',
       'send the body as application/json',
     ),
-  unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
+  unavailable: (detail: string, retryAfterSeconds?: number) =>
+    new HttpProblem(
+      503,
+      'service-unavailable',
+      'Service unavailable',
+      detail,
+      retryAfterSeconds === undefined ? undefined : { retry_after_seconds: retryAfterSeconds },
+    ),
   badRequest: (detail: string) => new HttpProblem(400, 'bad-request', 'Bad request', detail),
   tooDeep: (limit: number) =>
     new HttpProblem(
@@ -134,7 +141,8 @@ export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorReque
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer');
-    if (problem.status === 429) res.set('Retry-After', String(problem.extra.retry_after_seconds));
+    if ((problem.status === 429 || problem.status === 503) && problem.extra.retry_after_seconds !== undefined)
+      res.set('Retry-After', String(problem.extra.retry_after_seconds));
     sendProblem(res, problem, req.originalUrl);
   };
 }

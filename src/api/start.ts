@@ -62,7 +62,10 @@ export async function startApi(options: {
   });
   const tickets = new TicketRepository(db);
   const tenants = new TenantRepository(db);
-  const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
+  const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
+    historyEventLimit: config.ticketHistoryEventLimit,
+    updateTimeoutMs: config.workflowUpdateTimeoutMs,
+  });
   const app = createApp({
     db,
     tickets,
