@@ -43,6 +43,24 @@ export interface ActivityDeps {
 
 export const FAILURE_TICKET_NOT_FOUND = 'TicketNotFound';
 
+/** Integrity violations that are the data's fault: not null, foreign key, check (a unique race is retried). */
+const DATA_INTEGRITY_CODES = new Set(['23502', '23503', '23514']);
+
+/**
+ * PostgreSQL's data exceptions (class 22: a value out of range, not a number, bad syntax) and integrity
+ * violations of the data: the SQLSTATE and the constraint or column named, never the value; undefined for
+ * anything a retry may cure.
+ */
+export function dataRefusal(error: unknown): string | undefined {
+  const e = error as { code?: string; constraint?: string; column?: string; nativeError?: typeof e };
+  const pg = e?.nativeError ?? e;
+  const code = pg?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || DATA_INTEGRITY_CODES.has(code)))
+    return undefined;
+  const where = pg.constraint ? `, constraint ${pg.constraint}` : pg.column ? `, column ${pg.column}` : '';
+  return `PostgreSQL ${code}${where}`;
+}
+
 /** Keeps a long call visibly alive, so a dead worker's attempt is retried after the heartbeat timeout. */
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
@@ -95,14 +113,21 @@ export function createActivities(deps: ActivityDeps) {
       try {
         ({ applied } = await tickets.applyChange(change));
       } catch (error) {
-        // PostgreSQL's data exceptions (class 22) will fail the same way on every retry.
-        const code =
-          (error as { code?: string; nativeError?: { code?: string } }).nativeError?.code ??
-          (error as { code?: string }).code;
-        if (code?.startsWith('22')) {
+        const refused = dataRefusal(error);
+        if (refused) {
+          // Fails the same way on every retry: not retried, and the reason (never the data) says why.
+          logger.warn(
+            {
+              tenant_id: change.tenantId,
+              ticket_id: change.ticketId,
+              action: change.action,
+              reason: refused,
+            },
+            'ticket change refused',
+          );
           throw ApplicationFailure.create({
             type: 'InvalidData',
-            message: 'the change holds data the database refuses',
+            message: `the change holds data the database refuses (${refused})`,
             nonRetryable: true,
           });
         }

@@ -8,7 +8,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcDeadlineError,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { TicketModel } from '../stores/models';
 import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
@@ -23,6 +23,7 @@ import {
   type IngestDocumentInput,
   type IngestProgress,
   ingestWorkflowId,
+  INVALID_TICKET_DATA,
   INVALID_TRANSITION,
   TICKET_WORKFLOW_TYPE,
   type TicketWorkflowInput,
@@ -200,6 +201,18 @@ export class TicketWorkflows {
           ticket_status: detail.status,
         });
       }
+      if (error.cause.type === INVALID_TICKET_DATA) {
+        return problems.conflict('invalid-ticket-data', error.cause.message);
+      }
+    }
+    // The change was refused by the database on its data (persistTicketChange's non-retryable InvalidData).
+    if (
+      error instanceof WorkflowUpdateFailedError &&
+      error.cause instanceof ActivityFailure &&
+      error.cause.cause instanceof ApplicationFailure &&
+      error.cause.cause.type === 'InvalidData'
+    ) {
+      return problems.conflict('invalid-ticket-data', error.cause.cause.message);
     }
     if (error instanceof WorkflowNotFoundError) {
       return ticket.workflow_started_at
