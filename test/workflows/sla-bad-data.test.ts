@@ -86,3 +86,10 @@ test('a target that is not a number: SLA unavailable, the ticket workable', asyn
   });
   await expectWorkableWithSlaUnavailable(tenant, /not a number/);
 });
+
+test('a calendar whose time zone does not exist: SLA unavailable, the ticket workable', async () => {
+  const tenant = await tenantWithStoredPolicy({
+    calendar: { timezone: 'Mars/Olympus_Mons', weekly: { mon: [['09:00', '17:00']] }, holidays: [] },
+  });
+  await expectWorkableWithSlaUnavailable(tenant, /no valid time zone/);
+});
