@@ -3,8 +3,10 @@
  * clients and tests pass their own.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { CategorySpec, Classifier, Drafter, Retriever } from '../connectors/ai/ports';
 import type { ItsmEvent, ItsmGateway, ItsmSyncOutcome } from '../connectors/itsm/ports';
+import { ITSM_RATE_LIMITED, type RateLimitWait } from '../connectors/itsm/gateway';
 import type { TicketChange, TicketRepository, TriageRecord } from '../stores/ticket-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import { type Classification, type Draft, type Passage, ticketText } from '../domain/triage';
@@ -40,6 +42,24 @@ export interface ActivityDeps {
 }
 
 export const FAILURE_TICKET_NOT_FOUND = 'TicketNotFound';
+
+/** Integrity violations that are the data's fault: not null, foreign key, check (a unique race is retried). */
+const DATA_INTEGRITY_CODES = new Set(['23502', '23503', '23514']);
+
+/**
+ * PostgreSQL's data exceptions (class 22: a value out of range, not a number, bad syntax) and integrity
+ * violations of the data: the SQLSTATE and the constraint or column named, never the value; undefined for
+ * anything a retry may cure.
+ */
+export function dataRefusal(error: unknown): string | undefined {
+  const e = error as { code?: string; constraint?: string; column?: string; nativeError?: typeof e };
+  const pg = e?.nativeError ?? e;
+  const code = pg?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || DATA_INTEGRITY_CODES.has(code)))
+    return undefined;
+  const where = pg.constraint ? `, constraint ${pg.constraint}` : pg.column ? `, column ${pg.column}` : '';
+  return `PostgreSQL ${code}${where}`;
+}
 
 /** Keeps a long call visibly alive, so a dead worker's attempt is retried after the heartbeat timeout. */
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
@@ -93,14 +113,21 @@ export function createActivities(deps: ActivityDeps) {
       try {
         ({ applied } = await tickets.applyChange(change));
       } catch (error) {
-        // PostgreSQL's data exceptions (class 22) will fail the same way on every retry.
-        const code =
-          (error as { code?: string; nativeError?: { code?: string } }).nativeError?.code ??
-          (error as { code?: string }).code;
-        if (code?.startsWith('22')) {
+        const refused = dataRefusal(error);
+        if (refused) {
+          // Fails the same way on every retry: not retried, and the reason (never the data) says why.
+          logger.warn(
+            {
+              tenant_id: change.tenantId,
+              ticket_id: change.ticketId,
+              action: change.action,
+              reason: refused,
+            },
+            'ticket change refused',
+          );
           throw ApplicationFailure.create({
             type: 'InvalidData',
-            message: 'the change holds data the database refuses',
+            message: `the change holds data the database refuses (${refused})`,
             nonRetryable: true,
           });
         }
@@ -209,6 +236,19 @@ export function createActivities(deps: ActivityDeps) {
         });
       } catch (error) {
         const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+        if (failure.httpStatus === 429) {
+          // The target asked us to wait: one log line per wait, and the retry comes when it said (Retry-After).
+          logger.info(
+            {
+              tenant_id: key.tenantId,
+              ticket_id: key.ticketId,
+              target_id: targetId,
+              attempt,
+              wait_ms: failure.retryAfterMs,
+            },
+            'SLA notification waits for the rate limit',
+          );
+        }
         metrics.notificationDeliveries.inc({ status: failure.retryable ? 'retrying' : 'failed' });
         await deps.notifications.recordAttempt(key, targetId, {
           status: failure.retryable ? 'retrying' : 'failed',
@@ -217,9 +257,12 @@ export function createActivities(deps: ActivityDeps) {
           error: failure.message,
         });
         throw ApplicationFailure.create({
-          type: 'NotificationDeliveryFailed',
+          type: failure.httpStatus === 429 ? 'NotificationRateLimited' : 'NotificationDeliveryFailed',
           message: failure.message,
           nonRetryable: !failure.retryable,
+          ...(failure.retryAfterMs ? { nextRetryDelay: failure.retryAfterMs } : {}),
+          // A wait is expected, not a fault: the SDK logs it at debug level (logged once above).
+          ...(failure.httpStatus === 429 ? { category: ApplicationFailureCategory.BENIGN } : {}),
         });
       }
     },
@@ -298,6 +341,38 @@ export function createActivities(deps: ActivityDeps) {
         });
         return { status: outcome.status };
       } catch (error) {
+        if (error instanceof ApplicationFailure && error.type === ITSM_RATE_LIMITED) {
+          // A wait for capacity, not a failure: Temporal retries when the capacity is back (nextRetryDelay),
+          // and the wait is logged and recorded once, not once per attempt.
+          const wait = error.details?.[0] as RateLimitWait | undefined;
+          metrics.itsmSyncs.inc({ system: 'itsm', status: 'rate_limited' });
+          if (wait?.newWait !== false) {
+            logger.info(
+              {
+                tenant_id: event.tenantId,
+                ticket_id: event.ticketId,
+                operation: event.type,
+                attempt,
+                wait_ms: wait?.waitMs,
+              },
+              'ITSM sync waits for the rate limit',
+            );
+            await tickets.recordSync({
+              tenantId: event.tenantId,
+              ticketId: event.ticketId,
+              system: 'itsm',
+              direction: 'outbound',
+              operation: event.type,
+              status: 'pending',
+              attempts: attempt,
+              errorMessage: error.message,
+              durationMs: Date.now() - startedAt.getTime(),
+              startedAt,
+              metadata: { event_id: event.eventId, wait_ms: wait?.waitMs },
+            });
+          }
+          throw error;
+        }
         metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
         await tickets.recordSync({
           tenantId: event.tenantId,

@@ -2,7 +2,7 @@
 import type { TenantModel, TicketModel, TriageResultModel } from '../stores/models';
 import type { AuditEntry } from '../stores/ticket-repository';
 import { type SlaSnapshot, nearestClock, slaView } from '../domain/live-view';
-import { type BusinessCalendar, CalendarHorizonError } from '../domain/business-calendar';
+import type { BusinessCalendar } from '../domain/business-calendar';
 import { type SlaClocks, timelineOf } from '../domain/sla';
 import type { Passage } from '../domain/triage';
 
@@ -108,13 +108,15 @@ interface StoredSla {
   calendar: BusinessCalendar | null;
 }
 
-/** The clocks as stored; a calendar that cannot place a deadline (an old, unmeetable policy) shows none. */
+/**
+ * The clocks as stored; data that cannot place a deadline (an old, unmeetable policy: CalendarHorizonError; a
+ * target that is not a number: RangeError) shows none.
+ */
 function storedSlaView(snapshot: StoredSla, nowMs: number, state: string) {
   try {
     return slaView(snapshot.clocks, nowMs, snapshot.warning_thresholds, timelineOf(snapshot));
-  } catch (error) {
-    if (error instanceof CalendarHorizonError) return { state, clocks: [] };
-    throw error;
+  } catch {
+    return { state, clocks: [] };
   }
 }
 

@@ -51,7 +51,14 @@ export const problems = {
       'Unsupported media type',
       'send the body as application/json',
     ),
-  unavailable: (detail: string) => new HttpProblem(503, 'service-unavailable', 'Service unavailable', detail),
+  unavailable: (detail: string, retryAfterSeconds?: number) =>
+    new HttpProblem(
+      503,
+      'service-unavailable',
+      'Service unavailable',
+      detail,
+      retryAfterSeconds === undefined ? undefined : { retry_after_seconds: retryAfterSeconds },
+    ),
   badRequest: (detail: string) => new HttpProblem(400, 'bad-request', 'Bad request', detail),
   tooDeep: (limit: number) =>
     new HttpProblem(
@@ -134,15 +141,18 @@ export function problemHandler(logger: Logger, maxBodyBytes: number): ErrorReque
       problem = new HttpProblem(error.status, 'bad-request', 'Bad request', 'the request could not be read');
     } else if (isDependencyUnavailable(error)) {
       logger.warn({ err: error, path: req.path }, 'a dependency is unavailable');
-      problem = problems.unavailable('a service the API depends on is unavailable; retry shortly');
+      problem = problems.unavailable(
+        'a service the API depends on is unavailable; retry shortly',
+        UNAVAILABLE_RETRY_AFTER_SECONDS,
+      );
     } else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       problem = new HttpProblem(500, 'internal-error', 'Internal error', 'an unexpected error occurred');
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer');
-    if (problem.status === 429) res.set('Retry-After', String(problem.extra.retry_after_seconds));
-    if (problem.status === 503) res.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    if ((problem.status === 429 || problem.status === 503) && problem.extra.retry_after_seconds !== undefined)
+      res.set('Retry-After', String(problem.extra.retry_after_seconds));
     sendProblem(res, problem, req.originalUrl);
   };
 }

@@ -65,7 +65,10 @@ export async function startApi(options: {
   });
   const tickets = new TicketRepository(db, platform);
   const tenants = new TenantRepository(db, platform);
-  const workflows = new TicketWorkflows(client, config.temporal.taskQueue, config.ticketHistoryEventLimit);
+  const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
+    historyEventLimit: config.ticketHistoryEventLimit,
+    updateTimeoutMs: config.workflowUpdateTimeoutMs,
+  });
   const app = createApp({
     db,
     tickets,

@@ -5,8 +5,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcDeadlineError,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { TicketModel } from '../stores/models';
 import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
@@ -21,6 +23,7 @@ import {
   type IngestDocumentInput,
   type IngestProgress,
   ingestWorkflowId,
+  INVALID_TICKET_DATA,
   INVALID_TRANSITION,
   TICKET_WORKFLOW_TYPE,
   type TicketWorkflowInput,
@@ -30,12 +33,48 @@ import {
 import { problems } from './problems';
 import { tenantFairness } from './tenant-fairness';
 
+export interface TicketWorkflowsOptions {
+  /** Ticket workflows continue as new past this many history events. */
+  historyEventLimit?: number;
+  /**
+   * How long an action (update) or a live read (query) may wait for the workflow: with no worker polling, the
+   * call would otherwise hang until the client gives up. Past it the API answers 503 with Retry-After.
+   */
+  updateTimeoutMs?: number;
+}
+
+export const DEFAULT_UPDATE_TIMEOUT_MS = 10_000;
+/** What a 503 for an unreachable workflow asks the client to wait. */
+const RETRY_AFTER_SECONDS = 5;
+
 export class TicketWorkflows {
+  private readonly historyEventLimit?: number;
+  private readonly updateTimeoutMs: number;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly historyEventLimit?: number,
-  ) {}
+    options: TicketWorkflowsOptions = {},
+  ) {
+    this.historyEventLimit = options.historyEventLimit;
+    this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+  }
+
+  /** Runs a call to a ticket workflow within the timeout; past it, a 503 problem with Retry-After. */
+  private async bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + this.updateTimeoutMs, call);
+    } catch (error) {
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
+        throw problems.unavailable(
+          `the ticket workflow did not ${what} within ${this.updateTimeoutMs} ms (no worker available?); ` +
+            'retry with the same Idempotency-Key: an action that lands late is applied once',
+          RETRY_AFTER_SECONDS,
+        );
+      }
+      throw error;
+    }
+  }
 
   /** Starts the ticket's workflow; starting one that already exists is a success, so callers may retry. */
   async start(ticket: TicketModel, policy: SlaPolicy, autoCloseAfterMs: number): Promise<void> {
@@ -126,7 +165,11 @@ export class TicketWorkflows {
     }
   }
 
-  /** Sends an agent action; the update id makes a retried request return the first answer. */
+  /**
+   * Sends an agent action; the update id makes a retried request return the first answer. Bounded: with no
+   * worker the update stays admitted and may land late, which the same update id (the workflow also remembers
+   * applied action ids) makes harmless when the client retries.
+   */
   async act<Args>(
     ticket: TicketModel,
     update: UpdateDefinition<TicketLiveView, [Args]>,
@@ -135,7 +178,9 @@ export class TicketWorkflows {
   ): Promise<TicketLiveView> {
     const handle = this.client.workflow.getHandle(ticket.workflow_id);
     try {
-      return await handle.executeUpdate(update, { args: [args], updateId });
+      return await this.bounded('take the action', () =>
+        handle.executeUpdate(update, { args: [args], updateId }),
+      );
     } catch (error) {
       throw this.translate(error, ticket);
     }
@@ -143,7 +188,9 @@ export class TicketWorkflows {
 
   async live(ticket: TicketModel): Promise<TicketLiveView> {
     try {
-      return await this.client.workflow.getHandle(ticket.workflow_id).query(getTicketStateQuery);
+      return await this.bounded('answer', () =>
+        this.client.workflow.getHandle(ticket.workflow_id).query(getTicketStateQuery),
+      );
     } catch (error) {
       throw this.translate(error, ticket);
     }
@@ -158,6 +205,18 @@ export class TicketWorkflows {
           ticket_status: detail.status,
         });
       }
+      if (error.cause.type === INVALID_TICKET_DATA) {
+        return problems.conflict('invalid-ticket-data', error.cause.message);
+      }
+    }
+    // The change was refused by the database on its data (persistTicketChange's non-retryable InvalidData).
+    if (
+      error instanceof WorkflowUpdateFailedError &&
+      error.cause instanceof ActivityFailure &&
+      error.cause.cause instanceof ApplicationFailure &&
+      error.cause.cause.type === 'InvalidData'
+    ) {
+      return problems.conflict('invalid-ticket-data', error.cause.cause.message);
     }
     if (error instanceof WorkflowNotFoundError) {
       return ticket.workflow_started_at

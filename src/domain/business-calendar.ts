@@ -181,7 +181,26 @@ export function addBusinessTime(cal: BusinessCalendar, startMs: number, duration
   throw new CalendarHorizonError();
 }
 
+/** A calendar the arithmetic cannot use at all (an unknown time zone): a policy check should have refused it. */
+export class InvalidCalendarError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'InvalidCalendarError';
+  }
+}
+
 export function businessTimeline(cal: BusinessCalendar): Timeline {
+  if (typeof cal.timezone !== 'string' || !isValidTimeZone(cal.timezone)) {
+    // No time counts on a calendar that cannot be read, and no deadline can be placed: state changes still
+    // work (pausing, stopping), and whoever places a deadline learns why it cannot.
+    const error = () => new InvalidCalendarError('the business calendar has no valid time zone');
+    return {
+      between: () => 0,
+      add: () => {
+        throw error();
+      },
+    };
+  }
   return {
     between: (fromMs, toMs) => businessTimeBetween(cal, fromMs, toMs),
     add: (startMs, durationMs) => addBusinessTime(cal, startMs, durationMs),

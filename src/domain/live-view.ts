@@ -14,6 +14,7 @@ import {
   worstState,
 } from './sla';
 import type { TicketState } from './ticket-state';
+import { assertSlaComputable, slaFailureReason } from './ticket-rules';
 
 export interface SlaClockView {
   clock: SlaClockKind;
@@ -31,8 +32,10 @@ export interface SlaClockView {
 }
 
 export interface SlaView {
-  state: SlaState;
+  /** `unavailable`: the ticket's SLA data cannot be computed (see `reason`); the ticket stays workable. */
+  state: SlaState | 'unavailable';
   clocks: SlaClockView[];
+  reason?: string;
 }
 
 export interface TicketLiveView {
@@ -90,6 +93,19 @@ export function slaView(
   return { state: worstState(views.map((v) => v.state)), clocks: views };
 }
 
+/**
+ * The ticket's SLA view; SLA arithmetic that fails on the ticket's data (a calendar with no open time, a target
+ * that is not a number) answers `unavailable` with the reason instead of failing the query or the action.
+ */
+function liveSlaView(state: TicketState, nowMs: number): SlaView {
+  try {
+    assertSlaComputable(state);
+    return slaView(state.clocks, nowMs, state.policy.warning_thresholds, timelineOf(state.policy));
+  } catch (error) {
+    return { state: 'unavailable', clocks: [], reason: slaFailureReason(error) };
+  }
+}
+
 export function toLiveView(state: TicketState, nowMs: number): TicketLiveView {
   return {
     ticket_id: state.ticketId,
@@ -110,7 +126,7 @@ export function toLiveView(state: TicketState, nowMs: number): TicketLiveView {
     first_response_at: iso(state.firstResponseAtMs),
     resolved_at: iso(state.resolvedAtMs),
     closed_at: iso(state.closedAtMs),
-    sla: slaView(state.clocks, nowMs, state.policy.warning_thresholds, timelineOf(state.policy)),
+    sla: liveSlaView(state, nowMs),
     as_of: new Date(nowMs).toISOString(),
   };
 }
@@ -122,14 +138,21 @@ export interface SlaSnapshot {
   calendar: BusinessCalendar | null;
 }
 
-/** The earliest deadline among the running clocks; null when none is running. */
+/**
+ * The earliest deadline among the running clocks; null when none is running, or when the stored data cannot
+ * place one (a calendar with no open time, a target that is not a number): the workflow reports those.
+ */
 export function nearestDeadlineMs(snapshot: SlaSnapshot): number | null {
-  const timeline = timelineOf(snapshot);
-  const deadlines = clockList(snapshot.clocks)
-    .filter((clock) => clock.stoppedAtMs === null)
-    .map((clock) => deadlineMs(clock, timeline))
-    .filter((d): d is number => d !== null);
-  return deadlines.length ? Math.min(...deadlines) : null;
+  try {
+    const timeline = timelineOf(snapshot);
+    const deadlines = clockList(snapshot.clocks)
+      .filter((clock) => clock.stoppedAtMs === null)
+      .map((clock) => deadlineMs(clock, timeline))
+      .filter((d): d is number => d !== null && Number.isFinite(d));
+    return deadlines.length ? Math.min(...deadlines) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -137,6 +160,14 @@ export function nearestDeadlineMs(snapshot: SlaSnapshot): number | null {
  * time left; null when every clock has stopped (met) or there are none.
  */
 export function nearestClock(snapshot: SlaSnapshot, nowMs: number): SlaClockView | null {
+  try {
+    return nearestClockOf(snapshot, nowMs);
+  } catch {
+    return null; // stored data that cannot place a deadline: no clock to show (the workflow reports why)
+  }
+}
+
+function nearestClockOf(snapshot: SlaSnapshot, nowMs: number): SlaClockView | null {
   const timeline = timelineOf(snapshot);
   const views = clockList(snapshot.clocks)
     .filter((clock) => clock.stoppedAtMs === null)

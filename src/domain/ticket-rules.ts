@@ -17,13 +17,51 @@ import {
 import { type TicketState, applyBreachEscalation, ticketSlaState } from './ticket-state';
 import type { TicketStatus } from './vocabulary';
 
-/** The alert due first over all of the ticket's running clocks; null when no clock owes one. */
+/**
+ * The ticket's data makes SLA arithmetic impossible (a target that is not a number, a policy missing a
+ * priority): the API refuses such policies, but an older row or a direct edit may still hold one.
+ */
+export class SlaDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SlaDataError';
+  }
+}
+
+/**
+ * The alert due first over all of the ticket's running clocks; null when no clock owes one. Throws
+ * CalendarHorizonError (no open time to place a deadline in) or SlaDataError (a deadline that is not a number).
+ */
 export function earliestAlert(state: TicketState): SlaAlert | null {
+  assertSlaComputable(state);
   const timeline = timelineOf(state.policy);
   const alerts = clockList(state.clocks).map((clock) =>
     nextAlert(clock, state.policy.warning_thresholds, timeline),
   );
+  for (const alert of alerts) {
+    if (alert && !Number.isFinite(alert.dueAtMs)) {
+      throw new SlaDataError(
+        `the ${alert.clock} deadline is not a number: the SLA policy's targets are invalid`,
+      );
+    }
+  }
   return alerts.reduce<SlaAlert | null>((min, a) => (a && (!min || a.dueAtMs < min.dueAtMs) ? a : min), null);
+}
+
+/** Throws SlaDataError when a clock's target is not a number (the policy's targets or multipliers are bad). */
+export function assertSlaComputable(state: Pick<TicketState, 'clocks'>): void {
+  for (const clock of clockList(state.clocks)) {
+    if (!Number.isFinite(clock.targetMs)) {
+      throw new SlaDataError(
+        `the ${clock.kind} target is not a number: the SLA policy's targets or tier multipliers are invalid`,
+      );
+    }
+  }
+}
+
+/** What SLA arithmetic that failed on the ticket's data says, for the ticket's record. */
+export function slaFailureReason(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

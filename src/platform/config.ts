@@ -67,6 +67,7 @@ const schema = z.object({
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
   TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).optional(),
+  WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   AGENT_MODEL_ALLOWLIST: z
     .string()
     .default('gpt-4o-mini,gpt-4o,gpt-4.1-mini,gpt-4.1,gpt-4-turbo,gpt-3.5-turbo'),
@@ -195,6 +196,8 @@ export interface AppConfig {
   autoCloseAfterMs: number;
   /** Ticket workflows continue as new past this many history events (unset: when the server suggests it). */
   ticketHistoryEventLimit: number | undefined;
+  /** How long the API waits for a ticket workflow to take an action or answer a query before answering 503. */
+  workflowUpdateTimeoutMs: number;
   /** Tenant AI agents: the models an agent's `llm_config.model` may name (the configured chat model is added). */
   agents: { modelAllowList: string[] };
 }
@@ -290,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outbox: { intervalMs: c.OUTBOX_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     autoCloseAfterMs: Math.round(c.AUTO_CLOSE_AFTER_HOURS * 3600 * 1000),
     ticketHistoryEventLimit: c.TICKET_HISTORY_EVENT_LIMIT,
+    workflowUpdateTimeoutMs: c.WORKFLOW_UPDATE_TIMEOUT_MS,
     agents: {
       modelAllowList: [
         ...new Set(

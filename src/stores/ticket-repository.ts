@@ -476,7 +476,8 @@ export class TicketRepository {
     system: string;
     direction: 'inbound' | 'outbound';
     operation: string;
-    status: 'success' | 'failed' | 'skipped';
+    /** `pending`: waiting for the tool's rate limit (one row per wait). */
+    status: 'success' | 'failed' | 'skipped' | 'pending';
     attempts: number;
     errorMessage?: string;
     durationMs: number;

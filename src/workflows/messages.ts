@@ -118,6 +118,8 @@ export const getBulkProgressQuery = defineQuery<BulkProgress>('getBulkProgress')
 
 /** Failure type of an action that is illegal in the ticket's current status: the API answers 409. */
 export const INVALID_TRANSITION = 'InvalidTransition';
+/** An action the ticket's data does not allow (SLA arithmetic failed on it): refused with the reason. */
+export const INVALID_TICKET_DATA = 'InvalidTicketData';
 
 export const searchAttributes = {
   tenantId: defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD),

@@ -3,7 +3,7 @@
  * event's effect on the external ticket. Creation is exactly once: the reference is looked up locally, then
  * by correlation key remotely (the connector), before anything is created.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ItsmEvent, ItsmGateway, ItsmSyncOutcome } from './ports';
 import type { TicketRepository } from '../../stores/ticket-repository';
 import type { Priority, TicketStatus } from '../../domain/vocabulary';
@@ -24,14 +24,34 @@ export interface ItsmGatewayDeps {
   timeoutMs?: number;
 }
 
-/** Retryable ITSM errors wait as long as the tool asked (Retry-After); permanent ones stop retrying. */
+export const ITSM_RATE_LIMITED = 'Itsm_rate_limited';
+
+/** What a rate-limited attempt's failure carries (its `details[0]`). */
+export interface RateLimitWait {
+  waitMs: number;
+  /** False when the attempt came back early within the same wait (not logged again). */
+  newWait: boolean;
+}
+
+/**
+ * Retryable ITSM errors wait as long as the tool asked (Retry-After) or our limiter reserved; permanent ones stop
+ * retrying. A rate-limited attempt is an expected wait, not a fault: BENIGN, so the SDK logs it at debug level
+ * (the activity logs each wait once).
+ */
 export function toActivityFailure(error: unknown): unknown {
   if (!isItsmError(error)) return error;
+  const rateLimited = error.kind === 'rate_limited';
   return ApplicationFailure.create({
     type: `Itsm_${error.kind}`,
     message: error.message,
     nonRetryable: !error.retryable,
     ...(error.retryAfterMs ? { nextRetryDelay: error.retryAfterMs } : {}),
+    ...(rateLimited
+      ? {
+          category: ApplicationFailureCategory.BENIGN,
+          details: [{ waitMs: error.retryAfterMs ?? 0, newWait: error.newWait } satisfies RateLimitWait],
+        }
+      : {}),
   });
 }
 
@@ -72,7 +92,8 @@ export function createItsmGateway(deps: ItsmGatewayDeps): ItsmGateway {
       const connector = createConnector(integration.config, {
         outbound: deps.outbound,
         timeoutMs: deps.timeoutMs,
-        rateLimiter: deps.rateLimiterFor(event.tenantId, perMinute),
+        // The event is the holder: its attempts share one reservation at the tenant's limiter.
+        rateLimiter: deps.rateLimiterFor(event.tenantId, perMinute).forHolder(event.eventId),
       });
       const snapshot: ItsmTicketSnapshot = {
         ticketId: ticket.id,

@@ -33,6 +33,11 @@ export interface ItsmErrorInit {
   message: string;
   status?: number;
   retryAfterMs?: number;
+  /**
+   * A rate-limited call whose wait began with this call (the tool's 429, or a new reservation at our limiter);
+   * false when an attempt came back before its reserved time: the same wait, which is logged only once.
+   */
+  newWait?: boolean;
   retryable?: boolean;
   system?: ToolType;
   operation?: string;
@@ -54,6 +59,7 @@ export class ItsmError extends Error {
   readonly kind: ItsmErrorKind;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  readonly newWait: boolean;
   readonly retryable: boolean;
   readonly system?: ToolType;
   readonly operation?: string;
@@ -64,6 +70,7 @@ export class ItsmError extends Error {
     this.kind = init.kind;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
+    this.newWait = init.newWait ?? true;
     this.retryable = init.retryable ?? RETRYABLE_BY_DEFAULT[init.kind];
     this.system = init.system;
     this.operation = init.operation;
@@ -313,6 +320,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw fail({
           kind: 'rate_limited',
           retryAfterMs: slot.waitMs,
+          newWait: slot.newWait,
           message: `${label} held back by the tenant rate limit (${options.rateLimiter.perMinute}/min) (${where})`,
           operation: req.operation,
         });
@@ -382,6 +390,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
     }
     const classified = refined ?? classifyStatus(status, responseHeaders, now());
+    // The tool says the tenant's allowance is used up: every other call of the tenant waits as long too.
+    if (classified.kind === 'rate_limited' && classified.retryAfterMs)
+      options.rateLimiter?.pause(classified.retryAfterMs);
     // A non-public server reached through the allow-list: its answer stays out of what the tenant reads.
     const detail = internal ? undefined : remoteErrorText(parsed);
     const short = detail ? `: ${detail.slice(0, 300)}` : '';
@@ -412,7 +423,7 @@ export interface RateLimiterOptions {
 export interface RateLimiter {
   readonly perMinute: number;
   /** Takes a token if one is available now; otherwise takes nothing and says how long until one is. */
-  tryAcquire(): { ok: boolean; waitMs: number };
+  tryAcquire(): RateLimitSlot;
   /**
    * Reserves a token (the bucket may go into debt) and returns how long the caller must wait before making
    * its call — 0 when a token was available. Concurrent callers get increasing waits.
@@ -420,7 +431,30 @@ export interface RateLimiter {
   acquire(): number;
   /** Tokens available now (may be negative while reservations are outstanding). */
   available(): number;
+  /**
+   * The limiter as one attempt of one caller (`holder`: an ITSM event, stable across its activity's attempts)
+   * sees it; take a new one per attempt. With no token free, tokens for every call the attempt has made so far
+   * are reserved for the holder at the time they will be there, and the wait is answered; the holder's next
+   * attempt at or after that time uses its reservation. Concurrent callers are thus served in order, each
+   * retrying once, exactly when its tokens are there — not all woken for the one token the first of them
+   * takes (which made a busy tenant's syncs retry 159 times each).
+   */
+  forHolder(holder: string): RateLimiter;
+  /** No token before `waitMs` from now (the tool answered 429 with Retry-After). */
+  pause(waitMs: number): void;
 }
+
+export interface RateLimitSlot {
+  ok: boolean;
+  waitMs: number;
+  /** A refused slot whose wait starts now (false: the holder came back before its reserved time). */
+  newWait?: boolean;
+}
+
+/** A reservation whose holder never came back (its workflow ended) is forgotten after this long. */
+const RESERVATION_TTL_MS = 60 * 60 * 1000;
+/** Timer and clock jitter: a holder back this close to its reserved time takes its token. */
+const RESERVATION_EARLY_MS = 50;
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!Number.isFinite(options.perMinute) || options.perMinute <= 0) {
@@ -430,36 +464,86 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const ratePerMs = options.perMinute / 60_000;
   const capacity = Math.max(1, options.burst ?? Math.ceil(options.perMinute / 10));
   let tokens = capacity;
+  /** Tokens accrue from here on; in the future while paused (nothing goes out, nothing accrues, until then). */
   let last = now();
 
-  function refill(): void {
-    const t = now();
+  function refill(t: number): void {
     if (t > last) {
       tokens = Math.min(capacity, tokens + (t - last) * ratePerMs);
       last = t;
     }
   }
 
-  return {
+  /** How long from `t` until the bucket holds `needed` tokens. */
+  function waitFor(t: number, needed: number): number {
+    return Math.ceil(Math.max(0, last - t) + Math.max(0, needed - tokens) / ratePerMs);
+  }
+
+  function acquire(): number {
+    const t = now();
+    refill(t);
+    tokens -= 1;
+    return waitFor(t, 0);
+  }
+
+  /** holder → when its reserved tokens are there, and how many are left. */
+  const reservations = new Map<string, { readyAt: number; tokens: number }>();
+
+  /** The `call`th call of one attempt of `holder`. */
+  function acquireFor(holder: string, call: number): RateLimitSlot {
+    const t = now();
+    for (const [key, r] of reservations) {
+      if (r.readyAt + RESERVATION_TTL_MS < t) reservations.delete(key);
+    }
+    const reserved = reservations.get(holder);
+    if (reserved) {
+      if (reserved.readyAt - t > RESERVATION_EARLY_MS)
+        return { ok: false, waitMs: reserved.readyAt - t, newWait: false };
+      reserved.tokens -= 1;
+      if (reserved.tokens === 0) reservations.delete(holder);
+      return { ok: true, waitMs: 0 };
+    }
+    if (limiter.tryAcquire().ok) return { ok: true, waitMs: 0 };
+    // The retry makes this attempt's calls again: reserve a token for each, so it is not held back halfway
+    // (and by the same token would never get past its first calls while others queue).
+    let waitMs = 0;
+    for (let i = 0; i < call; i += 1) waitMs = acquire();
+    reservations.set(holder, { readyAt: t + waitMs, tokens: call });
+    return { ok: false, waitMs, newWait: true };
+  }
+
+  const limiter: RateLimiter = {
     perMinute: options.perMinute,
     tryAcquire() {
-      refill();
-      if (tokens >= 1) {
-        tokens -= 1;
-        return { ok: true, waitMs: 0 };
-      }
-      return { ok: false, waitMs: Math.ceil((1 - tokens) / ratePerMs) };
-    },
-    acquire() {
-      refill();
+      const t = now();
+      refill(t);
+      const waitMs = waitFor(t, 1);
+      if (waitMs > 0) return { ok: false, waitMs };
       tokens -= 1;
-      return tokens >= 0 ? 0 : Math.ceil(-tokens / ratePerMs);
+      return { ok: true, waitMs: 0 };
     },
+    acquire,
     available() {
-      refill();
+      refill(now());
       return tokens;
     },
+    forHolder(holder) {
+      let calls = 0;
+      return {
+        ...limiter,
+        tryAcquire: () => {
+          calls += 1;
+          return acquireFor(holder, calls);
+        },
+      };
+    },
+    pause(waitMs) {
+      const t = now();
+      refill(t);
+      last = Math.max(last, t + waitMs);
+    },
   };
+  return limiter;
 }
 
 /** One limiter per key (tenant id); a changed allowance replaces the tenant's limiter. */

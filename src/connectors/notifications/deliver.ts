@@ -7,6 +7,7 @@ import type { NotificationTarget } from '../../stores/notification-repository';
 import { signedHeaders } from '../../platform/crypto/signing';
 import { type OutboundPolicy, isOutboundRefusedError } from '../../platform/net/outbound-policy';
 import { ownValue } from '../../domain/lookup';
+import { parseRetryAfter } from '../itsm/http';
 
 export interface SlaAlertMessage {
   event_id: string;
@@ -26,6 +27,8 @@ export class DeliveryError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly httpStatus?: number,
+    /** The target's Retry-After (429, 503): when to try again. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -97,6 +100,10 @@ export async function deliverAlert(
     throw new DeliveryError(`${target.type} target "${target.name}" ${reason}`, true);
   }
   await response.body?.cancel().catch(() => undefined);
+  const retryAfterMs =
+    response.status === 429 || response.status === 503
+      ? parseRetryAfter(response.headers, options.nowMs ?? Date.now())
+      : undefined;
   if (response.ok) return { httpStatus: response.status };
   if (response.status >= 300 && response.status < 400) {
     throw new DeliveryError(
@@ -110,5 +117,6 @@ export async function deliverAlert(
     `${target.type} target "${target.name}" answered ${response.status}`,
     retryable,
     response.status,
+    retryAfterMs,
   );
 }

@@ -8,14 +8,17 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { type TicketLiveView, toLiveView } from '../../domain/live-view';
 import {
   type TicketAction,
+  type TicketState,
   InvalidTransitionError,
   applyAction,
   assertActionAllowed,
   changePolicy,
 } from '../../domain/ticket-state';
 import type { TicketChange } from '../../stores/ticket-repository';
+import { slaFailureReason } from '../../domain/ticket-rules';
 import {
   type ActionEnvelope,
+  INVALID_TICKET_DATA,
   INVALID_TRANSITION,
   addMessageUpdate,
   applySlaPolicySignal,
@@ -41,6 +44,19 @@ function toFailure(error: unknown): never {
   throw error;
 }
 
+/**
+ * The pure state change failed on the ticket's data (e.g. an SLA policy without targets for a priority): the
+ * action is refused with the reason, rather than failing the workflow task on every attempt.
+ */
+function toDataFailure(error: unknown): never {
+  if (error instanceof InvalidTransitionError) toFailure(error);
+  throw ApplicationFailure.create({
+    type: INVALID_TICKET_DATA,
+    message: `the ticket's data does not allow this action: ${slaFailureReason(error)}`,
+    nonRetryable: true,
+  });
+}
+
 interface ActionSpec<Args extends ActionEnvelope> {
   toAction: (args: Args) => TicketAction;
   describe: (args: Args) => Pick<TicketChange, 'message' | 'details'>;
@@ -64,7 +80,12 @@ function handleAction<Args extends ActionEnvelope>(
         } catch (error) {
           toFailure(error);
         }
-        const next = applyAction(run.state, action, Date.now());
+        let next: TicketState;
+        try {
+          next = applyAction(run.state, action, Date.now());
+        } catch (error) {
+          toDataFailure(error);
+        }
         await run.commit(next, {
           action: action.type,
           actor: args.actor,

@@ -35,7 +35,11 @@ export const ai = proxyActivities<Only<'classifyTicket' | 'retrieveKnowledge' | 
   },
 });
 
-/** ITSM tools can be down for hours: retry for a day, never blocking the ticket's lifecycle. */
+/**
+ * ITSM tools can be down for hours: retry for a day, never blocking the ticket's lifecycle. Attempts are not
+ * counted on purpose: a rate-limited attempt names its own retry time (nextRetryDelay), so waiting for capacity
+ * spends the schedule-to-close time, not a retry budget a busy tenant would exhaust.
+ */
 export const itsm = proxyActivities<Only<'syncTicketToItsm'>>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',

@@ -45,6 +45,8 @@ export class TicketRun {
   readonly pendingNotifications: SlaAlert[];
   readonly backgroundWork = new Set<Promise<void>>();
   readonly triage: { done: boolean };
+  /** Why SLA arithmetic fails on this ticket's data (no alerts are timed meanwhile); null while it works. */
+  slaUnavailable: string | null = null;
 
   constructor(readonly input: TicketWorkflowInput) {
     this.state =
@@ -126,6 +128,7 @@ export class TicketRun {
         `assignee: ${state.assignee ?? '—'} · escalation level ${state.escalationLevel}`,
         `SLA clocks: ${clocks.join(', ')}`,
         `ITSM: ${itsm} (${this.itsmQueue.length} queued)`,
+        ...(this.slaUnavailable ? [`SLA unavailable: ${this.slaUnavailable}`] : []),
       ].join('\n\n'),
     );
     upsertSearchAttributes([

@@ -7,16 +7,23 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   patched,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { remainingMs, timelineOf, type SlaAlert } from '../../domain/sla';
-import { alertEscalationLevel, autoCloseAt, earliestAlert, fireAlert } from '../../domain/ticket-rules';
-import { type TicketAction, applyAction } from '../../domain/ticket-state';
+import {
+  alertEscalationLevel,
+  autoCloseAt,
+  earliestAlert,
+  fireAlert,
+  slaFailureReason,
+} from '../../domain/ticket-rules';
+import { type TicketAction, type TicketState, applyAction } from '../../domain/ticket-state';
 import type { TicketWorkflowInput } from '../messages';
 import { notifier, store } from './activities';
-import { SYSTEM, type TicketRun } from './run';
+import { type ChangeRecord, SYSTEM, type TicketRun } from './run';
 
 /**
  * Patch: continue-as-new carries the ITSM queue, pending notifications and failure count instead of waiting for
@@ -24,15 +31,55 @@ import { SYSTEM, type TicketRun } from './run';
  */
 export const CONTINUE_AS_NEW_CARRIES_WORK = 'continue-as-new-carries-work';
 
-async function fireDueAlert(run: TicketRun): Promise<void> {
-  const fired = await run.exclusive(async () => {
-    // The state may have moved while this waited for the lock: re-read what is owed now.
-    const alert = earliestAlert(run.state);
-    const now = Date.now();
-    if (!alert || alert.dueAtMs > now) return null;
-    const { state: next, changes, firedClock } = fireAlert(run.state, alert);
-    const escalated = Object.keys(changes).length > 0;
-    await run.commit(next, {
+/**
+ * Patch: SLA arithmetic that fails on the ticket's data (CalendarHorizonError, a target that is not a number)
+ * is recorded (`sla_unavailable` in the audit log, with the reason) and the ticket goes on without alert timers,
+ * instead of failing the workflow task on every attempt — a wedged ticket that answered no query and took no
+ * action. Runs recorded before it only keep the reason in memory.
+ */
+export const SLA_UNAVAILABLE_RECORDED = 'sla-unavailable-recorded';
+
+type SlaOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Pure SLA arithmetic over the ticket's data, or why it failed on that data. */
+function computeSla<T>(compute: () => T): SlaOutcome<T> {
+  try {
+    return { ok: true, value: compute() };
+  } catch (error) {
+    return { ok: false, reason: slaFailureReason(error) };
+  }
+}
+
+/** Records, once per reason, that the ticket's SLA cannot be computed; the ticket stays workable. */
+async function recordSlaUnavailable(run: TicketRun, reason: string): Promise<void> {
+  if (run.slaUnavailable === reason) return;
+  run.slaUnavailable = reason;
+  log.warn('SLA unavailable on the ticket data', { reason });
+  if (!patched(SLA_UNAVAILABLE_RECORDED)) return;
+  await run.exclusive(() =>
+    run.commit(run.state, {
+      action: 'sla_unavailable',
+      actor: SYSTEM,
+      eventId: uuid4(),
+      details: { reason },
+    }),
+  );
+}
+
+/** The alert owed now, and the state and record after firing it; null when none is due yet. */
+function planDueAlert(
+  state: TicketState,
+  now: number,
+): { alert: SlaAlert; next: TicketState; escalated: boolean; change: ChangeRecord } | null {
+  const alert = earliestAlert(state);
+  if (!alert || alert.dueAtMs > now) return null;
+  const { state: next, changes, firedClock } = fireAlert(state, alert);
+  const escalated = Object.keys(changes).length > 0;
+  return {
+    alert,
+    next,
+    escalated,
+    change: {
       action: `sla_${alert.kind}`,
       actor: SYSTEM,
       eventId: uuid4(),
@@ -44,10 +91,10 @@ async function fireDueAlert(run: TicketRun): Promise<void> {
         dueAt: new Date(alert.dueAtMs).toISOString(),
         deadline: new Date(alert.deadlineMs).toISOString(),
         firedAt: new Date(now).toISOString(),
-        remainingSeconds: remainingMs(firedClock, now, timelineOf(run.state.policy)) / 1000,
-        priority: run.state.priority,
+        remainingSeconds: remainingMs(firedClock, now, timelineOf(state.policy)) / 1000,
+        priority: state.priority,
         escalationLevel: alertEscalationLevel(alert, next.escalationLevel),
-        notificationStatus: run.state.policy.escalation.notify ? 'pending' : 'not_configured',
+        notificationStatus: state.policy.escalation.notify ? 'pending' : 'not_configured',
       },
       details: {
         clock: alert.clock,
@@ -56,10 +103,26 @@ async function fireDueAlert(run: TicketRun): Promise<void> {
         late_ms: now - alert.dueAtMs,
         ...(escalated ? { escalation: changes } : {}),
       },
-    });
+    },
+  };
+}
+
+async function fireDueAlert(run: TicketRun): Promise<void> {
+  let failure: string | null = null;
+  const fired = await run.exclusive(async () => {
+    // The state may have moved while this waited for the lock: re-read what is owed now.
+    const planned = computeSla(() => planDueAlert(run.state, Date.now()));
+    if (!planned.ok) {
+      failure = planned.reason;
+      return null;
+    }
+    if (!planned.value) return null;
+    const { alert, next, escalated, change } = planned.value;
+    await run.commit(next, change);
     if (escalated) run.enqueueItsm({ type: 'updated', eventId: uuid4() });
     return alert;
   });
+  if (failure !== null) await recordSlaUnavailable(run, failure);
   // Delivery runs beside the timers: a target that is down never delays the next alert.
   if (fired && run.state.policy.escalation.notify) startNotification(run, fired);
   if (fired?.kind === 'breach') run.fireAgentEvent('sla.breached', `${fired.clock}:${fired.cycle}`);
@@ -160,9 +223,13 @@ export async function runLifecycle(run: TicketRun): Promise<void> {
         });
       }
     }
+    const owed = computeSla(() => earliestAlert(run.state));
+    if (owed.ok) run.slaUnavailable = null;
+    // No alert can be timed on this data: the ticket goes on (actions, auto-close) until a change fixes it.
+    else await recordSlaUnavailable(run, owed.reason);
+    const alert = owed.ok ? owed.value : null;
     const seen = run.changes;
     const woken = () => run.changes !== seen || (continuing && readyToContinue(run));
-    const alert = earliestAlert(run.state);
     const closeAt = autoCloseAt(run.state, run.input.autoCloseAfterMs);
     const wakeAt = Math.min(alert?.dueAtMs ?? Infinity, closeAt ?? Infinity);
     if (wakeAt === Infinity) {

@@ -277,6 +277,61 @@ describe('createRateLimiter (token bucket, injectable clock)', () => {
     expect(limiter.tryAcquire().ok).toBe(true);
   });
 
+  it('holders are served in order, each once, exactly when its reserved token is there', () => {
+    let t = 0;
+    const limiter = createRateLimiter({ perMinute: 60, burst: 1, now: () => t });
+    const holders = ['a', 'b', 'c', 'd'].map((name) => limiter.forHolder(name));
+    // All four arrive at once: one goes, three get increasing waits (new waits, to be logged once each).
+    expect(holders.map((h) => h.tryAcquire())).toEqual([
+      { ok: true, waitMs: 0 },
+      { ok: false, waitMs: 1000, newWait: true },
+      { ok: false, waitMs: 2000, newWait: true },
+      { ok: false, waitMs: 3000, newWait: true },
+    ]);
+    // Back too early: the same wait, not a new one; nothing else is taken.
+    t = 500;
+    expect(holders[2]!.tryAcquire()).toEqual({ ok: false, waitMs: 1500, newWait: false });
+    // Each retry at its time goes through on the first try; a newcomer queues behind them all.
+    t = 1000;
+    expect(holders[1]!.tryAcquire().ok).toBe(true);
+    expect(limiter.forHolder('e').tryAcquire()).toEqual({ ok: false, waitMs: 3000, newWait: true });
+    t = 2000;
+    expect(holders[2]!.tryAcquire().ok).toBe(true);
+    t = 3000;
+    expect(holders[3]!.tryAcquire().ok).toBe(true);
+    t = 4000;
+    expect(limiter.forHolder('e').tryAcquire().ok).toBe(true);
+  });
+
+  it("an attempt held back at its second call gets both calls' tokens on its retry", () => {
+    let t = 0;
+    const limiter = createRateLimiter({ perMinute: 60, burst: 1, now: () => t });
+    const first = limiter.forHolder('sync');
+    expect(first.tryAcquire().ok).toBe(true); // find
+    expect(first.tryAcquire()).toEqual({ ok: false, waitMs: 2000, newWait: true }); // create: two reserved
+    t = 2000;
+    const retry = limiter.forHolder('sync');
+    expect([retry.tryAcquire().ok, retry.tryAcquire().ok]).toEqual([true, true]);
+    expect(limiter.tryAcquire()).toEqual({ ok: false, waitMs: 1000 });
+  });
+
+  it("a tool's Retry-After pauses the tenant's limiter for everyone", () => {
+    let t = 0;
+    const limiter = createRateLimiter({ perMinute: 60, burst: 2, now: () => t });
+    limiter.pause(4000);
+    expect(limiter.tryAcquire()).toEqual({ ok: false, waitMs: 4000 });
+    // The bucket's two tokens go at the end of the pause, the next one a second later.
+    expect(['a', 'b', 'c'].map((h) => limiter.forHolder(h).tryAcquire())).toEqual([
+      { ok: false, waitMs: 4000, newWait: true },
+      { ok: false, waitMs: 4000, newWait: true },
+      { ok: false, waitMs: 5000, newWait: true },
+    ]);
+    t = 4000;
+    expect(limiter.forHolder('a').tryAcquire().ok).toBe(true);
+    expect(limiter.forHolder('b').tryAcquire().ok).toBe(true);
+    expect(limiter.tryAcquire()).toEqual({ ok: false, waitMs: 2000 }); // after c's reserved token
+  });
+
   it('over a minute never exceeds perMinute plus the burst', () => {
     let t = 0;
     const limiter = createRateLimiter({ perMinute: 30, now: () => t });

@@ -64,6 +64,10 @@ beforeAll(async () => {
   receiver = http.createServer((req, res) => {
     hits.push({ path: req.url });
     req.resume();
+    if (req.url === '/busy') {
+      res.writeHead(429, { 'retry-after': '7' }).end('slow down');
+      return;
+    }
     if (req.url === '/redirect') {
       res.writeHead(307, { location: `http://127.0.0.2:${port}/inside` }).end();
       return;
@@ -128,6 +132,15 @@ describe.each(['slack', 'webhook'] as const)('%s target', (type) => {
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('resolves to a loopback address');
     expect(hits.length).toBe(before);
+  });
+
+  it("a 429 is retryable after the target's Retry-After", async () => {
+    const policy = createOutboundPolicy({ allow: ['127.0.0.1/32'] });
+    const error = await deliveryError(
+      deliverAlert(target(type, `http://127.0.0.1:${port}/busy`), message, { outbound: policy }),
+    );
+    expect(error).toMatchObject({ retryable: true, httpStatus: 429, retryAfterMs: 7000 });
+    await policy.close();
   });
 
   it('a redirect to a private address is not followed', async () => {
