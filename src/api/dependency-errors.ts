@@ -34,7 +34,7 @@ function isUnavailable(error: unknown): boolean {
 }
 
 export function isDependencyUnavailable(error: unknown): boolean {
-  // Walk the cause chain (Temporal's ServiceError and AggregateErrors wrap the transport's error).
+  // Walk the cause chain (Temporal's ServiceError, objection's DBError and AggregateErrors wrap the transport's).
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
   while (queue.length > 0) {
@@ -42,8 +42,13 @@ export function isDependencyUnavailable(error: unknown): boolean {
     if (!next || typeof next !== 'object' || seen.has(next)) continue;
     seen.add(next);
     if (isUnavailable(next)) return true;
-    const { cause, errors } = next as { cause?: unknown; errors?: unknown };
-    queue.push(cause);
+    // objection's DBError keeps the driver's error as `nativeError`.
+    const { cause, errors, nativeError } = next as {
+      cause?: unknown;
+      errors?: unknown;
+      nativeError?: unknown;
+    };
+    queue.push(cause, nativeError);
     if (Array.isArray(errors)) queue.push(...errors);
   }
   return false;

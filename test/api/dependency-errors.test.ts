@@ -31,6 +31,13 @@ test.each([
     Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
   ],
   ['Temporal unreachable (gRPC UNAVAILABLE)', grpcError(14)],
+  [
+    "objection's DBError around a shutting-down server",
+    Object.assign(new Error('the database system is shutting down'), {
+      name: 'DBError',
+      nativeError: pgError('57P03', 'the database system is shutting down'),
+    }),
+  ],
   ['wrapped in a cause', new Error('service call failed', { cause: pgError('57P01') })],
   [
     'in an AggregateError',
