@@ -3,18 +3,15 @@
  * of another tenant in the same tables), a quarter of them with an SLA breach, and AI agent executions; loaded
  * with set-based INSERT … SELECT generate_series statements, through the rollup triggers as any write. Then each
  * analytics query (tickets, sla, agents) over random 30-day windows and random whole-year windows, both starting
- * and ending at random seconds (so partial days are read from raw rows), timed in the repository (what the
- * endpoint runs, without the HTTP and JSON layers). Prints a line per query and a JSON summary line.
+ * and ending at random seconds (so partial days are read from raw rows), timed through the HTTP API (an
+ * admin's GET /v1/analytics/…, served by the product's API on a throwaway database and Temporal server).
+ * Prints a line per query and a JSON summary line.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:analytics -- [--tickets 1000000] [--runs 100]
  * Works in a database of its own, dropped at the end.
  */
-import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
-import knexFactory from 'knex';
-import { createDb, migrateToLatest } from '../src/stores/db';
-import { AnalyticsRepository } from '../src/stores/analytics-repository';
 import { percentile } from '../src/ml/metrics';
-import { run } from './support';
+import { run, withProduct } from './support';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,19 +19,12 @@ async function main(): Promise<void> {
   });
   const count = Number(values.tickets);
   const runs = Number(values.runs);
-  const baseUrl = process.env.DATABASE_URL;
-  if (!baseUrl)
+  if (!process.env.DATABASE_URL)
     throw new Error('set DATABASE_URL to a PostgreSQL server (a database is created and dropped)');
-  const name = `bench_analytics_${crypto.randomUUID().slice(0, 8)}`;
-  const admin = knexFactory({ client: 'pg', connection: baseUrl, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const db = createDb(url.toString(), 4);
-  try {
-    await migrateToLatest(db);
-    const [tenant] = await db('tenants').insert({ slug: 'bench', name: 'Bench' }).returning('*');
-    const [noise] = await db('tenants').insert({ slug: 'noise', name: 'Noise' }).returning('*');
+  await withProduct(async (h) => {
+    const db = h.db;
+    const tenant = await h.createTenant();
+    const noise = await h.createTenant();
     const yearStart = new Date('2026-01-01T00:00:00Z');
     let t0 = Date.now();
     // A quarter of a million rows per statement keeps memory flat; another tenant's rows share the table.
@@ -94,18 +84,12 @@ async function main(): Promise<void> {
       `loaded ${count} + ${Math.round(count / 4)} tickets, 50,000 agent runs in ${loadSeconds.toFixed(0)} s`,
     );
 
-    const analytics = new AnalyticsRepository(db);
     const summary: Record<string, { p50_ms: number; p99_ms: number; max_ms: number; runs: number }> = {};
-    const queries: Record<string, (from: Date, to: Date) => Promise<unknown>> = {
-      tickets: (from, to) => analytics.tickets(tenant.id, from, to),
-      sla: (from, to) => analytics.slaCompliance(tenant.id, from, to),
-      agents: (from, to) => analytics.agents(tenant.id, from, to),
-    };
     for (const [label, days] of [
       ['30-day window', 30],
       ['whole year', 365],
     ] as const) {
-      for (const [endpoint, q] of Object.entries(queries)) {
+      for (const endpoint of ['tickets', 'sla', 'agents']) {
         const times: number[] = [];
         const n = days === 365 ? Math.max(5, Math.round(runs / 2)) : runs;
         for (let i = 0; i < n; i++) {
@@ -117,8 +101,15 @@ async function main(): Promise<void> {
             from.getTime() + (days - 1) * 86_400_000 + Math.floor(Math.random() * 86_400) * 1000,
           );
           t0 = performance.now();
-          await q(from, to);
+          const res = await h.call(
+            'GET',
+            `/v1/analytics/${endpoint}?from=${from.toISOString()}&to=${to.toISOString()}`,
+            {
+              token: tenant.tokens.admin,
+            },
+          );
           times.push(performance.now() - t0);
+          if (res.status !== 200) throw new Error(`${endpoint}: ${res.status} ${JSON.stringify(res.body)}`);
         }
         times.sort((a, b) => a - b);
         summary[`${endpoint} ${days}d`] = {
@@ -136,11 +127,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({ bench: 'analytics', tickets: count, load_seconds: loadSeconds, ...summary }),
     );
-  } finally {
-    await db.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.destroy();
-  }
+  });
 }
 
 run(main);

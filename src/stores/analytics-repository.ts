@@ -134,19 +134,43 @@ export function planRange(from: Date, to: Date): RangePlan {
 }
 
 /**
- * `periods` (the plan's rollup periods) and `edge` (the facts of the tickets in its partial days), for a query
- * that sums rollup rows joined with `periods` and the same figures computed from `edge`.
+ * `periods` (the plan's rollup periods) and `edge` (the facts of the tickets in its partial days, read by
+ * index-only scans of `tickets_analytics`), for a query that sums rollup rows joined with `periods` and the
+ * same figures computed from `edge`. `edge` is materialised: a query may read it more than once.
  */
 function rangeSql(tenantId: string, from: Date, to: Date): { ctes: string; bindings: Knex.RawBinding[] } {
   const plan = planRange(from, to);
+  const [from1, to1, from2, to2] = plan.raw;
   return {
     ctes: `periods AS (SELECT * FROM unnest(?::text[], ?::date[]) AS p(grain, period_start)),
-           edge AS (SELECT ticket_fact(t) AS f FROM tickets t
-                     WHERE t.tenant_id = ?
-                       AND ((t.created_at >= ? AND t.created_at < ?) OR (t.created_at >= ? AND t.created_at < ?)))`,
-    bindings: [plan.periods.map((p) => p.grain), plan.periods.map((p) => p.start), tenantId, ...plan.raw],
+           edge AS MATERIALIZED (
+             SELECT ticket_fact(t) AS f FROM tickets t WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
+             UNION ALL
+             SELECT ticket_fact(t) FROM tickets t WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?)`,
+    bindings: [
+      plan.periods.map((p) => p.grain),
+      plan.periods.map((p) => p.start),
+      tenantId,
+      from1,
+      to1,
+      tenantId,
+      from2,
+      to2,
+    ],
   };
 }
+
+/** Tickets, met and breached by dimension: rollup rows plus the edge's facts (`rangeSql`'s CTEs). */
+const COUNTS_SQL = `
+  SELECT dimension, key, sum(tickets) AS tickets, sum(met) AS met, sum(breached) AS breached
+    FROM (SELECT r.dimension, r.key, r.tickets, r.met, r.breached
+            FROM ticket_rollup_counts r JOIN periods USING (grain, period_start)
+           WHERE r.tenant_id = ?
+          UNION ALL
+          SELECT d.dimension, d.key, 1, (edge.f).met::int, (edge.f).breached::int
+            FROM edge, ticket_fact_dimensions(edge.f) d) x
+   GROUP BY dimension, key
+  HAVING sum(tickets) > 0`;
 
 export class AnalyticsRepository {
   constructor(private readonly db: Knex) {}
@@ -158,20 +182,10 @@ export class AnalyticsRepository {
     to: Date,
   ): Promise<Array<{ dimension: string; key: string; tickets: number; met: number; breached: number }>> {
     const { ctes, bindings } = rangeSql(tenantId, from, to);
-    const { rows } = await this.db.raw(
-      `WITH ${ctes}
-       SELECT dimension, key, sum(tickets) AS tickets, sum(met) AS met, sum(breached) AS breached
-         FROM (SELECT r.dimension, r.key, r.tickets, r.met, r.breached
-                 FROM ticket_rollup_counts r JOIN periods USING (grain, period_start)
-                WHERE r.tenant_id = ?
-               UNION ALL
-               SELECT d.dimension, d.key, 1, (edge.f).met::int, (edge.f).breached::int
-                 FROM edge, ticket_fact_dimensions(edge.f) d) x
-        GROUP BY dimension, key
-       HAVING sum(tickets) > 0
-        ORDER BY dimension, key`,
-      [...bindings, tenantId],
-    );
+    const { rows } = await this.db.raw(`WITH ${ctes} ${COUNTS_SQL} ORDER BY dimension, key`, [
+      ...bindings,
+      tenantId,
+    ]);
     return (rows as Array<Record<string, unknown>>).map((r) => ({
       dimension: String(r.dimension),
       key: String(r.key),
@@ -183,37 +197,53 @@ export class AnalyticsRepository {
 
   /** Tickets created in [from, to): volumes, percentiles (wall-clock seconds) and per-assignee figures. */
   async tickets(tenantId: string, from: Date, to: Date): Promise<TicketAnalytics> {
+    // One statement (one plan, one read of the edge): counts, latency histograms and assignees, told apart
+    // by `part`.
     const { ctes, bindings } = rangeSql(tenantId, from, to);
-    const [counts, { rows: latencies }, { rows: people }] = await Promise.all([
-      this.counts(tenantId, from, to),
-      this.db.raw(
-        `WITH ${ctes}
-         SELECT measure, assignee, bucket, sum(tickets) AS n
-           FROM (SELECT r.measure, r.assignee, r.bucket, r.tickets
-                   FROM ticket_rollup_latencies r JOIN periods USING (grain, period_start)
-                  WHERE r.tenant_id = ?
-                 UNION ALL
-                 SELECT l.measure, l.assignee, l.bucket, 1 FROM edge, ticket_fact_latencies(edge.f) l) x
-          GROUP BY measure, assignee, bucket
-         HAVING sum(tickets) > 0`,
-        [...bindings, tenantId],
-      ),
-      this.db.raw(
-        `WITH ${ctes}
-         SELECT assignee, sum(handled) AS handled, sum(resolved) AS resolved, sum(reopened) AS reopened
-           FROM (SELECT r.assignee, r.handled, r.resolved, r.reopened
-                   FROM ticket_rollup_assignees r JOIN periods USING (grain, period_start)
-                  WHERE r.tenant_id = ?
-                 UNION ALL
-                 SELECT (edge.f).assignee, 1, ((edge.f).resolution_seconds IS NOT NULL)::int,
-                        (edge.f).reopened::int
-                   FROM edge WHERE (edge.f).assignee IS NOT NULL) x
-          GROUP BY assignee
-         HAVING sum(handled) > 0
-          ORDER BY sum(handled) DESC, assignee`,
-        [...bindings, tenantId],
-      ),
-    ]);
+    const { rows } = await this.db.raw(
+      `WITH ${ctes}
+       SELECT 'count' AS part, dimension AS a, key AS b, NULL::smallint AS bucket,
+              tickets AS n1, met AS n2, breached AS n3
+         FROM (${COUNTS_SQL}) c
+       UNION ALL
+       SELECT 'latency', measure, assignee, bucket, sum(tickets), NULL, NULL
+         FROM (SELECT r.measure, r.assignee, r.bucket, r.tickets
+                 FROM ticket_rollup_latencies r JOIN periods USING (grain, period_start)
+                WHERE r.tenant_id = ?
+               UNION ALL
+               SELECT l.measure, l.assignee, l.bucket, 1 FROM edge, ticket_fact_latencies(edge.f) l) x
+        GROUP BY measure, assignee, bucket
+       HAVING sum(tickets) > 0
+       UNION ALL
+       SELECT 'assignee', assignee, NULL, NULL, sum(handled), sum(resolved), sum(reopened)
+         FROM (SELECT r.assignee, r.handled, r.resolved, r.reopened
+                 FROM ticket_rollup_assignees r JOIN periods USING (grain, period_start)
+                WHERE r.tenant_id = ?
+               UNION ALL
+               SELECT (edge.f).assignee, 1, ((edge.f).resolution_seconds IS NOT NULL)::int, (edge.f).reopened::int
+                 FROM edge WHERE (edge.f).assignee IS NOT NULL) x
+        GROUP BY assignee
+       HAVING sum(handled) > 0`,
+      [...bindings, tenantId, tenantId, tenantId],
+    );
+    const parts = rows as Array<
+      { part: string; a: string; b: string | null; bucket: number | null } & Record<
+        'n1' | 'n2' | 'n3',
+        string | null
+      >
+    >;
+    const counts = parts
+      .filter((r) => r.part === 'count')
+      .map((r) => ({ dimension: r.a, key: String(r.b), tickets: Number(r.n1) }));
+    const latencies = parts
+      .filter((r) => r.part === 'latency')
+      .map((r) => ({ measure: r.a, assignee: String(r.b), bucket: Number(r.bucket), n: Number(r.n1) }));
+    const people = parts
+      .filter((r) => r.part === 'assignee')
+      .map((r) => ({ assignee: r.a, handled: Number(r.n1), resolved: Number(r.n2), reopened: Number(r.n3) }))
+      .sort(
+        (x, y) => y.handled - x.handled || (x.assignee < y.assignee ? -1 : x.assignee > y.assignee ? 1 : 0),
+      );
     // Keys are data, so they go through Maps.
     const byDimension = new Map<string, Map<string, number>>();
     for (const c of counts) {
@@ -222,10 +252,10 @@ export class AnalyticsRepository {
       byDimension.set(c.dimension, group);
     }
     const histograms = new Map<string, Array<[number, number]>>();
-    for (const r of latencies as Array<Record<string, unknown>>) {
-      const id = `${String(r.measure)}\u0000${String(r.assignee)}`;
+    for (const r of latencies) {
+      const id = `${r.measure}\u0000${r.assignee}`;
       const histogram = histograms.get(id) ?? [];
-      histogram.push([Number(r.bucket), Number(r.n)]);
+      histogram.push([r.bucket, r.n]);
       histograms.set(id, histogram);
     }
     const percentile = (measure: keyof typeof LATENCY_RATIOS, assignee: string, p: number) =>
@@ -246,12 +276,12 @@ export class AnalyticsRepository {
       by_channel: group('channel'),
       first_response_seconds: percentiles('first_response'),
       resolution_seconds: percentiles('resolution'),
-      human_agents: (people as Array<Record<string, unknown>>).map((r) => ({
-        assignee: String(r.assignee),
-        handled: Number(r.handled),
-        resolved: Number(r.resolved),
-        median_handling_seconds: percentile('handling', String(r.assignee), 0.5),
-        reopen_rate: Math.round((1000 * Number(r.reopened)) / Number(r.handled)) / 1000,
+      human_agents: people.map((r) => ({
+        assignee: r.assignee,
+        handled: r.handled,
+        resolved: r.resolved,
+        median_handling_seconds: percentile('handling', r.assignee, 0.5),
+        reopen_rate: Math.round((1000 * r.reopened) / r.handled) / 1000,
       })),
     };
   }
