@@ -57,7 +57,8 @@ export interface AiAgentAnalytics {
 }
 
 /**
- * Histogram bucket ratios, as in the SQL function `ticket_fact_latencies`: bucket k >= 1 holds [r^(k-1), r^k)
+ * Histogram bucket ratios, as in the SQL function `ticket_fact_latencies` (test/db/analytics-rollup.test.ts
+ * checks they agree): bucket k >= 1 holds [r^(k-1), r^k)
  * seconds and reads as r^(k-1/2); bucket 0 (under 1 s) reads as 0.5 s. A percentile (an interpolation between
  * two such readings, as percentile_cont) is therefore within a factor sqrt(r) of the exact one: 2.5% for the
  * tenant's first-response and resolution times; 9.6% for the per-assignee median handling time, whose buckets
@@ -134,9 +135,9 @@ export function planRange(from: Date, to: Date): RangePlan {
 }
 
 /**
- * `periods` (the plan's rollup periods) and `edge` (the facts of the tickets in its partial days, read by
- * index-only scans of `tickets_analytics`), for a query that sums rollup rows joined with `periods` and the
- * same figures computed from `edge`. `edge` is materialised: a query may read it more than once.
+ * `periods` (the plan's rollup periods) and `edge` (the facts of the tickets in its partial days as columns,
+ * read by index-only scans of `tickets_analytics`), for a query that sums rollup rows joined with `periods` and
+ * the same figures aggregated from `edge` (which is materialised: a query may read it more than once).
  */
 function rangeSql(tenantId: string, from: Date, to: Date): { ctes: string; bindings: Knex.RawBinding[] } {
   const plan = planRange(from, to);
@@ -144,9 +145,12 @@ function rangeSql(tenantId: string, from: Date, to: Date): { ctes: string; bindi
   return {
     ctes: `periods AS (SELECT * FROM unnest(?::text[], ?::date[]) AS p(grain, period_start)),
            edge AS MATERIALIZED (
-             SELECT ticket_fact(t) AS f FROM tickets t WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
-             UNION ALL
-             SELECT ticket_fact(t) FROM tickets t WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?)`,
+             SELECT (x.f).* FROM (
+               SELECT ticket_fact(t) AS f FROM tickets t
+                WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
+               UNION ALL
+               SELECT ticket_fact(t) FROM tickets t
+                WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?) x)`,
     bindings: [
       plan.periods.map((p) => p.grain),
       plan.periods.map((p) => p.start),
@@ -167,8 +171,12 @@ const COUNTS_SQL = `
             FROM ticket_rollup_counts r JOIN periods USING (grain, period_start)
            WHERE r.tenant_id = ?
           UNION ALL
-          SELECT d.dimension, d.key, 1, (edge.f).met::int, (edge.f).breached::int
-            FROM edge, ticket_fact_dimensions(edge.f) d) x
+          -- One row per group of one dimension: the key is the one column grouped on.
+          SELECT CASE WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(priority) = 0 THEN 'priority'
+                      WHEN GROUPING(tier) = 0 THEN 'tier' ELSE 'channel' END,
+                 COALESCE(category, priority, tier, channel), count(*), count(*) FILTER (WHERE met),
+                 count(*) FILTER (WHERE breached)
+            FROM edge GROUP BY GROUPING SETS ((category), (priority), (tier), (channel))) x
    GROUP BY dimension, key
   HAVING sum(tickets) > 0`;
 
@@ -211,7 +219,14 @@ export class AnalyticsRepository {
                  FROM ticket_rollup_latencies r JOIN periods USING (grain, period_start)
                 WHERE r.tenant_id = ?
                UNION ALL
-               SELECT l.measure, l.assignee, l.bucket, 1 FROM edge, ticket_fact_latencies(edge.f) l) x
+               SELECT 'first_response', '', ticket_latency_bucket(first_response_seconds, ?), 1
+                 FROM edge WHERE first_response_seconds IS NOT NULL
+               UNION ALL
+               SELECT 'resolution', '', ticket_latency_bucket(resolution_seconds, ?), 1
+                 FROM edge WHERE resolution_seconds IS NOT NULL
+               UNION ALL
+               SELECT 'handling', assignee, ticket_latency_bucket(resolution_seconds, ?), 1
+                 FROM edge WHERE resolution_seconds IS NOT NULL AND assignee IS NOT NULL) x
         GROUP BY measure, assignee, bucket
        HAVING sum(tickets) > 0
        UNION ALL
@@ -220,11 +235,19 @@ export class AnalyticsRepository {
                  FROM ticket_rollup_assignees r JOIN periods USING (grain, period_start)
                 WHERE r.tenant_id = ?
                UNION ALL
-               SELECT (edge.f).assignee, 1, ((edge.f).resolution_seconds IS NOT NULL)::int, (edge.f).reopened::int
-                 FROM edge WHERE (edge.f).assignee IS NOT NULL) x
+               SELECT assignee, 1, (resolution_seconds IS NOT NULL)::int, reopened::int
+                 FROM edge WHERE assignee IS NOT NULL) x
         GROUP BY assignee
        HAVING sum(handled) > 0`,
-      [...bindings, tenantId, tenantId, tenantId],
+      [
+        ...bindings,
+        tenantId,
+        tenantId,
+        LATENCY_RATIOS.first_response,
+        LATENCY_RATIOS.resolution,
+        LATENCY_RATIOS.handling,
+        tenantId,
+      ],
     );
     const parts = rows as Array<
       { part: string; a: string; b: string | null; bucket: number | null } & Record<

@@ -4,6 +4,7 @@
  * (triage, assignment, resolve, reopen, priority change, escalation), breaches and deletions: no drift.
  */
 import crypto from 'node:crypto';
+import { LATENCY_RATIOS } from '../../src/stores/analytics-repository';
 import { type Harness, type TestTenant, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -160,4 +161,23 @@ test('rollups equal a rebuild from the raw rows after every kind of write', asyn
   expect(counts.ticket_rollup_counts!.length).toBeGreaterThan(50);
   expect(counts.ticket_rollup_latencies!.some((r) => r.includes('"handling"'))).toBe(true);
   expect(counts.ticket_rollup_counts!.some((r) => /"breached": [1-9]/.test(r))).toBe(true);
+});
+
+test('the SQL histograms use the ratios the repository reads them with (LATENCY_RATIOS)', async () => {
+  const seconds = 1000;
+  const { rows } = await h.db.raw(
+    `SELECT measure, bucket FROM ticket_fact_latencies(
+       ROW(NULL, NULL, NULL, NULL, NULL, NULL, 'alice', NULL, NULL, NULL, ?, ?)::ticket_fact)`,
+    [seconds, seconds],
+  );
+  const expected = (ratio: number) => 1 + Math.floor(Math.log(seconds) / Math.log(ratio));
+  expect(
+    Object.fromEntries(
+      (rows as Array<{ measure: string; bucket: number }>).map((r) => [r.measure, r.bucket]),
+    ),
+  ).toEqual({
+    first_response: expected(LATENCY_RATIOS.first_response),
+    resolution: expected(LATENCY_RATIOS.resolution),
+    handling: expected(LATENCY_RATIOS.handling),
+  });
 });
