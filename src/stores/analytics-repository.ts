@@ -61,7 +61,7 @@ export interface AiAgentAnalytics {
  * checks they agree): bucket k >= 1 holds [r^(k-1), r^k)
  * seconds and reads as r^(k-1/2); bucket 0 (under 1 s) reads as 0.5 s. A percentile (an interpolation between
  * two such readings, as percentile_cont) is therefore within a factor sqrt(r) of the exact one: 2.5% for the
- * tenant's first-response and resolution times; 9.6% for the per-assignee median handling time, whose buckets
+ * tenant's first-response and resolution times; 9.5% for the per-assignee median handling time, whose buckets
  * are coarser because each assignee has histograms of their own.
  */
 export const LATENCY_RATIOS = { first_response: 1.05, resolution: 1.05, handling: 1.2 } as const;
