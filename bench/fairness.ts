@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       );
       console.log(JSON.stringify(figures));
     },
-    { RATE_LIMITS: CUSTOMER_TIERS.map((tier) => `${tier}:0`).join(',') },
+    { env: { RATE_LIMITS: CUSTOMER_TIERS.map((tier) => `${tier}:0`).join(',') } },
   );
 }
 

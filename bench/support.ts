@@ -2,15 +2,18 @@
 import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 import { type Harness, startHarness } from '../test/helpers/harness';
 
-/** Runs `work` against a throwaway database and Temporal server with the API and a worker, then cleans up. */
+/**
+ * Runs `work` against a throwaway database and Temporal server with the API and a worker, then cleans up.
+ * `options` go to the harness (e.g. `env` for configuration).
+ */
 export async function withProduct<T>(
   work: (h: Harness) => Promise<T>,
-  env: Record<string, string> = {},
+  options: Parameters<typeof startHarness>[0] = {},
 ): Promise<T> {
   const stack = await startEphemeralStack();
   process.env.TEST_DATABASE_URL = stack.databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
-  const h = await startHarness({ env });
+  const h = await startHarness(options);
   try {
     return await work(h);
   } finally {

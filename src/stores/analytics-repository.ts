@@ -1,8 +1,11 @@
 /**
  * Analytics over a date range (seed dashboards): ticket volume and response/resolution percentiles, per human
  * agent figures, per AI agent figures; and the reports the built-in agents send (SLA digest, knowledge gaps).
- * Each endpoint's figures come from one scan of the tenant's rows in the range (GROUPING SETS), on the covering
- * index `tickets_analytics` (migration 20261201100006).
+ *
+ * Ticket figures come from the rollups of migration 20261202010000 (per tenant, UTC day / ISO week / month):
+ * a range reads whole months, then whole weeks, then whole days, plus the raw rows of its partial edge days
+ * (covering index `tickets_analytics`), so a year costs about as much as a month. Counts are exact; percentiles
+ * come from log-bucket histograms (see LATENCY_RATIOS for the precision).
  */
 import type { Knex } from 'knex';
 import { withTenant } from './db';
@@ -54,6 +57,130 @@ export interface AiAgentAnalytics {
   median_duration_ms: number | null;
 }
 
+/**
+ * Histogram bucket ratios, as in the SQL function `ticket_fact_latencies` (test/db/analytics-rollup.test.ts
+ * checks they agree): bucket k >= 1 holds [r^(k-1), r^k)
+ * seconds and reads as r^(k-1/2); bucket 0 (under 1 s) reads as 0.5 s. A percentile (an interpolation between
+ * two such readings, as percentile_cont) is therefore within a factor sqrt(r) of the exact one: 2.5% for the
+ * tenant's first-response and resolution times; 9.5% for the per-assignee median handling time, whose buckets
+ * are coarser because each assignee has histograms of their own.
+ */
+export const LATENCY_RATIOS = { first_response: 1.05, resolution: 1.05, handling: 1.2 } as const;
+
+/** percentile_cont over a histogram of [bucket, count] pairs. */
+export function histogramPercentile(
+  histogram: Array<[number, number]>,
+  ratio: number,
+  p: number,
+): number | null {
+  const sorted = [...histogram].sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((s, [, n]) => s + n, 0);
+  if (total === 0) return null;
+  const reading = (bucket: number) => (bucket === 0 ? 0.5 : ratio ** (bucket - 0.5));
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const [bucket, n] of sorted) {
+      seen += n;
+      if (rank < seen) return reading(bucket);
+    }
+    return reading(sorted[sorted.length - 1]![0]);
+  };
+  const pos = p * (total - 1);
+  const lo = at(Math.floor(pos));
+  return lo + (at(Math.ceil(pos)) - lo) * (pos - Math.floor(pos));
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY_MS);
+const floorDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+const floorMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+const nextMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+/** The Monday (ISO week start) on or before `d`. */
+const floorWeek = (d: Date) => addDays(floorDay(d), -((d.getUTCDay() + 6) % 7));
+
+/** How a range [from, to) is read: rollup periods (grain and UTC start) and the raw remainder at each end. */
+export interface RangePlan {
+  periods: Array<{ grain: 'day' | 'week' | 'month'; start: string }>;
+  /** [from, firstDay) and [lastDay, to): the partial days at either end, from raw rows (may be empty). */
+  raw: [Date, Date, Date, Date];
+}
+
+/** Whole months in the middle, then whole ISO weeks, then whole days, then partial days from raw rows. */
+export function planRange(from: Date, to: Date): RangePlan {
+  const firstDay = floorDay(from).getTime() === from.getTime() ? from : addDays(floorDay(from), 1);
+  const lastDay = floorDay(to);
+  if (firstDay >= lastDay) return { periods: [], raw: [from, to, to, to] };
+  const periods: RangePlan['periods'] = [];
+  const days = (a: Date, b: Date) => {
+    for (let d = a; d < b; d = addDays(d, 1)) periods.push({ grain: 'day', start: isoDay(d) });
+  };
+  const weeksThenDays = (a: Date, b: Date) => {
+    const w1 = floorWeek(a).getTime() === a.getTime() ? a : addDays(floorWeek(a), 7);
+    const w2 = floorWeek(b);
+    if (w1 >= w2) return days(a, b);
+    days(a, w1);
+    for (let w = w1; w < w2; w = addDays(w, 7)) periods.push({ grain: 'week', start: isoDay(w) });
+    days(w2, b);
+  };
+  const m1 = floorMonth(firstDay).getTime() === firstDay.getTime() ? firstDay : nextMonth(firstDay);
+  const m2 = floorMonth(lastDay);
+  if (m1 < m2) {
+    weeksThenDays(firstDay, m1);
+    for (let m = m1; m < m2; m = nextMonth(m)) periods.push({ grain: 'month', start: isoDay(m) });
+    weeksThenDays(m2, lastDay);
+  } else {
+    weeksThenDays(firstDay, lastDay);
+  }
+  return { periods, raw: [from, firstDay, lastDay, to] };
+}
+
+/**
+ * `periods` (the plan's rollup periods) and `edge` (the facts of the tickets in its partial days as columns,
+ * read by index-only scans of `tickets_analytics`), for a query that sums rollup rows joined with `periods` and
+ * the same figures aggregated from `edge` (which is materialised: a query may read it more than once).
+ */
+function rangeSql(tenantId: string, from: Date, to: Date): { ctes: string; bindings: Knex.RawBinding[] } {
+  const plan = planRange(from, to);
+  const [from1, to1, from2, to2] = plan.raw;
+  return {
+    ctes: `periods AS (SELECT * FROM unnest(?::text[], ?::date[]) AS p(grain, period_start)),
+           edge AS MATERIALIZED (
+             SELECT (x.f).* FROM (
+               SELECT ticket_fact(t) AS f FROM tickets t
+                WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
+               UNION ALL
+               SELECT ticket_fact(t) FROM tickets t
+                WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?) x)`,
+    bindings: [
+      plan.periods.map((p) => p.grain),
+      plan.periods.map((p) => p.start),
+      tenantId,
+      from1,
+      to1,
+      tenantId,
+      from2,
+      to2,
+    ],
+  };
+}
+
+/** Tickets, met and breached by dimension: rollup rows plus the edge's facts (`rangeSql`'s CTEs). */
+const COUNTS_SQL = `
+  SELECT dimension, key, sum(tickets) AS tickets, sum(met) AS met, sum(breached) AS breached
+    FROM (SELECT r.dimension, r.key, r.tickets, r.met, r.breached
+            FROM ticket_rollup_counts r JOIN periods USING (grain, period_start)
+           WHERE r.tenant_id = ?
+          UNION ALL
+          -- One row per group of one dimension: the key is the one column grouped on.
+          SELECT CASE WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(priority) = 0 THEN 'priority'
+                      WHEN GROUPING(tier) = 0 THEN 'tier' ELSE 'channel' END,
+                 COALESCE(category, priority, tier, channel), count(*), count(*) FILTER (WHERE met),
+                 count(*) FILTER (WHERE breached)
+            FROM edge GROUP BY GROUPING SETS ((category), (priority), (tier), (channel))) x
+   GROUP BY dimension, key
+  HAVING sum(tickets) > 0`;
+
 export class AnalyticsRepository {
   constructor(private readonly db: Knex) {}
 
@@ -62,120 +189,153 @@ export class AnalyticsRepository {
     return withTenant(this.db, tenantId, (trx) => trx.raw(sql, bindings));
   }
 
+  /** Tickets, met and breached by dimension (category, priority, tier, channel) of tickets created in [from, to). */
+  private async counts(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ dimension: string; key: string; tickets: number; met: number; breached: number }>> {
+    const { ctes, bindings } = rangeSql(tenantId, from, to);
+    const { rows } = await this.raw(tenantId, `WITH ${ctes} ${COUNTS_SQL} ORDER BY dimension, key`, [
+      ...bindings,
+      tenantId,
+    ]);
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      dimension: String(r.dimension),
+      key: String(r.key),
+      tickets: Number(r.tickets),
+      met: Number(r.met),
+      breached: Number(r.breached),
+    }));
+  }
+
   /** Tickets created in [from, to): volumes, percentiles (wall-clock seconds) and per-assignee figures. */
   async tickets(tenantId: string, from: Date, to: Date): Promise<TicketAnalytics> {
-    const range = [tenantId, from, to];
-    // Counts: one hash aggregate over the grouping sets. Percentiles: one sort per measure (an array of
-    // fractions in one ordered-set aggregate), over the whole range only.
-    const [{ rows }, { rows: pct }, { rows: people }] = await Promise.all([
-      this.raw(
+    // One statement (one plan, one read of the edge): counts, latency histograms and assignees, told apart
+    // by `part`.
+    const { ctes, bindings } = rangeSql(tenantId, from, to);
+    const { rows } = await this.raw(
+      tenantId,
+      `WITH ${ctes}
+       SELECT 'count' AS part, dimension AS a, key AS b, NULL::smallint AS bucket,
+              tickets AS n1, met AS n2, breached AS n3
+         FROM (${COUNTS_SQL}) c
+       UNION ALL
+       SELECT 'latency', measure, assignee, bucket, sum(tickets), NULL, NULL
+         FROM (SELECT r.measure, r.assignee, r.bucket, r.tickets
+                 FROM ticket_rollup_latencies r JOIN periods USING (grain, period_start)
+                WHERE r.tenant_id = ?
+               UNION ALL
+               SELECT 'first_response', '', ticket_latency_bucket(first_response_seconds, ?), 1
+                 FROM edge WHERE first_response_seconds IS NOT NULL
+               UNION ALL
+               SELECT 'resolution', '', ticket_latency_bucket(resolution_seconds, ?), 1
+                 FROM edge WHERE resolution_seconds IS NOT NULL
+               UNION ALL
+               SELECT 'handling', assignee, ticket_latency_bucket(resolution_seconds, ?), 1
+                 FROM edge WHERE resolution_seconds IS NOT NULL AND assignee IS NOT NULL) x
+        GROUP BY measure, assignee, bucket
+       HAVING sum(tickets) > 0
+       UNION ALL
+       SELECT 'assignee', assignee, NULL, NULL, sum(handled), sum(resolved), sum(reopened)
+         FROM (SELECT r.assignee, r.handled, r.resolved, r.reopened
+                 FROM ticket_rollup_assignees r JOIN periods USING (grain, period_start)
+                WHERE r.tenant_id = ?
+               UNION ALL
+               SELECT assignee, 1, (resolution_seconds IS NOT NULL)::int, reopened::int
+                 FROM edge WHERE assignee IS NOT NULL) x
+        GROUP BY assignee
+       HAVING sum(handled) > 0`,
+      [
+        ...bindings,
         tenantId,
-        `SELECT GROUPING(category) AS g_cat, GROUPING(priority) AS g_pri, GROUPING(customer_tier) AS g_tier,
-                COALESCE(category, 'uncategorised') AS category, priority, customer_tier, source, count(*) AS n
-           FROM tickets
-          WHERE tenant_id = ? AND created_at >= ? AND created_at < ?
-          GROUP BY GROUPING SETS ((category), (priority), (customer_tier), (source))`,
-        range,
-      ),
-      this.raw(
         tenantId,
-        `SELECT count(*) AS n,
-                percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP
-                  (ORDER BY EXTRACT(EPOCH FROM first_response_at - created_at)) AS fr,
-                percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP
-                  (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS rs
-           FROM tickets
-          WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`,
-        range,
-      ),
-      this.raw(
+        LATENCY_RATIOS.first_response,
+        LATENCY_RATIOS.resolution,
+        LATENCY_RATIOS.handling,
         tenantId,
-        `SELECT assignee,
-                count(*) AS handled,
-                count(resolved_at) AS resolved,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - created_at)) AS handling50,
-                avg(CASE WHEN reopen_count > 0 THEN 1.0 ELSE 0.0 END) AS reopen_rate
-           FROM tickets
-          WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND assignee IS NOT NULL
-          GROUP BY assignee
-          ORDER BY count(*) DESC, assignee`,
-        range,
-      ),
-    ]);
-    const p = (v: unknown): Percentiles => {
-      const a = (v as Array<number | null> | null) ?? [];
-      return { p50: num(a[0]), p90: num(a[1]), p99: num(a[2]) };
-    };
-    const totals = (pct as Array<Record<string, unknown>>)[0] ?? {};
-    const result: TicketAnalytics = {
-      total: Number(totals.n ?? 0),
-      by_category: {},
-      by_priority: {},
-      by_tier: {},
-      by_channel: {},
-      first_response_seconds: p(totals.fr),
-      resolution_seconds: p(totals.rs),
-      human_agents: [],
-    };
-    // Grouping sets: each row is one group's count; keys are data, so they go through Maps.
-    const groups = { category: new Map(), priority: new Map(), tier: new Map(), channel: new Map() };
-    for (const r of rows as Array<Record<string, unknown>>) {
-      const n = Number(r.n);
-      if (Number(r.g_cat) === 0) groups.category.set(String(r.category), n);
-      else if (Number(r.g_pri) === 0) groups.priority.set(String(r.priority), n);
-      else if (Number(r.g_tier) === 0) groups.tier.set(String(r.customer_tier), n);
-      else groups.channel.set(String(r.source), n);
+      ],
+    );
+    const parts = rows as Array<
+      { part: string; a: string; b: string | null; bucket: number | null } & Record<
+        'n1' | 'n2' | 'n3',
+        string | null
+      >
+    >;
+    const counts = parts
+      .filter((r) => r.part === 'count')
+      .map((r) => ({ dimension: r.a, key: String(r.b), tickets: Number(r.n1) }));
+    const latencies = parts
+      .filter((r) => r.part === 'latency')
+      .map((r) => ({ measure: r.a, assignee: String(r.b), bucket: Number(r.bucket), n: Number(r.n1) }));
+    const people = parts
+      .filter((r) => r.part === 'assignee')
+      .map((r) => ({ assignee: r.a, handled: Number(r.n1), resolved: Number(r.n2), reopened: Number(r.n3) }))
+      .sort(
+        (x, y) => y.handled - x.handled || (x.assignee < y.assignee ? -1 : x.assignee > y.assignee ? 1 : 0),
+      );
+    // Keys are data, so they go through Maps.
+    const byDimension = new Map<string, Map<string, number>>();
+    for (const c of counts) {
+      const group = byDimension.get(c.dimension) ?? new Map<string, number>();
+      group.set(c.key, c.tickets);
+      byDimension.set(c.dimension, group);
     }
-    result.by_category = Object.fromEntries(groups.category);
-    result.by_priority = Object.fromEntries(groups.priority);
-    result.by_tier = Object.fromEntries(groups.tier);
-    result.by_channel = Object.fromEntries(groups.channel);
-    result.human_agents = (people as Array<Record<string, unknown>>).map((r) => ({
-      assignee: String(r.assignee),
-      handled: Number(r.handled),
-      resolved: Number(r.resolved),
-      median_handling_seconds: num(r.handling50),
-      reopen_rate: r.reopen_rate === null ? null : Math.round(Number(r.reopen_rate) * 1000) / 1000,
-    }));
-    return result;
+    const histograms = new Map<string, Array<[number, number]>>();
+    for (const r of latencies) {
+      const id = `${r.measure}\u0000${r.assignee}`;
+      const histogram = histograms.get(id) ?? [];
+      histogram.push([r.bucket, r.n]);
+      histograms.set(id, histogram);
+    }
+    const percentile = (measure: keyof typeof LATENCY_RATIOS, assignee: string, p: number) =>
+      num(
+        histogramPercentile(histograms.get(`${measure}\u0000${assignee}`) ?? [], LATENCY_RATIOS[measure], p),
+      );
+    const percentiles = (measure: 'first_response' | 'resolution'): Percentiles => ({
+      p50: percentile(measure, '', 0.5),
+      p90: percentile(measure, '', 0.9),
+      p99: percentile(measure, '', 0.99),
+    });
+    const group = (dimension: string) => Object.fromEntries(byDimension.get(dimension) ?? new Map());
+    return {
+      total: [...(byDimension.get('channel')?.values() ?? [])].reduce((s, n) => s + n, 0),
+      by_category: group('category'),
+      by_priority: group('priority'),
+      by_tier: group('tier'),
+      by_channel: group('channel'),
+      first_response_seconds: percentiles('first_response'),
+      resolution_seconds: percentiles('resolution'),
+      human_agents: people.map((r) => ({
+        assignee: r.assignee,
+        handled: r.handled,
+        resolved: r.resolved,
+        median_handling_seconds: percentile('handling', r.assignee, 0.5),
+        reopen_rate: Math.round((1000 * r.reopened) / r.handled) / 1000,
+      })),
+    };
   }
 
   /**
    * SLA compliance of tickets created in [from, to), by priority and by tier (the SLA report's definition:
-   * met = resolved or closed without a breach; compliance = met / (met + breached)). One scan.
+   * met = resolved or closed without a breach; compliance = met / (met + breached)).
    */
   async slaCompliance(
     tenantId: string,
     from: Date,
     to: Date,
   ): Promise<Record<'by_priority' | 'by_tier', SlaComplianceRow[]>> {
-    const { rows } = await this.raw(
-      tenantId,
-      `SELECT GROUPING(t.priority) AS g_pri, t.priority, t.customer_tier,
-              count(*) AS tickets,
-              count(*) FILTER (WHERE b.ticket_id IS NULL AND t.status IN ('resolved', 'closed')) AS met,
-              count(b.ticket_id) AS breached
-         FROM tickets t
-         LEFT JOIN (SELECT DISTINCT ticket_id FROM sla_events
-                     WHERE tenant_id = ? AND kind = 'breach' AND fired_at >= ?) b ON b.ticket_id = t.id
-        WHERE t.tenant_id = ? AND t.created_at >= ? AND t.created_at < ?
-        GROUP BY GROUPING SETS ((t.priority), (t.customer_tier))
-        ORDER BY 2, 3`,
-      // A breach fires after its ticket's creation, so only breaches since `from` can belong to these tickets.
-      [tenantId, from, tenantId, from, to],
-    );
     const out: Record<'by_priority' | 'by_tier', SlaComplianceRow[]> = { by_priority: [], by_tier: [] };
-    for (const r of rows as Array<Record<string, unknown>>) {
-      const met = Number(r.met);
-      const breached = Number(r.breached);
-      const row = {
-        key: String(Number(r.g_pri) === 0 ? r.priority : r.customer_tier),
-        tickets: Number(r.tickets),
-        met,
-        breached,
-        compliance_pct: met + breached === 0 ? null : Math.round((1000 * met) / (met + breached)) / 10,
-      };
-      (Number(r.g_pri) === 0 ? out.by_priority : out.by_tier).push(row);
+    for (const c of await this.counts(tenantId, from, to)) {
+      if (c.dimension !== 'priority' && c.dimension !== 'tier') continue;
+      (c.dimension === 'priority' ? out.by_priority : out.by_tier).push({
+        key: c.key,
+        tickets: c.tickets,
+        met: c.met,
+        breached: c.breached,
+        compliance_pct:
+          c.met + c.breached === 0 ? null : Math.round((1000 * c.met) / (c.met + c.breached)) / 10,
+      });
     }
     return out;
   }

@@ -49,6 +49,9 @@ test('up, down, up again', async () => {
     'tenant_integrations',
     'tenants',
     'ticket_external_refs',
+    'ticket_rollup_assignees',
+    'ticket_rollup_counts',
+    'ticket_rollup_latencies',
     'tickets',
     'triage_results',
   ];

@@ -1,0 +1,183 @@
+/**
+ * The analytics rollups (migration 20261202010000), kept by triggers as tickets and SLA events are written,
+ * stay equal to a rebuild from the raw rows (the migration's backfill) after creates, single and bulk updates
+ * (triage, assignment, resolve, reopen, priority change, escalation), breaches and deletions: no drift.
+ */
+import crypto from 'node:crypto';
+import { LATENCY_RATIOS } from '../../src/stores/analytics-repository';
+import { type Harness, type TestTenant, startHarness } from '../helpers/harness';
+
+let h: Harness;
+let tenant: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness({ worker: false });
+  tenant = await h.createTenant();
+  other = await h.createTenant();
+});
+afterAll(() => h?.stop());
+
+/** Each rollup table and when one of its rows holds anything (decrements may leave rows of zeros). */
+const TABLES = new Map([
+  ['ticket_rollup_counts', 'tickets <> 0 OR met <> 0 OR breached <> 0'],
+  ['ticket_rollup_assignees', 'handled <> 0 OR resolved <> 0 OR reopened <> 0'],
+  ['ticket_rollup_latencies', 'tickets <> 0'],
+]);
+
+/** The tenant's non-zero rollup rows, in a stable order. */
+async function rollups(db: Harness['db'], tenantId: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [table, nonZero] of TABLES) {
+    const { rows } = await db.raw(
+      `SELECT (to_jsonb(r) - 'tenant_id')::text AS row FROM ${table} r WHERE tenant_id = ? AND (${nonZero}) ORDER BY 1`,
+      [tenantId],
+    );
+    out[table] = (rows as Array<{ row: string }>).map((r) => r.row);
+  }
+  return out;
+}
+
+/** The rollups as the migration's backfill computes them now, without keeping its result. */
+async function rebuilt(tenantId: string): Promise<Record<string, string[]>> {
+  let result: Record<string, string[]> = {};
+  await h.db
+    .transaction(async (trx) => {
+      await trx.raw('SELECT ticket_rollup_rebuild(?)', [tenantId]);
+      result = await rollups(trx as unknown as Harness['db'], tenantId);
+      throw new Error('rollback');
+    })
+    .catch((error: Error) => {
+      if (error.message !== 'rollback') throw error;
+    });
+  return result;
+}
+
+const expectNoDrift = async () => {
+  for (const t of [tenant, other]) expect(await rollups(h.db, t.id)).toEqual(await rebuilt(t.id));
+};
+
+const newTicket = (owner: TestTenant, i: number, extra: object = {}) => {
+  const id = crypto.randomUUID();
+  // Spread over two months, across day and week boundaries.
+  const created = new Date(Date.UTC(2026, 4, 25) + i * 7 * 3_600_000);
+  return {
+    id,
+    tenant_id: owner.id,
+    title: `ticket ${i}`,
+    content: 'rollup fixture',
+    created_by: 'fixture',
+    workflow_id: `ticket-${id}`,
+    workflow_started_at: created,
+    created_at: created,
+    priority: (['low', 'medium', 'high', 'critical'] as const)[i % 4],
+    customer_tier: (['free', 'standard', 'business', 'enterprise'] as const)[i % 3],
+    source: (['web', 'email', 'api', 'chat'] as const)[i % 4],
+    ...extra,
+  };
+};
+
+test('rollups equal a rebuild from the raw rows after every kind of write', async () => {
+  // Creates: one bulk statement per tenant and single rows, some already triaged and assigned.
+  const bulk = Array.from({ length: 60 }, (_, i) =>
+    newTicket(i % 5 === 0 ? other : tenant, i, i % 3 === 0 ? { category: 'billing', assignee: 'alice' } : {}),
+  );
+  await h.db('tickets').insert(bulk);
+  const single = newTicket(tenant, 100, { assignee: 'bob', status: 'open' });
+  await h.db('tickets').insert(single);
+  await expectNoDrift();
+  const mine = bulk.filter((t) => t.tenant_id === tenant.id);
+  const hours = (t: { created_at: Date }, n: number) => new Date(t.created_at.getTime() + n * 3_600_000);
+
+  // Triage and assignment (bulk), first responses.
+  await h
+    .db('tickets')
+    .whereIn(
+      'id',
+      mine.slice(0, 20).map((t) => t.id),
+    )
+    .update({ category: 'technical', assignee: 'carol', status: 'open' });
+  for (const t of mine.slice(0, 30)) {
+    await h
+      .db('tickets')
+      .where({ id: t.id })
+      .update({ first_response_at: hours(t, 0.5), status: 'in_progress' });
+  }
+  // Resolve some, with and without breaches; close one.
+  for (const t of mine.slice(0, 15)) {
+    await h
+      .db('tickets')
+      .where({ id: t.id })
+      .update({ status: 'resolved', resolved_at: hours(t, 5 + (t.title.length % 7)) });
+  }
+  await h
+    .db('tickets')
+    .where({ id: mine[3]!.id })
+    .update({ status: 'closed', closed_at: hours(mine[3]!, 30) });
+  const breach = (t: { id: string; tenant_id: string; created_at: Date }, clock = 'first_response') => ({
+    ticket_id: t.id,
+    tenant_id: t.tenant_id,
+    clock,
+    kind: 'breach',
+    threshold: 1,
+    cycle: 0,
+    due_at: t.created_at,
+    deadline: t.created_at,
+    fired_at: t.created_at,
+    remaining_seconds: 0,
+    priority: 'high',
+  });
+  await h.db('sla_events').insert([breach(mine[0]!), breach(mine[1]!), breach(mine[20]!), breach(bulk[0]!)]);
+  // A second breach of the same ticket changes nothing; a warning neither.
+  await h.db('sla_events').insert([breach(mine[0]!, 'resolution'), { ...breach(mine[2]!), kind: 'warning' }]);
+  await expectNoDrift();
+
+  // Reopen (back to open, a reopen counted), priority change, escalation, reassignment, unassignment.
+  await h
+    .db('tickets')
+    .where({ id: mine[1]!.id })
+    .update({ status: 'open', resolved_at: null, reopen_count: 1 });
+  await h.db('tickets').where({ id: mine[4]!.id }).update({ priority: 'critical', priority_pinned: true });
+  await h.db('tickets').where({ id: mine[25]!.id }).update({ status: 'escalated', escalation_level: 2 });
+  await h.db('tickets').where({ id: mine[5]!.id }).update({ assignee: 'dave' });
+  await h.db('tickets').where({ id: mine[6]!.id }).update({ assignee: null });
+  // Writes that change nothing the rollups hold.
+  await h
+    .db('tickets')
+    .whereIn(
+      'id',
+      mine.map((t) => t.id),
+    )
+    .increment('state_version', 1);
+  await expectNoDrift();
+
+  // Deletions: a breach event (the ticket is no longer breached), tickets (with their events, by cascade).
+  await h.db('sla_events').where({ ticket_id: mine[1]!.id }).del();
+  await h.db('tickets').whereIn('id', [mine[0]!.id, mine[7]!.id, single.id]).del();
+  await expectNoDrift();
+
+  // The figures are not all zero: the comparison above compared something.
+  const counts = await rollups(h.db, tenant.id);
+  expect(counts.ticket_rollup_counts!.length).toBeGreaterThan(50);
+  expect(counts.ticket_rollup_latencies!.some((r) => r.includes('"handling"'))).toBe(true);
+  expect(counts.ticket_rollup_counts!.some((r) => /"breached": [1-9]/.test(r))).toBe(true);
+});
+
+test('the SQL histograms use the ratios the repository reads them with (LATENCY_RATIOS)', async () => {
+  const seconds = 1000;
+  const { rows } = await h.db.raw(
+    `SELECT measure, bucket FROM ticket_fact_latencies(
+       ROW(NULL, NULL, NULL, NULL, NULL, NULL, 'alice', NULL, NULL, NULL, ?, ?)::ticket_fact)`,
+    [seconds, seconds],
+  );
+  const expected = (ratio: number) => 1 + Math.floor(Math.log(seconds) / Math.log(ratio));
+  expect(
+    Object.fromEntries(
+      (rows as Array<{ measure: string; bucket: number }>).map((r) => [r.measure, r.bucket]),
+    ),
+  ).toEqual({
+    first_response: expected(LATENCY_RATIOS.first_response),
+    resolution: expected(LATENCY_RATIOS.resolution),
+    handling: expected(LATENCY_RATIOS.handling),
+  });
+});
