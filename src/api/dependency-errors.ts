@@ -28,7 +28,8 @@ function isUnavailable(error: unknown): boolean {
     return true;
   // knex's pool gives up waiting for a connection; pg's client loses its socket.
   if (name === 'KnexTimeoutError') return true;
-  if (typeof message === 'string' && /^Connection terminated/.test(message)) return true;
+  // knex prefixes the statement it was running: `ROLLBACK - Connection terminated unexpectedly`.
+  if (typeof message === 'string' && /\bConnection terminated\b/.test(message)) return true;
   if (isGrpcServiceError(error) && error.code === GRPC_UNAVAILABLE) return true;
   return false;
 }

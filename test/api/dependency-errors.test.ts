@@ -26,6 +26,7 @@ test.each([
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
   ],
   ['pg socket lost', new Error('Connection terminated unexpectedly')],
+  ['pg socket lost during a rollback', new Error('ROLLBACK - Connection terminated unexpectedly')],
   [
     'knex pool timeout',
     Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
