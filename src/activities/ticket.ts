@@ -319,6 +319,26 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<{ status: 'not_configured' | ItsmSyncOutcome['status'] }> {
       const startedAt = new Date();
       const attempt = Context.current().info.attempt;
+      /** One row of the sync log for this attempt (the metadata always names the ITSM event). */
+      const record = (
+        entry: {
+          system: string;
+          status: 'failed' | 'success' | 'pending' | 'skipped';
+          errorMessage?: string;
+        },
+        metadata: Record<string, unknown> = {},
+      ) =>
+        tickets.recordSync({
+          tenantId: event.tenantId,
+          ticketId: event.ticketId,
+          direction: 'outbound',
+          operation: event.type,
+          attempts: attempt,
+          durationMs: Date.now() - startedAt.getTime(),
+          startedAt,
+          ...entry,
+          metadata: { event_id: event.eventId, ...metadata },
+        });
       try {
         const outcome = await deps.itsm.sync(event);
         if (outcome.system === 'none') {
@@ -327,18 +347,10 @@ export function createActivities(deps: ActivityDeps) {
           return { status: 'not_configured' };
         }
         metrics.itsmSyncs.inc({ system: outcome.system, status: outcome.status });
-        await tickets.recordSync({
-          tenantId: event.tenantId,
-          ticketId: event.ticketId,
-          system: outcome.system,
-          direction: 'outbound',
-          operation: event.type,
-          status: outcome.status,
-          attempts: attempt,
-          durationMs: Date.now() - startedAt.getTime(),
-          startedAt,
-          metadata: { event_id: event.eventId, ...(outcome.detail ? { detail: outcome.detail } : {}) },
-        });
+        await record(
+          { system: outcome.system, status: outcome.status },
+          outcome.detail ? { detail: outcome.detail } : {},
+        );
         return { status: outcome.status };
       } catch (error) {
         if (error instanceof ApplicationFailure && error.type === ITSM_RATE_LIMITED) {
@@ -357,35 +369,18 @@ export function createActivities(deps: ActivityDeps) {
               },
               'ITSM sync waits for the rate limit',
             );
-            await tickets.recordSync({
-              tenantId: event.tenantId,
-              ticketId: event.ticketId,
-              system: 'itsm',
-              direction: 'outbound',
-              operation: event.type,
-              status: 'pending',
-              attempts: attempt,
-              errorMessage: error.message,
-              durationMs: Date.now() - startedAt.getTime(),
-              startedAt,
-              metadata: { event_id: event.eventId, wait_ms: wait?.waitMs },
-            });
+            await record(
+              { system: 'itsm', status: 'pending', errorMessage: error.message },
+              { wait_ms: wait?.waitMs },
+            );
           }
           throw error;
         }
         metrics.itsmSyncs.inc({ system: 'itsm', status: 'failed' });
-        await tickets.recordSync({
-          tenantId: event.tenantId,
-          ticketId: event.ticketId,
+        await record({
           system: 'itsm',
-          direction: 'outbound',
-          operation: event.type,
           status: 'failed',
-          attempts: attempt,
           errorMessage: error instanceof Error ? error.message : String(error),
-          durationMs: Date.now() - startedAt.getTime(),
-          startedAt,
-          metadata: { event_id: event.eventId },
         });
         throw error;
       }

@@ -35,6 +35,18 @@ export interface AlertKey {
   cycle: number;
 }
 
+/** The columns that name one alert of a ticket (sla_events' key; notification_deliveries add the target). */
+export function alertKeyColumns(key: Omit<AlertKey, 'kind'> & { kind: string }) {
+  return {
+    tenant_id: key.tenantId,
+    ticket_id: key.ticketId,
+    clock: key.clock,
+    kind: key.kind,
+    threshold: key.threshold,
+    cycle: key.cycle,
+  };
+}
+
 export class NotificationRepository {
   constructor(
     private readonly db: Knex,
@@ -105,16 +117,7 @@ export class NotificationRepository {
   async wasDelivered(key: AlertKey, targetId: string): Promise<boolean> {
     const row = await withTenant(this.db, key.tenantId, (trx) =>
       trx('notification_deliveries')
-        .where({
-          tenant_id: key.tenantId,
-          ticket_id: key.ticketId,
-          target_id: targetId,
-          clock: key.clock,
-          kind: key.kind,
-          threshold: key.threshold,
-          cycle: key.cycle,
-          status: 'sent',
-        })
+        .where({ ...alertKeyColumns(key), target_id: targetId, status: 'sent' })
         .first('id'),
     );
     return row !== undefined;
@@ -133,13 +136,8 @@ export class NotificationRepository {
     await withTenant(this.db, key.tenantId, (trx) =>
       trx('notification_deliveries')
         .insert({
-          tenant_id: key.tenantId,
-          ticket_id: key.ticketId,
+          ...alertKeyColumns(key),
           target_id: targetId,
-          clock: key.clock,
-          kind: key.kind,
-          threshold: key.threshold,
-          cycle: key.cycle,
           status: outcome.status,
           attempts: outcome.attempts,
           http_status: outcome.httpStatus ?? null,
@@ -152,14 +150,7 @@ export class NotificationRepository {
   }
 
   async recordOutcome(key: AlertKey, status: 'sent' | 'failed' | 'not_configured'): Promise<void> {
-    const alert = {
-      tenant_id: key.tenantId,
-      ticket_id: key.ticketId,
-      clock: key.clock,
-      kind: key.kind,
-      threshold: key.threshold,
-      cycle: key.cycle,
-    };
+    const alert = alertKeyColumns(key);
     // Deliveries still retrying when the workflow stopped waiting for them have failed for good.
     await withTenant(this.db, key.tenantId, async (trx) => {
       await trx('notification_deliveries')

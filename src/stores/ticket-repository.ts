@@ -49,6 +49,7 @@ export class DuplicateExternalIdError extends Error {
 
 /** The workflow-owned columns, written as one snapshot. */
 import type { TicketMirror } from '../domain/ticket-rules';
+import { alertKeyColumns } from './notification-repository';
 export type { TicketMirror };
 
 export interface TicketChange {
@@ -530,16 +531,7 @@ export class TicketRepository {
     cycle: number;
   }): Promise<SlaEventModel | undefined> {
     return withTenant(this.db, key.tenantId, (trx) =>
-      SlaEventModel.query(trx)
-        .where({
-          tenant_id: key.tenantId,
-          ticket_id: key.ticketId,
-          clock: key.clock,
-          kind: key.kind,
-          threshold: key.threshold,
-          cycle: key.cycle,
-        })
-        .first(),
+      SlaEventModel.query(trx).where(alertKeyColumns(key)).first(),
     );
   }
 }
