@@ -71,12 +71,30 @@ export async function deliverAlert(
   message: SlaAlertMessage,
   options: { outbound: OutboundPolicy; timeoutMs?: number; nowMs?: number },
 ): Promise<{ httpStatus: number }> {
-  const body = JSON.stringify(target.type === 'slack' ? slackPayload(message) : message);
+  return postToTarget(
+    target,
+    target.type === 'slack' ? slackPayload(message) : message,
+    message.event_id,
+    options,
+  );
+}
+
+/**
+ * POSTs a JSON payload to a tenant's target (SLA alerts, AI agents' messages): signed when it is a webhook,
+ * through the outbound policy, without following redirects; a failure names the target, never its URL.
+ */
+export async function postToTarget(
+  target: NotificationTarget,
+  payload: unknown,
+  eventId: string,
+  options: { outbound: OutboundPolicy; timeoutMs?: number; nowMs?: number },
+): Promise<{ httpStatus: number }> {
+  const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.type === 'webhook') {
     if (!target.secret) throw new DeliveryError('webhook target has no signing secret', false);
     // The same signature scheme as the ITSM webhook connector, so one receiver verifies both.
-    Object.assign(headers, signedHeaders(target.secret, body, message.event_id, options.nowMs ?? Date.now()));
+    Object.assign(headers, signedHeaders(target.secret, body, eventId, options.nowMs ?? Date.now()));
   }
   let response: Response;
   try {
