@@ -2,7 +2,7 @@
  * One ticket: the conversation, the AI triage and cited draft, every SLA clock, the ITSM sync state and the event
  * timeline, with the agent actions (each one of the API's actions; a 409 says why it is not allowed now).
  */
-import { useEffect, useRef, useState } from 'react';
+import { type ReactNode, type Ref, useEffect, useRef, useState } from 'react';
 import {
   type AuditEvent,
   type Me,
@@ -304,107 +304,80 @@ export function TicketPage(props: { id: string; me: Me }) {
 
           <Section title="Actions">
             <div className="actions">
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
+              <FieldAction
+                id="assignee"
+                label="Assign to"
+                button="Assign"
+                value={assignee}
+                placeholder={me.sub}
+                onChange={setAssignee}
+                busy={busy}
+                onSubmit={() =>
                   void act(
                     'assign',
                     { assignee: assignee.trim() || me.sub },
                     `Assigned to ${assignee.trim() || me.sub}.`,
-                  );
-                }}
-              >
-                <label htmlFor="assignee">Assign to</label>
-                <div className="row">
-                  <input
-                    id="assignee"
-                    value={assignee}
-                    placeholder={me.sub}
-                    onChange={(e) => setAssignee(e.target.value)}
-                  />
-                  <button type="submit" disabled={busy}>
-                    Assign
-                  </button>
-                </div>
-              </form>
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
+                  )
+                }
+              />
+              <FieldAction
+                id="escalate-reason"
+                label="Escalation reason"
+                button="Escalate"
+                inputRef={escalateRef}
+                value={escalateReason}
+                onChange={setEscalateReason}
+                busy={busy}
+                onSubmit={() => {
                   if (!escalateReason.trim())
                     return setOutcome({ kind: 'error', text: 'Give a reason to escalate.' });
                   void act('escalate', { reason: escalateReason.trim() }, 'Escalated.', () =>
                     setEscalateReason(''),
                   );
                 }}
-              >
-                <label htmlFor="escalate-reason">Escalation reason</label>
-                <div className="row">
-                  <input
-                    id="escalate-reason"
-                    ref={escalateRef}
-                    value={escalateReason}
-                    onChange={(e) => setEscalateReason(e.target.value)}
-                  />
-                  <button type="submit" disabled={busy}>
-                    Escalate
-                  </button>
-                </div>
-              </form>
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
+              />
+              <FieldAction
+                id="resolution"
+                label="Resolution"
+                button="Resolve"
+                inputRef={resolveRef}
+                value={resolution}
+                onChange={setResolution}
+                busy={busy}
+                onSubmit={() =>
                   void act(
                     'resolve',
                     resolution.trim() ? { resolution: resolution.trim() } : {},
                     'Resolved.',
                     () => setResolution(''),
-                  );
-                }}
-              >
-                <label htmlFor="resolution">Resolution</label>
-                <div className="row">
-                  <input
-                    id="resolution"
-                    ref={resolveRef}
-                    value={resolution}
-                    onChange={(e) => setResolution(e.target.value)}
-                  />
-                  <button type="submit" disabled={busy}>
-                    Resolve
-                  </button>
-                </div>
-              </form>
-              <form
-                onSubmit={(e) => {
-                  e.preventDefault();
+                  )
+                }
+              />
+              <FieldAction
+                id="reopen-reason"
+                label="Reopen reason"
+                button="Reopen"
+                value={reopenReason}
+                onChange={setReopenReason}
+                busy={busy}
+                onSubmit={() =>
                   void act(
                     'reopen',
                     reopenReason.trim() ? { reason: reopenReason.trim() } : {},
                     'Reopened.',
                     () => setReopenReason(''),
-                  );
-                }}
+                  )
+                }
               >
-                <label htmlFor="reopen-reason">Reopen reason</label>
-                <div className="row">
-                  <input
-                    id="reopen-reason"
-                    value={reopenReason}
-                    onChange={(e) => setReopenReason(e.target.value)}
-                  />
-                  <button type="submit" disabled={busy}>
-                    Reopen
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={busy}
-                    onClick={() => void act('close', {}, 'Closed.')}
-                  >
-                    Close
-                  </button>
-                </div>
-              </form>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void act('close', {}, 'Closed.')}
+                >
+                  Close
+                </button>
+              </FieldAction>
             </div>
           </Section>
         </div>
@@ -593,5 +566,43 @@ export function TicketPage(props: { id: string; me: Me }) {
         </div>
       </div>
     </article>
+  );
+}
+
+/** An action with one text field: its label, the field, the submit button and any further buttons. */
+function FieldAction(props: {
+  id: string;
+  label: string;
+  button: string;
+  value: string;
+  onChange(value: string): void;
+  onSubmit(): void;
+  busy: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+  placeholder?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="row">
+        <input
+          id={props.id}
+          ref={props.inputRef}
+          value={props.value}
+          placeholder={props.placeholder}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+        <button type="submit" disabled={props.busy}>
+          {props.button}
+        </button>
+        {props.children}
+      </div>
+    </form>
   );
 }
