@@ -1,13 +1,11 @@
 import { resolveSlaPolicy } from '../../src/domain/sla-policy';
+import { triagedTicket } from './fixtures';
 import {
   type TicketAction,
   type TicketState,
   applyAction,
   applyBreachEscalation,
-  applyTriageResult,
   changePolicy,
-  markTriageStarted,
-  newTicketState,
 } from '../../src/domain/ticket-state';
 import { nextAlert } from '../../src/domain/sla';
 
@@ -19,20 +17,7 @@ function open(
     targets: { medium: { first_response_seconds: 100, resolution_seconds: 1000, next_reply_seconds: 50 } },
   }),
 ): TicketState {
-  const base = newTicketState({
-    ticketId: 't',
-    tenantId: 'x',
-    priority: 'medium',
-    priorityPinned: true,
-    customerTier: 'standard',
-    createdAtMs: T0,
-    policy,
-  });
-  return applyTriageResult(
-    markTriageStarted(base, T0),
-    { category: 'billing', suggestedPriority: 'medium' },
-    T0,
-  );
+  return triagedTicket(policy, T0);
 }
 
 const agent: TicketAction = { type: 'add_message', author: 'agent', body: 'a', isPublic: true };

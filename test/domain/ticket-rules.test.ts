@@ -1,4 +1,5 @@
 import { resolveSlaPolicy } from '../../src/domain/sla-policy';
+import { triagedTicket } from './fixtures';
 import {
   alertEscalationLevel,
   autoCloseAt,
@@ -9,13 +10,7 @@ import {
   ticketMirror,
   triggerEscalationLevel,
 } from '../../src/domain/ticket-rules';
-import {
-  type TicketState,
-  applyAction,
-  applyTriageResult,
-  markTriageStarted,
-  newTicketState,
-} from '../../src/domain/ticket-state';
+import { type TicketState, applyAction } from '../../src/domain/ticket-state';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 const S = 1000;
@@ -26,20 +21,7 @@ function open(escalation = {}): TicketState {
     warning_thresholds: [0.5, 0.75],
     escalation,
   });
-  const base = newTicketState({
-    ticketId: 't',
-    tenantId: 'x',
-    priority: 'medium',
-    priorityPinned: true,
-    customerTier: 'standard',
-    createdAtMs: T0,
-    policy,
-  });
-  return applyTriageResult(
-    markTriageStarted(base, T0),
-    { category: 'billing', suggestedPriority: 'medium' },
-    T0,
-  );
+  return triagedTicket(policy, T0);
 }
 
 describe('earliestAlert and fireAlert', () => {
