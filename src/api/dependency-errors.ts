@@ -5,8 +5,11 @@
  */
 import { isGrpcServiceError } from '@temporalio/client';
 
-/** PostgreSQL SQLSTATEs of a server that is shutting down, starting up or out of connections; class 08. */
-const POSTGRES_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * PostgreSQL SQLSTATEs of a server that is shutting down, starting up or out of connections (class 08 too), and
+ * of a transaction it aborted to resolve a conflict (deadlock, serialization failure): each passes if retried.
+ */
+const POSTGRES_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '40P01', '40001']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

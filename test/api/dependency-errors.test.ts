@@ -21,6 +21,8 @@ test.each([
   ['PostgreSQL shutting down (57P01)', pgError('57P01')],
   ['PostgreSQL starting up (57P03)', pgError('57P03', 'the database system is starting up')],
   ['PostgreSQL connection failure (08006)', pgError('08006')],
+  ['PostgreSQL deadlock victim (40P01)', pgError('40P01', 'deadlock detected')],
+  ['PostgreSQL serialization failure (40001)', pgError('40001', 'could not serialize access')],
   [
     'connection refused',
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
