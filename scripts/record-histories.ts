@@ -301,6 +301,12 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
     await act(h, tenant.tokens.agent, id, 'close');
     return [id];
   },
+
+  // Recorded after the patch `local-short-steps`: the same paths with store and offline-model steps as local
+  // activities (markers in the history instead of scheduled activities).
+  'local-short-steps-every-action': (ctx) => scenarios['every-action']!(ctx),
+  'local-short-steps-sla-notification': (ctx) => scenarios['sla-notification']!(ctx),
+  'local-short-steps-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

@@ -34,6 +34,8 @@ export interface ActivityDeps {
   classifier: Classifier;
   retriever: Retriever;
   drafter: Drafter;
+  /** The classifier, retriever and drafter answer in milliseconds (offline models): triage runs them as local activities. */
+  modelsAreLocal: boolean;
   itsm: ItsmGateway;
   /** Where tenant-configured URLs (notification targets) may be called: the SSRF policy. */
   outbound: OutboundPolicy;
@@ -64,6 +66,7 @@ export function dataRefusal(error: unknown): string | undefined {
 /** Keeps a long call visibly alive, so a dead worker's attempt is retried after the heartbeat timeout. */
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
+  if (ctx.info.isLocal) return work(); // a local activity lives inside the workflow task: nothing to keep alive
   const timer = setInterval(() => ctx.heartbeat(), 1000);
   try {
     return await work();
@@ -108,7 +111,13 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
-    async persistTicketChange(change: TicketChange): Promise<void> {
+    /** What the ticket workflow needs to know about this worker's models before triage. */
+    async triageSetup(): Promise<{ modelsAreLocal: boolean }> {
+      return { modelsAreLocal: deps.modelsAreLocal };
+    },
+
+    /** Returns this worker's clock after the write: the ticket workflow plans its timers by it (TicketRun.now). */
+    async persistTicketChange(change: TicketChange): Promise<{ persistedAtMs: number }> {
       let applied: boolean;
       try {
         ({ applied } = await tickets.applyChange(change));
@@ -144,6 +153,7 @@ export function createActivities(deps: ActivityDeps) {
         logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
       else logger.info(log, 'ticket change');
       if (applied) await countChange(change);
+      return { persistedAtMs: Date.now() };
     },
 
     async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {

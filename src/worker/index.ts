@@ -81,6 +81,7 @@ export function defaultActivityDeps({
     classifier: ai.classifier,
     retriever: ai.search,
     drafter: ai.drafter,
+    modelsAreLocal: ai.modelsAreLocal,
     knowledge: {
       knowledge: new KnowledgeRepository(db),
       embedder: ai.embedder,

@@ -38,6 +38,8 @@ export interface AiStack {
    */
   retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
   describe: Record<string, string>;
+  /** True when classification, drafting and embeddings run in this process (no model API): triage's model steps are short. */
+  modelsAreLocal: boolean;
   /** Loads or trains the offline models now, so the first ticket is not the one that waits. */
   warmUp(): Promise<void>;
   close(): Promise<void>;
@@ -104,6 +106,7 @@ export function createAiStack(
     search: createKnowledgeSearch({ embedder, sparse, store, models: retrievalModels?.store }),
     retrievalModels,
     describe,
+    modelsAreLocal: !config.openai,
     warmUp: async () => {
       await offlineClassifier.warmUp();
     },

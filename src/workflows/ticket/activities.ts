@@ -2,38 +2,73 @@
  * The ticket workflow's activity proxies, one per retry policy, each typed with only the activities it may call:
  * calling a model through the database policy (or the reverse) does not type-check.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { type RetryPolicy, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createAgentActivities } from '../../activities/agents';
 import type { TicketActivities } from '../../activities/ticket';
 
 type Only<K extends keyof TicketActivities> = Pick<TicketActivities, K>;
+type StoreSteps = Only<
+  | 'persistTicketChange'
+  | 'recordTriage'
+  | 'checkEscalationTriggers'
+  | 'listNotificationTargets'
+  | 'recordNotificationOutcome'
+>;
+type ModelSteps = Only<'classifyTicket' | 'retrieveKnowledge' | 'draftReply'>;
+
+/**
+ * Patch: short steps (Postgres writes of a few ms, offline models) run as local activities. A regular activity
+ * costs a round trip through the server each (~100 ms on the dev server); a local one runs inside the workflow
+ * task and is recorded as a marker. Runs recorded before it replay with regular activities.
+ */
+export const LOCAL_SHORT_STEPS = 'local-short-steps';
 
 /** Postgres writes: retried until they succeed, so a database outage delays a change but never drops it. */
-export const store = proxyActivities<
-  Only<
-    | 'persistTicketChange'
-    | 'recordTriage'
-    | 'checkEscalationTriggers'
-    | 'listNotificationTargets'
-    | 'recordNotificationOutcome'
-  >
->({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const storeRetry: RetryPolicy = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+};
+const regularStore = proxyActivities<StoreSteps>({ startToCloseTimeout: '30 seconds', retry: storeRetry });
+/**
+ * A local activity holds its workflow task open, and nothing else of the ticket (timers, agents' updates) runs
+ * meanwhile: a stuck write is cut short, and a retry that must wait longer than a second waits on a server timer
+ * with the task closed, not inside it.
+ */
+const localOptions = { startToCloseTimeout: '10 seconds', localRetryThreshold: '1 second' } as const;
+const localStore = proxyLocalActivities<StoreSteps>({ ...localOptions, retry: storeRetry });
+
+/** The Postgres steps: local activities, or regular ones in runs recorded before the patch. */
+export function store(): StoreSteps {
+  return patched(LOCAL_SHORT_STEPS) ? localStore : regularStore;
+}
 
 /** Model calls: a few attempts with backoff, then triage gives up and the ticket goes to ai_failed. */
-export const ai = proxyActivities<Only<'classifyTicket' | 'retrieveKnowledge' | 'draftReply'>>({
+const modelRetry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '20 seconds',
+  maximumAttempts: 4,
+  nonRetryableErrorTypes: ['TicketNotFound'],
+};
+/** Remote models (an LLM API) may take a while: regular activities, each visible and kept alive by heartbeats. */
+const remoteModels = proxyActivities<ModelSteps>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '5 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '20 seconds',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: ['TicketNotFound'],
-  },
+  retry: modelRetry,
 });
+/** Offline models answer in milliseconds of CPU: local activities. */
+const localModels = proxyLocalActivities<ModelSteps>({ ...localOptions, retry: modelRetry });
+
+/**
+ * The model steps of a triage. Whether the worker's models are offline is asked once per triage by `triageSetup`
+ * (a local activity, so the answer is recorded and replays the same even if the configuration changes meanwhile).
+ * Runs recorded before the patch use regular activities.
+ */
+export function modelSteps(setup: { modelsAreLocal: boolean } | null): ModelSteps {
+  return setup?.modelsAreLocal ? localModels : remoteModels;
+}
+export const triageSetup = proxyLocalActivities<Only<'triageSetup'>>({ ...localOptions, retry: storeRetry });
 
 /**
  * ITSM tools can be down for hours: retry for a day, never blocking the ticket's lifecycle. Attempts are not

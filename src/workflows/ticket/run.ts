@@ -47,6 +47,8 @@ export class TicketRun {
   readonly triage: { done: boolean };
   /** Why SLA arithmetic fails on this ticket's data (no alerts are timed meanwhile); null while it works. */
   slaUnavailable: string | null = null;
+  /** The worker's clock when the last change was persisted by a local activity (0: none yet). */
+  private persistedAtMs = 0;
 
   constructor(readonly input: TicketWorkflowInput) {
     this.state =
@@ -90,10 +92,20 @@ export class TicketRun {
     this.backgroundWork.add(tracked);
   }
 
+  /**
+   * The time to plan timers by. Workflow time stands still while local activities run within one workflow task:
+   * after a chain of them (triage), Date.now() is the task's start, and a timer computed from it would fire late
+   * by the chain's duration. The clock a local persist reported (recorded in its marker, so replay sees the same)
+   * is later. Runs recorded before local activities have no such report: Date.now() as before.
+   */
+  now(): number {
+    return Math.max(Date.now(), this.persistedAtMs);
+  }
+
   /** Persists the next state, then makes it current. Call inside exclusive(). */
   async commit(next: TicketState, change: ChangeRecord): Promise<void> {
     this.stateVersion += 1;
-    await store.persistTicketChange({
+    const persisted = await store().persistTicketChange({
       ...change,
       ticketId: this.state.ticketId,
       tenantId: this.state.tenantId,
@@ -101,6 +113,8 @@ export class TicketRun {
       fromStatus: this.state.status,
       mirror: ticketMirror(next, Date.now()),
     });
+    // Regular activities (and runs recorded before the report) return nothing.
+    if (persisted?.persistedAtMs) this.persistedAtMs = Math.max(this.persistedAtMs, persisted.persistedAtMs);
     this.state = next;
     this.changes += 1;
     this.publishSearchAttributes();

@@ -111,7 +111,7 @@ async function fireDueAlert(run: TicketRun): Promise<void> {
   let failure: string | null = null;
   const fired = await run.exclusive(async () => {
     // The state may have moved while this waited for the lock: re-read what is owed now.
-    const planned = computeSla(() => planDueAlert(run.state, Date.now()));
+    const planned = computeSla(() => planDueAlert(run.state, run.now()));
     if (!planned.ok) {
       failure = planned.reason;
       return null;
@@ -148,7 +148,7 @@ async function notify(run: TicketRun, alert: SlaAlert): Promise<void> {
     threshold: alert.threshold,
     cycle: alert.cycle,
   };
-  const targets = await store.listNotificationTargets({ tenantId: run.state.tenantId, kind: alert.kind });
+  const targets = await store().listNotificationTargets({ tenantId: run.state.tenantId, kind: alert.kind });
   const results = await Promise.allSettled(
     targets.map((targetId) =>
       notifier.deliverSlaNotification.executeWithOptions({ summary: `notify: ${alertSummary(alert)}` }, [
@@ -157,7 +157,7 @@ async function notify(run: TicketRun, alert: SlaAlert): Promise<void> {
     ),
   );
   const delivered = results.filter((r) => r.status === 'fulfilled').length;
-  await store.recordNotificationOutcome({
+  await store().recordNotificationOutcome({
     ...key,
     status: targets.length === 0 ? 'not_configured' : delivered === targets.length ? 'sent' : 'failed',
   });
@@ -236,12 +236,12 @@ export async function runLifecycle(run: TicketRun): Promise<void> {
       await condition(woken);
       continue;
     }
-    const waitMs = Math.ceil(wakeAt - Date.now());
+    const waitMs = Math.ceil(wakeAt - run.now());
     // The timer's summary tells ops in the Temporal UI what it waits for.
     const summary =
       alert && alert.dueAtMs === wakeAt ? alertSummary(alert) : 'auto-close of the resolved ticket';
     if (waitMs > 0 && (await condition(woken, waitMs, { summary }))) continue;
-    if (alert && alert.dueAtMs <= Date.now()) await fireDueAlert(run);
-    else if (closeAt !== null && closeAt <= Date.now()) await autoClose(run);
+    if (alert && alert.dueAtMs <= run.now()) await fireDueAlert(run);
+    else if (closeAt !== null && closeAt <= run.now()) await autoClose(run);
   }
 }

@@ -3,7 +3,7 @@
  * failing sends the ticket to ai_failed (still workable); retrieval and drafting only help, so their failure
  * leaves the ticket triaged without them. Then seed 003's escalation triggers are checked once.
  */
-import { log, uuid4 } from '@temporalio/workflow';
+import { log, patched, uuid4 } from '@temporalio/workflow';
 import { triggerEscalationLevel } from '../../domain/ticket-rules';
 import {
   type TicketAction,
@@ -14,7 +14,7 @@ import {
   markTriageStarted,
 } from '../../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../../domain/triage';
-import { ai, failureReason, store } from './activities';
+import { LOCAL_SHORT_STEPS, failureReason, modelSteps, store, triageSetup } from './activities';
 import { SYSTEM, type TicketRun } from './run';
 
 const PASSAGE_LIMIT = 5;
@@ -28,6 +28,8 @@ export async function runTriage(run: TicketRun): Promise<void> {
     }),
   );
   const ref = { tenantId: run.state.tenantId, ticketId: run.state.ticketId };
+  // No await on the unpatched path: an extra turn would reorder this run's commands against recorded histories.
+  const ai = modelSteps(patched(LOCAL_SHORT_STEPS) ? await triageSetup.triageSetup() : null);
   let classification: Classification;
   try {
     classification = await ai.classifyTicket(ref);
@@ -56,7 +58,7 @@ export async function runTriage(run: TicketRun): Promise<void> {
   } catch (error) {
     log.warn('reply drafting failed', { error: String(error) });
   }
-  await store.recordTriage({ runId: uuid4(), ...ref, classification, passages, draft });
+  await store().recordTriage({ runId: uuid4(), ...ref, classification, passages, draft });
   await run.exclusive(() =>
     run.commit(
       applyTriageResult(
@@ -87,7 +89,7 @@ async function escalateOnTriggers(
   classification: Classification,
   passages: Passage[],
 ): Promise<void> {
-  const decision = await store.checkEscalationTriggers({
+  const decision = await store().checkEscalationTriggers({
     tenantId: run.state.tenantId,
     ticketId: run.state.ticketId,
     sentiment: classification.sentiment,

@@ -1,0 +1,87 @@
+/**
+ * The bare-Temporal floor the product is measured against, on the product's own Temporal server and PostgreSQL:
+ * intake = one INSERT + one workflow start per ticket; triage = a workflow of N do-nothing activities.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import knexFactory from 'knex';
+import { floorActivities } from './activities';
+
+export interface Floor {
+  /** `count` INSERT + start pairs, `concurrency` at a time: per second; then until all workflows completed. */
+  intakeAndComplete(
+    kind: 'regular' | 'local',
+    steps: number,
+    count: number,
+    concurrency: number,
+  ): Promise<{ intakePerSecond: number; completedPerSecond: number }>;
+  /** One workflow at a time, start → result: milliseconds each. */
+  latencies(kind: 'regular' | 'local', steps: number, count: number): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startFloor(temporalAddress: string, databaseUrl: string): Promise<Floor> {
+  const taskQueue = `bench-floor-${process.pid}`;
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('./workflows'),
+    activities: floorActivities,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const db = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 20 } });
+  await db.raw(
+    'CREATE TABLE IF NOT EXISTS bench_floor_tickets (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const workflowType = (kind: 'regular' | 'local') => (kind === 'local' ? 'floorLocal' : 'floorRegular');
+
+  return {
+    async intakeAndComplete(kind, steps, count, concurrency) {
+      const handles: Promise<unknown>[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < count) {
+            next += 1;
+            const id = crypto.randomUUID();
+            await db('bench_floor_tickets').insert({ id, body: 'I was charged twice for my invoice' });
+            const handle = await client.workflow.start(workflowType(kind), {
+              workflowId: `floor-${id}`,
+              taskQueue,
+              args: [steps],
+            });
+            handles.push(handle.result());
+          }
+        }),
+      );
+      const intakeSeconds = (performance.now() - started) / 1000;
+      await Promise.all(handles);
+      const completeSeconds = (performance.now() - started) / 1000;
+      return { intakePerSecond: count / intakeSeconds, completedPerSecond: count / completeSeconds };
+    },
+    async latencies(kind, steps, count) {
+      const samples: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const started = performance.now();
+        await client.workflow.execute(workflowType(kind), {
+          workflowId: `floor-latency-${crypto.randomUUID()}`,
+          taskQueue,
+          args: [steps],
+        });
+        samples.push(performance.now() - started);
+      }
+      return samples;
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
