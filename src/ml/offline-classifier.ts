@@ -16,6 +16,7 @@ import {
   type Prediction,
   type TextClassifier,
   type TextClassifierJson,
+  type TrainingExample,
   DEFAULT_TRAIN_OPTIONS,
   fewShotClassifier,
   textClassifierFromJSON,
@@ -105,6 +106,30 @@ const FALLBACK_CATEGORY = /^(general|other|misc)/i;
 const FEW_SHOT_CACHE_LIMIT = 200;
 const MAX_TEXT_CHARS = 20_000;
 
+/**
+ * Ordinary tickets (the default examples and Bitext's requests): they tell the few-shot models which words are
+ * too common to identify a class.
+ */
+export function loadFewShotBackground(
+  dataDir: string = findDataDir(),
+  examples: readonly TrainingExample[] = loadDefaultExamples(dataDir),
+): string[] {
+  return [...examples.map((example) => example.text), ...loadBitext(dataDir).map((row) => row.instruction)];
+}
+
+/**
+ * The model of a tenant's own category list (already through `normalizeCategories`), as a ticket gets it: the
+ * few-shot model over names, descriptions and examples, falling back to a "general"/"other" category of the
+ * list when nothing is similar enough. `npm run eval` measures it with 5, 10 and 20 examples per category.
+ */
+export function trainTenantCategories(
+  specs: readonly CategorySpec[],
+  background: readonly string[],
+): FewShotModel {
+  const fallback = specs.find((spec) => FALLBACK_CATEGORY.test(spec.name))?.name;
+  return fewShotClassifier(specs, { background, fallbackLabel: fallback });
+}
+
 interface Models {
   defaultCategories: TextClassifier;
   defaultProducts: FewShotModel;
@@ -130,11 +155,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
         () => trainTextClassifier(examples.map(({ text, label }) => ({ text, label }))),
         { toJSON: (m) => m.toJSON(), fromJSON: (json) => textClassifierFromJSON(json as TextClassifierJson) },
       );
-      // Ordinary tickets tell the few-shot models which words are too common to identify a class.
-      const background = [
-        ...examples.map((example) => example.text),
-        ...loadBitext(dataDir).map((row) => row.instruction),
-      ];
+      const background = loadFewShotBackground(dataDir, examples);
       return {
         defaultCategories: model,
         defaultProducts: createProductClassifier(background),
@@ -161,9 +182,8 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
     if (isDefaultCategoryList(specs)) {
       return { prediction: loaded.defaultCategories.predict(text), model: OFFLINE_MODEL_NAME };
     }
-    const fallback = specs.find((spec) => FALLBACK_CATEGORY.test(spec.name))?.name;
     const model = fewShot(`categories:${JSON.stringify(specs)}`, () =>
-      fewShotClassifier(specs, { background: loaded.background, fallbackLabel: fallback }),
+      trainTenantCategories(specs, loaded.background),
     );
     return { prediction: model.predict(text), model: OFFLINE_FEW_SHOT_MODEL_NAME };
   };
