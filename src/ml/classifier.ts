@@ -70,6 +70,11 @@ export interface TrainOptions {
    */
   calibrationFraction: number;
   /**
+   * For a handful of examples, where holding a slice out would cost too much: train on everything and fit the
+   * temperature on out-of-fold predictions of this many fold models instead (≥ 2 turns it on; no L2 search).
+   */
+  calibrationFolds: number;
+  /**
    * Feature views: one logistic regression each, their calibrated probabilities averaged (an ensemble of
    * views that err differently beats one model over all the features). One view is a single model.
    */
@@ -105,6 +110,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   l2Candidates: [1e-4, 3e-4],
   seed: 1,
   calibrationFraction: 0.1,
+  calibrationFolds: 0,
   views: [WORD_VIEW, CHAR_VIEW],
 };
 
@@ -193,6 +199,8 @@ export function trainTextClassifier(
   if (labels.length < 2) throw new Error('a classifier needs examples of at least two labels');
   if (settings.views.length === 0) throw new Error('a classifier needs at least one feature view');
 
+  if (settings.calibrationFolds >= 2) return trainCrossCalibrated(examples, labels, settings);
+
   const { train, test: heldOut } =
     settings.calibrationFraction > 0
       ? stratifiedSplit(examples, (example) => example.label, settings.calibrationFraction, settings.seed)
@@ -217,6 +225,60 @@ export function trainTextClassifier(
     eceAfter: fitted.eceAfter,
   };
   return new LogisticModel(labels, members, calibration);
+}
+
+/**
+ * Everything trains the model; the temperature comes from fold models' predictions on the examples they did not
+ * see (each label's examples dealt round-robin to the folds after a seeded shuffle).
+ */
+function trainCrossCalibrated(
+  examples: readonly TrainingExample[],
+  labels: readonly string[],
+  settings: TrainOptions,
+): TextClassifier {
+  const plain = { ...settings, calibrationFraction: 0, calibrationFolds: 0, l2Candidates: [] };
+  const labelIndex = new Map(labels.map((label, index) => [label, index]));
+  const full = trainTextClassifier(examples, plain) as LogisticModel;
+  const folds = crossValidationFolds(examples, settings.calibrationFolds, settings.seed);
+  const outOfFold: Float64Array[] = [];
+  const outOfFoldLabels: number[] = [];
+  const raw: Float64Array[] = [];
+  for (let fold = 0; fold < settings.calibrationFolds; fold++) {
+    const trainPart = examples.filter((_, i) => folds[i] !== fold);
+    const testPart = examples.filter((_, i) => folds[i] === fold);
+    // A fold model needs two labels; it scores only the labels it knows, the others get nothing.
+    const known = new Set(trainPart.map((example) => example.label));
+    if (known.size < 2 || testPart.length === 0) continue;
+    const model = trainTextClassifier(trainPart, plain);
+    for (const example of testPart) {
+      const probabilities = new Float64Array(labels.length);
+      const own = model.probabilities(example.text, false);
+      model.labels.forEach((label, i) => (probabilities[labelIndex.get(label)!] = own[i]!));
+      raw.push(probabilities);
+      outOfFold.push(probabilities.map((p) => Math.log(Math.max(p, 1e-300))));
+      outOfFoldLabels.push(labelIndex.get(example.label)!);
+    }
+  }
+  const fitted = fitTemperature(outOfFold, outOfFoldLabels);
+  return full.withCalibration({
+    temperature: fitted.temperature,
+    heldOut: outOfFold.length,
+    eceBefore: outOfFold.length ? eceOf(raw, outOfFoldLabels) : 0,
+    eceAfter: fitted.eceAfter,
+  });
+}
+
+/** Fold of each example: per label, a seeded shuffle dealt round-robin (so every fold sees most labels). */
+function crossValidationFolds(examples: readonly TrainingExample[], folds: number, seed: number): number[] {
+  const random = seededRandom(seed);
+  const byLabel = new Map<string, number[]>();
+  examples.forEach((example, i) => byLabel.set(example.label, [...(byLabel.get(example.label) ?? []), i]));
+  const fold = new Array<number>(examples.length).fill(0);
+  let next = 0;
+  for (const label of [...byLabel.keys()].sort()) {
+    for (const i of shuffled(byLabel.get(label)!, random)) fold[i] = next++ % folds;
+  }
+  return fold;
 }
 
 function eceOf(probabilities: readonly Float64Array[], labels: readonly number[]): number {
@@ -493,6 +555,10 @@ class LogisticModel implements TextClassifier {
     private readonly parts: readonly Member[],
     readonly calibration: Calibration,
   ) {}
+
+  withCalibration(calibration: Calibration): LogisticModel {
+    return new LogisticModel(this.labels, this.parts, calibration);
+  }
 
   get members(): readonly MemberSummary[] {
     return this.parts.map((member) => member.summary);

@@ -16,6 +16,8 @@ import {
   type Prediction,
   type TextClassifier,
   type TextClassifierJson,
+  type TextModel,
+  type TrainOptions,
   type TrainingExample,
   DEFAULT_TRAIN_OPTIONS,
   fewShotClassifier,
@@ -31,6 +33,8 @@ import { assessUrgency } from './urgency';
 
 export const OFFLINE_MODEL_NAME = 'offline-tfidf-logreg-v1';
 export const OFFLINE_FEW_SHOT_MODEL_NAME = 'offline-tfidf-centroid-v1';
+/** A tenant's list whose every category has examples: the ensemble trained on them. */
+export const OFFLINE_TENANT_MODEL_NAME = 'offline-tfidf-logreg-tenant-v1';
 
 /** A category as a tenant may define it: a name, optionally what it means and a few example tickets. */
 export type { CategorySpec };
@@ -117,17 +121,62 @@ export function loadFewShotBackground(
   return [...examples.map((example) => example.text), ...loadBitext(dataDir).map((row) => row.instruction)];
 }
 
+/** Examples every category of a tenant's list needs before the list gets a trained model. */
+export const MIN_TRAINING_EXAMPLES = 3;
+
+/** Few examples: the temperature comes from 3-fold out-of-fold predictions, nothing is held out. */
+const TENANT_TRAIN_OPTIONS: Partial<TrainOptions> = { calibrationFraction: 0, calibrationFolds: 3 };
+
+export interface TenantCategoryModel extends TextModel {
+  /** What `Classification.model` records: the trained model or the few-shot (nearest-centroid) one. */
+  readonly modelName: string;
+}
+
 /**
- * The model of a tenant's own category list (already through `normalizeCategories`), as a ticket gets it: the
- * few-shot model over names, descriptions and examples, falling back to a "general"/"other" category of the
- * list when nothing is similar enough. `npm run eval` measures it with 5, 10 and 20 examples per category.
+ * The model of a tenant's own category list (already through `normalizeCategories`), as a ticket gets it.
+ *
+ * - Every category has at least MIN_TRAINING_EXAMPLES examples (a catch-all "general"/"other" may have none):
+ *   the word + character logistic-regression ensemble trained on the examples (and each category's name and
+ *   description), its confidence calibrated by cross-validation; the catch-all is answered when the few-shot
+ *   model finds nothing similar enough.
+ * - Otherwise (names, descriptions, a few examples here and there): the few-shot nearest-centroid model,
+ *   falling back to the catch-all when nothing is similar enough.
+ *
+ * `npm run eval` measures it with 5, 10 and 20 examples per category.
  */
 export function trainTenantCategories(
   specs: readonly CategorySpec[],
   background: readonly string[],
-): FewShotModel {
+): TenantCategoryModel {
   const fallback = specs.find((spec) => FALLBACK_CATEGORY.test(spec.name))?.name;
-  return fewShotClassifier(specs, { background, fallbackLabel: fallback });
+  const nearest = fewShotClassifier(specs, { background, fallbackLabel: fallback });
+  const trainable = specs.filter((spec) => (spec.examples?.length ?? 0) >= MIN_TRAINING_EXAMPLES);
+  const untrained = specs.filter((spec) => !trainable.includes(spec));
+  if (trainable.length < 2 || untrained.some((spec) => spec.name !== fallback)) {
+    return {
+      labels: nearest.labels,
+      predict: (text) => nearest.predict(text),
+      modelName: OFFLINE_FEW_SHOT_MODEL_NAME,
+    };
+  }
+  const examples = trainable.flatMap((spec) => [
+    { text: `${spec.name.replace(/[_-]+/g, ' ')} ${spec.description ?? ''}`.trim(), label: spec.name },
+    ...(spec.examples ?? []).map((text) => ({ text, label: spec.name })),
+  ]);
+  const trained = trainTextClassifier(examples, TENANT_TRAIN_OPTIONS);
+  return {
+    labels: specs.map((spec) => spec.name),
+    modelName: OFFLINE_TENANT_MODEL_NAME,
+    predict(text: string): Prediction {
+      if (fallback !== undefined && untrained.length > 0) {
+        const guess = nearest.predict(text);
+        if (guess.label === fallback) return guess;
+      }
+      const prediction = trained.predict(text);
+      const unscored = untrained.map((spec) => ({ label: spec.name, probability: 0 }));
+      return { ...prediction, scores: [...prediction.scores, ...unscored] };
+    },
+  };
 }
 
 interface Models {
@@ -142,7 +191,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
   const cacheDir = options.cacheDir === null ? undefined : (options.cacheDir ?? defaultCacheDir());
   let models: Promise<Models> | undefined;
   // Few-shot models of tenants' own lists, keyed by the list: an explicit cache, bounded, oldest out first.
-  const fewShotCache = new Map<string, FewShotModel>();
+  const fewShotCache = new Map<string, TextModel>();
 
   const loadModels = (): Promise<Models> => {
     models ??= Promise.resolve().then(() => {
@@ -169,9 +218,9 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
     return models;
   };
 
-  const fewShot = (key: string, build: () => FewShotModel): FewShotModel => {
+  const fewShot = <T extends TextModel>(key: string, build: () => T): T => {
     const cached = fewShotCache.get(key);
-    if (cached) return cached;
+    if (cached) return cached as T;
     const model = build();
     if (fewShotCache.size >= FEW_SHOT_CACHE_LIMIT) fewShotCache.delete(fewShotCache.keys().next().value!);
     fewShotCache.set(key, model);
@@ -185,7 +234,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
     const model = fewShot(`categories:${JSON.stringify(specs)}`, () =>
       trainTenantCategories(specs, loaded.background),
     );
-    return { prediction: model.predict(text), model: OFFLINE_FEW_SHOT_MODEL_NAME };
+    return { prediction: model.predict(text), model: model.modelName };
   };
 
   const productPrediction = (loaded: Models, products: readonly string[], text: string): Prediction => {

@@ -197,11 +197,16 @@ describe('feature views and the ensemble', () => {
 });
 
 describe('regularisation search', () => {
-  const small = stratifiedSplit(examples, (e) => e.label, 0.35, 3).test;
+  const small = stratifiedSplit(examples, (e) => e.label, 0.25, 3).test;
 
   it('picks the L2 strength with the lower validation log-loss, from the held-out slice only', () => {
     // An absurd penalty (every update shrinks the weights to nothing) must lose on the validation slice.
-    const searched = trainTextClassifier(small, { l2Candidates: [1e-4, 5], epochs: 4, minEpochs: 2 });
+    const searched = trainTextClassifier(small, {
+      l2Candidates: [1e-4, 5],
+      epochs: 4,
+      minEpochs: 2,
+      views: [WORD_VIEW, CHAR_VIEW],
+    });
     for (const member of searched.members) {
       expect(member.candidates.map((c) => c.l2)).toEqual([1e-4, 5]);
       const [good, absurd] = member.candidates;
@@ -217,15 +222,37 @@ describe('regularisation search', () => {
   });
 
   it('follows the validation slice: the same candidates in the other order choose the same strength', () => {
-    const reversed = trainTextClassifier(small, { l2Candidates: [5, 1e-4], epochs: 4, minEpochs: 2 });
+    const reversed = trainTextClassifier(small, {
+      l2Candidates: [5, 1e-4],
+      epochs: 4,
+      minEpochs: 2,
+      views: [WORD_VIEW],
+    });
     for (const member of reversed.members) expect(member.l2).toBe(1e-4);
   });
 
   it('without a validation slice, trains the given L2 and epochs and leaves the temperatures at 1', () => {
-    const plain = trainTextClassifier(small, { calibrationFraction: 0, epochs: 3 });
+    const plain = trainTextClassifier(small, { calibrationFraction: 0, epochs: 3, views: [WORD_VIEW] });
     expect(plain.calibration).toEqual({ temperature: 1, heldOut: 0, eceBefore: 0, eceAfter: 0 });
     for (const member of plain.members) {
       expect(member).toMatchObject({ l2: 1e-4, epochs: 3, temperature: 1, validationLogLoss: null });
+    }
+  });
+});
+
+describe('cross-validated calibration (few examples)', () => {
+  const few = stratifiedSplit(examples, (e) => e.label, 0.03, 9).test;
+
+  it('trains on every example and fits the temperature on out-of-fold predictions', () => {
+    const model = trainTextClassifier(few, { calibrationFraction: 0, calibrationFolds: 3 });
+    expect(model.calibration.heldOut).toBe(few.length);
+    expect(model.calibration.temperature).not.toBe(1);
+    expect(model.calibration.eceAfter).toBeLessThanOrEqual(model.calibration.eceBefore);
+    for (const member of model.members) expect(member.candidates).toEqual([]);
+    const plain = trainTextClassifier(few, { calibrationFraction: 0 });
+    // Same weights as the uncalibrated model trained on everything: only the temperature differs.
+    for (const { text } of test.slice(0, 10)) {
+      expect(model.probabilities(text, false)).toEqual(plain.probabilities(text, false));
     }
   });
 });
