@@ -124,6 +124,13 @@ export function loadFewShotBackground(
 /** Examples every category of a tenant's list needs before the list gets a trained model. */
 export const MIN_TRAINING_EXAMPLES = 3;
 
+/**
+ * The trained model is built on the first ticket that uses the list, on the activity's thread: its examples
+ * are capped (the first ones of each category, at most 20 each and 400 in all) so that stays around a second.
+ */
+export const MAX_TRAINING_EXAMPLES_PER_CATEGORY = 20;
+export const MAX_TRAINING_EXAMPLES = 400;
+
 /** Few examples: the temperature comes from 3-fold out-of-fold predictions, nothing is held out. */
 const TENANT_TRAIN_OPTIONS: Partial<TrainOptions> = { calibrationFraction: 0, calibrationFolds: 3 };
 
@@ -152,7 +159,15 @@ export function trainTenantCategories(
   const nearest = fewShotClassifier(specs, { background, fallbackLabel: fallback });
   const trainable = specs.filter((spec) => (spec.examples?.length ?? 0) >= MIN_TRAINING_EXAMPLES);
   const untrained = specs.filter((spec) => !trainable.includes(spec));
-  if (trainable.length < 2 || untrained.some((spec) => spec.name !== fallback)) {
+  const perCategory = Math.min(
+    MAX_TRAINING_EXAMPLES_PER_CATEGORY,
+    Math.floor(MAX_TRAINING_EXAMPLES / Math.max(1, trainable.length)),
+  );
+  if (
+    trainable.length < 2 ||
+    perCategory < MIN_TRAINING_EXAMPLES ||
+    untrained.some((spec) => spec.name !== fallback)
+  ) {
     return {
       labels: nearest.labels,
       predict: (text) => nearest.predict(text),
@@ -161,7 +176,7 @@ export function trainTenantCategories(
   }
   const examples = trainable.flatMap((spec) => [
     { text: `${spec.name.replace(/[_-]+/g, ' ')} ${spec.description ?? ''}`.trim(), label: spec.name },
-    ...(spec.examples ?? []).map((text) => ({ text, label: spec.name })),
+    ...(spec.examples ?? []).slice(0, perCategory).map((text) => ({ text, label: spec.name })),
   ]);
   const trained = trainTextClassifier(examples, TENANT_TRAIN_OPTIONS);
   return {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  MAX_TRAINING_EXAMPLES,
   MIN_TRAINING_EXAMPLES,
   OFFLINE_FEW_SHOT_MODEL_NAME,
   OFFLINE_MODEL_NAME,
@@ -273,6 +274,18 @@ describe("a tenant's categories with a few examples each (trainTenantCategories)
     expect(trainTenantCategories([...specsWith(5), { name: 'Refunds' }], background).modelName).toBe(
       OFFLINE_FEW_SHOT_MODEL_NAME,
     );
+  });
+
+  it('caps the examples it trains on, and keeps the few-shot model when the cap leaves too few', () => {
+    const many = Array.from(
+      { length: Math.floor(MAX_TRAINING_EXAMPLES / MIN_TRAINING_EXAMPLES) + 1 },
+      (_, i) => ({
+        name: `queue ${i}`,
+        examples: [`alpha ${i}`, `beta ${i}`, `gamma ${i}`],
+      }),
+    );
+    expect(trainTenantCategories(many, background).modelName).toBe(OFFLINE_FEW_SHOT_MODEL_NAME);
+    expect(trainTenantCategories(many.slice(0, 3), background).modelName).toBe(OFFLINE_TENANT_MODEL_NAME);
   });
 
   it('is what classify() uses for such a list', async () => {
