@@ -1,4 +1,8 @@
 import {
+  CHAR_VIEW,
+  COMBINED_VIEW,
+  WORD_VIEW,
+  type TextClassifierJson,
   fewShotClassifier,
   fitTemperature,
   textClassifierFromJSON,
@@ -7,6 +11,7 @@ import {
 import { loadDefaultExamples } from '../../src/ml/datasets';
 import { evaluateClassifier } from '../../src/ml/evaluation';
 import { stratifiedSplit } from '../../src/ml/random';
+import { fnv1a32, hashedFeatures } from '../../src/ml/text';
 
 const examples = loadDefaultExamples();
 const { train, test } = stratifiedSplit(examples, (e) => e.label, 0.2, 11);
@@ -102,7 +107,9 @@ describe('determinism and serialisation', () => {
   it('depends on the seed (so the determinism above is not vacuous)', () => {
     const first = trainTextClassifier(small, { epochs: 3, seed: 1 });
     const other = trainTextClassifier(small, { epochs: 3, seed: 2 });
-    expect(other.toJSON().weights).not.toBe(first.toJSON().weights);
+    const weights = (json: TextClassifierJson) =>
+      json.version === 2 ? json.members[0]!.weights : json.weights;
+    expect(weights(other.toJSON())).not.toBe(weights(first.toJSON()));
   });
 
   it('round-trips through JSON with identical predictions', () => {
@@ -115,6 +122,138 @@ describe('determinism and serialisation', () => {
   it('refuses fewer than two labels and foreign JSON', () => {
     expect(() => trainTextClassifier([{ text: 'a', label: 'x' }])).toThrow(/two labels/);
     expect(() => textClassifierFromJSON({ kind: 'other' } as never)).toThrow();
+  });
+});
+
+describe('feature views and the ensemble', () => {
+  it('character view: 2–5-grams inside word boundaries only, no words', () => {
+    const { words, chars } = hashedFeatures('ab cd', CHAR_VIEW.features);
+    expect(words.size).toBe(0);
+    for (const gram of [' a', 'ab', 'b ', ' ab', 'ab ', ' ab ', ' c', 'cd ', ' cd ']) {
+      expect(chars.has(fnv1a32(`c:${gram}`))).toBe(true);
+    }
+    // Nothing spans the space between two words.
+    for (const gram of ['b c', 'b  c', 'ab c', 'b cd']) expect(chars.has(fnv1a32(`c:${gram}`))).toBe(false);
+    // Per word, " ab " has 3 bigrams, 2 trigrams and 1 four-gram.
+    expect(chars.size).toBe(2 * (3 + 2 + 1));
+  });
+
+  it('word view: stemmed uni- and bigrams, no characters', () => {
+    const { words, chars } = hashedFeatures('refunds pending', WORD_VIEW.features);
+    expect(chars.size).toBe(0);
+    expect([...words.keys()].sort()).toEqual(
+      [fnv1a32('w:refund'), fnv1a32('w:pend'), fnv1a32('w:refund pend')].sort(),
+    );
+  });
+
+  it('trains one member per view, each with its own search result and temperature', () => {
+    expect(model.members.map((member) => member.view)).toEqual(['stemmed words 1–2', 'chars 2–5']);
+    for (const member of model.members) {
+      expect(member.temperature).toBeGreaterThanOrEqual(0.25);
+      expect(member.temperature).toBeLessThanOrEqual(10);
+      expect(member.validationLogLoss).not.toBeNull();
+    }
+  });
+
+  it('calibrated and uncalibrated probabilities both sum to 1 and agree on the winner', () => {
+    for (const { text } of test.slice(0, 30)) {
+      const calibrated = model.probabilities(text);
+      const raw = model.probabilities(text, false);
+      expect(calibrated.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      expect(raw.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      const prediction = model.predict(text);
+      expect(prediction.confidence).toBeCloseTo(Math.max(...calibrated), 12);
+      expect(model.labels[calibrated.indexOf(Math.max(...calibrated))]).toBe(prediction.label);
+    }
+  });
+
+  it('loads a version-1 model (one feature space, one temperature) with the same predictions', () => {
+    const single = trainTextClassifier(train.slice(0, 600), {
+      views: [COMBINED_VIEW],
+      l2Candidates: [],
+      epochs: 3,
+    });
+    const json = single.toJSON();
+    if (json.version !== 2) throw new Error('expected a version-2 model');
+    expect(json.members).toHaveLength(1);
+    expect(json.members[0]!.summary.temperature).toBe(1);
+    const v1: TextClassifierJson = {
+      kind: 'tfidf-logreg',
+      version: 1,
+      labels: json.labels,
+      tfidf: json.members[0]!.tfidf,
+      weights: json.members[0]!.weights,
+      bias: json.members[0]!.bias,
+      calibration: json.calibration,
+    };
+    const restored = textClassifierFromJSON(v1);
+    for (const { text } of test.slice(0, 20)) {
+      const a = restored.predict(text);
+      const b = single.predict(text);
+      expect(a.label).toBe(b.label);
+      expect(a.confidence).toBeCloseTo(b.confidence, 9);
+    }
+  });
+});
+
+describe('regularisation search', () => {
+  const small = stratifiedSplit(examples, (e) => e.label, 0.25, 3).test;
+
+  it('picks the L2 strength with the lower validation log-loss, from the held-out slice only', () => {
+    // An absurd penalty (every update shrinks the weights to nothing) must lose on the validation slice.
+    const searched = trainTextClassifier(small, {
+      l2Candidates: [1e-4, 5],
+      epochs: 4,
+      minEpochs: 2,
+      views: [WORD_VIEW, CHAR_VIEW],
+    });
+    for (const member of searched.members) {
+      expect(member.candidates.map((c) => c.l2)).toEqual([1e-4, 5]);
+      const [good, absurd] = member.candidates;
+      expect(absurd!.logLoss).toBeGreaterThan(good!.logLoss);
+      expect(member.l2).toBe(1e-4);
+      expect(member.validationLogLoss).toBe(good!.logLoss);
+      expect(member.epochs).toBeGreaterThanOrEqual(2);
+      expect(member.epochs).toBeLessThanOrEqual(4);
+    }
+    // The validation slice is the stratified calibration share of the training data, nothing else.
+    const expected = stratifiedSplit(small, (e) => e.label, 0.1, 1).test.length;
+    expect(searched.calibration.heldOut).toBe(expected);
+  });
+
+  it('follows the validation slice: the same candidates in the other order choose the same strength', () => {
+    const reversed = trainTextClassifier(small, {
+      l2Candidates: [5, 1e-4],
+      epochs: 4,
+      minEpochs: 2,
+      views: [WORD_VIEW],
+    });
+    for (const member of reversed.members) expect(member.l2).toBe(1e-4);
+  });
+
+  it('without a validation slice, trains the given L2 and epochs and leaves the temperatures at 1', () => {
+    const plain = trainTextClassifier(small, { calibrationFraction: 0, epochs: 3, views: [WORD_VIEW] });
+    expect(plain.calibration).toEqual({ temperature: 1, heldOut: 0, eceBefore: 0, eceAfter: 0 });
+    for (const member of plain.members) {
+      expect(member).toMatchObject({ l2: 1e-4, epochs: 3, temperature: 1, validationLogLoss: null });
+    }
+  });
+});
+
+describe('cross-validated calibration (few examples)', () => {
+  const few = stratifiedSplit(examples, (e) => e.label, 0.03, 9).test;
+
+  it('trains on every example and fits the temperature on out-of-fold predictions', () => {
+    const model = trainTextClassifier(few, { calibrationFraction: 0, calibrationFolds: 3 });
+    expect(model.calibration.heldOut).toBe(few.length);
+    expect(model.calibration.temperature).not.toBe(1);
+    expect(model.calibration.eceAfter).toBeLessThanOrEqual(model.calibration.eceBefore);
+    for (const member of model.members) expect(member.candidates).toEqual([]);
+    const plain = trainTextClassifier(few, { calibrationFraction: 0 });
+    // Same weights as the uncalibrated model trained on everything: only the temperature differs.
+    for (const { text } of test.slice(0, 10)) {
+      expect(model.probabilities(text, false)).toEqual(plain.probabilities(text, false));
+    }
   });
 });
 

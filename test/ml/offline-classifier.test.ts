@@ -2,11 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  MAX_TRAINING_EXAMPLES,
+  MIN_TRAINING_EXAMPLES,
   OFFLINE_FEW_SHOT_MODEL_NAME,
   OFFLINE_MODEL_NAME,
+  OFFLINE_TENANT_MODEL_NAME,
   createOfflineClassifier,
+  loadFewShotBackground,
   normalizeCategories,
+  trainTenantCategories,
 } from '../../src/ml/offline-classifier';
+import { loadBanking77 } from '../../src/ml/datasets';
+import { evaluateClassifier } from '../../src/ml/evaluation';
+import { seededRandom, shuffled, stratifiedSplit } from '../../src/ml/random';
 import type { Classifier } from '../../src/connectors/ai/ports';
 import { DEFAULT_CATEGORIES, PRIORITIES, PRODUCTS, URGENCIES } from '../../src/domain/vocabulary';
 
@@ -208,5 +216,86 @@ describe("a tenant's own categories and products", () => {
     expect(specs[0]!.description).toMatch(/invoice/);
     expect(specs[1]).toEqual({ name: 'Bugs', description: 'defects' });
     expect(specs[2]).toEqual({ name: 'Zebra' });
+  });
+});
+
+describe("a tenant's categories with a few examples each (trainTenantCategories)", () => {
+  const background = loadFewShotBackground();
+  const { train, test } = stratifiedSplit(loadBanking77(), (e) => e.label, 0.2, 42);
+  const intents = ['card_arrival', 'exchange_rate', 'lost_or_stolen_card', 'pin_blocked', 'top_up_failed'];
+  const specsWith = (k: number) =>
+    normalizeCategories(
+      intents.map((intent) => ({
+        name: intent.replace(/_/g, ' '),
+        examples: shuffled(
+          train.filter((e) => e.label === intent),
+          seededRandom(k),
+        )
+          .slice(0, k)
+          .map((e) => e.text),
+      })),
+    );
+  const heldOut = test
+    .filter((e) => intents.includes(e.label))
+    .map((e) => ({ text: e.text, label: e.label.replace(/_/g, ' ') }));
+
+  it('trains on 5 examples per category and beats chance by far on held-out utterances', () => {
+    const model = trainTenantCategories(specsWith(5), background);
+    expect(model.modelName).toBe(OFFLINE_TENANT_MODEL_NAME);
+    const report = evaluateClassifier(model, heldOut);
+    expect(heldOut.length).toBeGreaterThan(30);
+    // Chance is 0.2 with five categories.
+    expect(report.accuracy).toBeGreaterThan(0.7);
+    expect(report.macroF1).toBeGreaterThan(0.7);
+  });
+
+  it('gives calibrated probabilities over the whole list, summing to 1', () => {
+    const model = trainTenantCategories(specsWith(5), background);
+    const { scores, label, confidence } = model.predict('my card still has not arrived');
+    expect(label).toBe('card arrival');
+    expect(scores.map((s) => s.label).sort()).toEqual(intents.map((i) => i.replace(/_/g, ' ')).sort());
+    expect(scores.reduce((sum, s) => sum + s.probability, 0)).toBeCloseTo(1, 6);
+    expect(confidence).toBeLessThan(1);
+  });
+
+  it('answers a catch-all category without examples when nothing is similar enough', () => {
+    const model = trainTenantCategories([...specsWith(5), { name: 'Other' }], background);
+    expect(model.modelName).toBe(OFFLINE_TENANT_MODEL_NAME);
+    expect(model.predict('What is the weather like in Lisbon?').label).toBe('Other');
+    const lost = model.predict('I lost my card yesterday, please block it');
+    expect(lost.label).toBe('lost or stolen card');
+    expect(lost.scores.find((s) => s.label === 'Other')?.probability).toBe(0);
+  });
+
+  it(`keeps the few-shot model while a category has fewer than ${MIN_TRAINING_EXAMPLES} examples`, () => {
+    const specs = specsWith(5);
+    specs[0] = { ...specs[0]!, examples: specs[0]!.examples!.slice(0, MIN_TRAINING_EXAMPLES - 1) };
+    expect(trainTenantCategories(specs, background).modelName).toBe(OFFLINE_FEW_SHOT_MODEL_NAME);
+    expect(trainTenantCategories([...specsWith(5), { name: 'Refunds' }], background).modelName).toBe(
+      OFFLINE_FEW_SHOT_MODEL_NAME,
+    );
+  });
+
+  it('caps the examples it trains on, and keeps the few-shot model when the cap leaves too few', () => {
+    const many = Array.from(
+      { length: Math.floor(MAX_TRAINING_EXAMPLES / MIN_TRAINING_EXAMPLES) + 1 },
+      (_, i) => ({
+        name: `queue ${i}`,
+        examples: [`alpha ${i}`, `beta ${i}`, `gamma ${i}`],
+      }),
+    );
+    expect(trainTenantCategories(many, background).modelName).toBe(OFFLINE_FEW_SHOT_MODEL_NAME);
+    expect(trainTenantCategories(many.slice(0, 3), background).modelName).toBe(OFFLINE_TENANT_MODEL_NAME);
+  });
+
+  it('is what classify() uses for such a list', async () => {
+    const offline = createOfflineClassifier({ cacheDir });
+    const result = await offline.classify({
+      text: 'The exchange rate you applied is wrong',
+      categories: specsWith(5),
+      products: [],
+    });
+    expect(result.model).toBe(OFFLINE_TENANT_MODEL_NAME);
+    expect(result.category).toBe('exchange rate');
   });
 });
