@@ -289,6 +289,7 @@ export function fitTenantLsa(
 export class FusionIndex {
   private readonly dense: Float32Array;
   private readonly postings = new Map<number, Array<{ doc: number; weight: number }>>();
+  private readonly terms: Array<ReadonlySet<number>> = [];
   readonly size: number;
 
   constructor(
@@ -302,12 +303,25 @@ export class FusionIndex {
     texts.forEach((text, doc) => {
       this.dense.set(embed(text).slice(0, dimensions), doc * dimensions);
       const sparse = encoder.encode(text, 'document');
+      this.terms.push(new Set(sparse.indices));
       sparse.indices.forEach((term, k) => {
         const list = this.postings.get(term) ?? [];
         list.push({ doc, weight: sparse.values[k]! });
         this.postings.set(term, list);
       });
     });
+  }
+
+  /** The share of a text's IDF-weighted lexical terms that document `doc` holds: 1 for a copy of it. */
+  heldShare(text: string, doc: number): number {
+    let total = 0;
+    let held = 0;
+    for (const term of createSparseEncoder().encode(text, 'query').indices) {
+      const termIdf = bm25Idf(this.size, this.postings.get(term)?.length ?? 0);
+      total += termIdf;
+      if (this.terms[doc]!.has(term)) held += termIdf;
+    }
+    return total > 0 ? held / total : 0;
   }
 
   /**
@@ -613,6 +627,9 @@ export function fitRetrievalModel(
  */
 const SHARED_SENTENCE = 0.5;
 
+/** A chunk holding at least this share of the source chunk's IDF-weighted terms is a copy of it: a right answer. */
+const DUPLICATE_CHUNK = 0.8;
+
 /**
  * The calibration's labelled result lists: the top five fused hits (and the score of the sixth) of pseudo-
  * queries made from any sentence of the chunks (a seed of their own), each searched against the whole
@@ -641,7 +658,10 @@ function calibrationLists(
     if (hits.length === 0) continue;
     into.push({
       scores: hits.map((hit) => hit.score),
-      labels: hits.slice(0, 5).map((hit) => hit.doc === q.source),
+      // A chunk that repeats the source answers what the source answers (knowledge bases repeat themselves).
+      labels: hits
+        .slice(0, 5)
+        .map((hit) => hit.doc === q.source || index.heldShare(texts[q.source]!, hit.doc) >= DUPLICATE_CHUNK),
     });
   }
   // Chunks that all repeat one another (too few distinctive sentences): every sentence, as the best there is.
