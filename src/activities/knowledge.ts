@@ -9,6 +9,7 @@ import { type TenantRetrievalModel, embedText } from '../ml/retrieval-model';
 import type { KbChunkPoint, VectorStore } from '../stores/vector';
 import type { CurrentChunk, KnowledgeRepository } from '../stores/knowledge-repository';
 import type { RetrievalModelStore } from '../stores/retrieval-model-repository';
+import type { FitKbTenantInput } from '../workflows/messages';
 
 export interface KnowledgeActivityDeps {
   knowledge: KnowledgeRepository;
@@ -20,7 +21,19 @@ export interface KnowledgeActivityDeps {
    * from. Absent when an embeddings API is the dense model (its vectors are kept as they are).
    */
   retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
+  /**
+   * Asks the tenant's fit workflow for a fit (signal-with-start of `fitKbTenantWorkflow`); the worker adds it
+   * with its Temporal client. `quietMs` and `maxDelayMs` are the debounce the workflow is started with.
+   */
+  fitRequests?: { request(input: FitKbTenantInput): Promise<void> };
+  fitDebounce?: { quietMs: number; maxDelayMs: number };
 }
+
+/**
+ * A fit starts once no ingestion of the tenant asked for one for 10 s, and at most 5 minutes after the first
+ * request: a bulk upload is fitted once when it ends (or every 5 minutes while it lasts).
+ */
+export const DEFAULT_FIT_DEBOUNCE = { quietMs: 10_000, maxDelayMs: 300_000 };
 
 /**
  * The share of a knowledge base that must have changed since the last fit for a new one: below it, new
@@ -124,13 +137,24 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       if (!after.is_current) await deps.store.archiveDocument(input.tenantId, document.id);
     },
 
+    /** After a document became current: asks the tenant's fit workflow for a fit (it waits for a quiet period). */
+    async requestKbFit(input: { tenantId: string; documentId: string }): Promise<void> {
+      if (!deps.retrievalModels) return;
+      if (!deps.fitRequests) throw new Error('no fit workflow client: the worker adds fitRequests');
+      await deps.fitRequests.request({
+        tenantId: input.tenantId,
+        ...(deps.fitDebounce ?? DEFAULT_FIT_DEBOUNCE),
+      });
+    },
+
     /**
-     * After a document became current: refits the tenant's retrieval model on all its current chunks when
+     * After documents became current: refits the tenant's retrieval model on all its current chunks when
      * there is none yet or at least REFIT_SHARE of the knowledge base changed since the last fit (then every
-     * chunk is re-embedded before the new version is published); otherwise embeds the document's chunks with
-     * the current model, so they match it even if a fit ran meanwhile. One fit per tenant at a time.
+     * chunk is re-embedded before the new version is published); otherwise embeds the new chunks with the
+     * current model, so they match it even if a fit ran meanwhile — the document's (`documentId`, the former
+     * per-document fit workflow), or every chunk written since the last fit. One fit per tenant at a time.
      */
-    async fitKbRetrievalModel(input: { tenantId: string; documentId: string }): Promise<FitOutcome> {
+    async fitKbRetrievalModel(input: { tenantId: string; documentId?: string }): Promise<FitOutcome> {
       const models = deps.retrievalModels;
       if (!models) return { action: 'skipped' };
       return models.store.exclusive(input.tenantId, async () => {
@@ -142,7 +166,12 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           : counts.current;
         const fitted = info ? await models.store.current(input.tenantId) : null;
         if (fitted && changed < REFIT_SHARE * info!.fittedChunks) {
-          const chunks = await knowledge.currentChunks(input.tenantId, input.documentId);
+          const since = fitted.model.fit.chunksReadAt
+            ? new Date(fitted.model.fit.chunksReadAt)
+            : info!.fittedAt;
+          const chunks = input.documentId
+            ? await knowledge.currentChunks(input.tenantId, input.documentId)
+            : await knowledge.currentChunks(input.tenantId, undefined, since);
           await reembed(input.tenantId, chunks, fitted.model);
           return { action: 'folded_in', version: fitted.version, chunks: chunks.length };
         }
@@ -151,6 +180,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           chunks.map((chunk) => ({ id: chunk.id, text: chunk.text })),
           { prior: models.prior(), dimensions: deps.embedder.dimensions },
         );
+        model.fit.chunksReadAt = counts.at.toISOString();
         await reembed(input.tenantId, chunks, model);
         const version = await models.store.save(input.tenantId, model);
         return {

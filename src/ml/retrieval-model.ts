@@ -101,6 +101,11 @@ export interface TenantRetrievalModel {
     pseudoQueries: number;
     evidence: WeightEvidence[];
     ms: number;
+    /**
+     * When its chunks were read (the database's clock, ISO): chunks written later were embedded with an older
+     * model and are folded into this one. Set by the ingestion's fit; absent in models from before.
+     */
+    chunksReadAt?: string;
   };
 }
 
