@@ -5,7 +5,7 @@
 import type { Embedder, SparseEncoder } from '../connectors/ai/ports';
 import { chunkDocument, parseDocument, sha256 } from '../knowledge';
 import { createRetrievalModelFitter } from '../ml/fit-thread';
-import { type TenantRetrievalModel, embedText } from '../ml/retrieval-model';
+import { type TenantRetrievalModel, embedText, externalFitTexts } from '../ml/retrieval-model';
 import type { KbChunkPoint, VectorStore } from '../stores/vector';
 import type { CurrentChunk, KnowledgeRepository } from '../stores/knowledge-repository';
 import type { RetrievalModelStore } from '../stores/retrieval-model-repository';
@@ -20,7 +20,15 @@ export interface KnowledgeActivityDeps {
    * The tenants' fitted retrieval models, and the prior corpus their dense part learns word associations
    * from. Absent when an embeddings API is the dense model (its vectors are kept as they are).
    */
-  retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
+  retrievalModels?: {
+    store: RetrievalModelStore;
+    prior: () => readonly string[];
+    /**
+     * The embedder is an embeddings API: its vectors stay the dense part, and a fit only chooses the fusion
+     * weight and the calibration for them (`fitExternalRetrievalModel`); otherwise a tenant LSA is fitted.
+     */
+    external?: boolean;
+  };
   /**
    * Asks the tenant's fit workflow for a fit (signal-with-start of `fitKbTenantWorkflow`); the worker adds it
    * with its Temporal client. `quietMs` and `maxDelayMs` are the debounce the workflow is started with.
@@ -57,8 +65,12 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     return document;
   }
 
-  /** Writes the chunks' points again with dense vectors of `model` (ids unchanged: an overwrite). */
+  /**
+   * Writes the chunks' points again with dense vectors of `model` (ids unchanged: an overwrite). A model whose
+   * dense part is an embeddings API's changes no vector: the chunks keep the API's.
+   */
   async function reembed(tenantId: string, chunks: readonly CurrentChunk[], model: TenantRetrievalModel) {
+    if (!model.lsa) return;
     await deps.store.ensureReady(deps.embedder.dimensions);
     for (let from = 0; from < chunks.length; from += 256) {
       const points: KbChunkPoint[] = chunks.slice(from, from + 256).map((chunk) => ({
@@ -75,6 +87,17 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       }));
       await deps.store.upsert(points);
     }
+  }
+
+  /** The embedder's vectors of texts, by text, in batches. */
+  async function embedAll(texts: readonly string[]): Promise<Map<string, number[]>> {
+    const vectors = new Map<string, number[]>();
+    for (let from = 0; from < texts.length; from += 256) {
+      const batch = texts.slice(from, from + 256);
+      const embedded = await deps.embedder.embed(batch);
+      batch.forEach((text, i) => vectors.set(text, embedded[i]!));
+    }
+    return vectors;
   }
 
   return {
@@ -104,9 +127,10 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       // The tenant's fitted model when there is one (the fit step after activation makes sure of it).
       const fitted = await deps.retrievalModels?.store.current(input.tenantId);
       const texts = chunks.map((c) => c.text);
-      const dense = fitted
-        ? texts.map((text) => embedText(fitted.model, text))
-        : await deps.embedder.embed(texts);
+      const dense =
+        fitted?.model.lsa && !deps.retrievalModels?.external
+          ? texts.map((text) => embedText(fitted.model, text))
+          : await deps.embedder.embed(texts);
       await deps.store.upsert(
         chunks.map((chunk, i) => ({
           chunkId: chunk.id,
@@ -164,7 +188,12 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
         const changed = info
           ? Math.max(counts.added, Math.abs(counts.current - info.fittedChunks))
           : counts.current;
-        const fitted = info ? await models.store.current(input.tenantId) : null;
+        const current = info ? await models.store.current(input.tenantId) : null;
+        // A model fitted for another dense model (the stack's embedder changed since) is refitted.
+        const fitted =
+          current && (models.external ? current.model.denseModel === deps.embedder.model : current.model.lsa)
+            ? current
+            : null;
         if (fitted && changed < REFIT_SHARE * info!.fittedChunks) {
           const since = fitted.model.fit.chunksReadAt
             ? new Date(fitted.model.fit.chunksReadAt)
@@ -176,10 +205,14 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           return { action: 'folded_in', version: fitted.version, chunks: chunks.length };
         }
         const chunks = await knowledge.currentChunks(input.tenantId);
-        const model = await fitter.fit(
-          chunks.map((chunk) => ({ id: chunk.id, text: chunk.text })),
-          { prior: models.prior(), dimensions: deps.embedder.dimensions },
-        );
+        const documents = chunks.map((chunk) => ({ id: chunk.id, text: chunk.text }));
+        const options = { dimensions: deps.embedder.dimensions };
+        const model = models.external
+          ? await fitter.fit(documents, options, {
+              denseModel: deps.embedder.model,
+              vectors: await embedAll(externalFitTexts(documents, options)),
+            })
+          : await fitter.fit(documents, { ...options, prior: models.prior() });
         model.fit.chunksReadAt = counts.at.toISOString();
         await reembed(input.tenantId, chunks, model);
         const version = await models.store.save(input.tenantId, model);

@@ -82,7 +82,13 @@ export interface WeightEvidence {
 }
 
 export interface TenantRetrievalModel {
-  lsa: LsaModel;
+  /** The dense part: the tenant's LSA model, fitted here (absent when an embeddings API is the dense model). */
+  lsa?: LsaModel;
+  /**
+   * The embeddings API model whose vectors are the dense part (`Embedder.model`), when there is one: the fit
+   * then chose the fusion weight and the calibration for those vectors, and the chunks keep the API's vectors.
+   */
+  denseModel?: string;
   /** Length of the dense vectors (padded with zeros beyond the LSA rank). */
   dimensions: number;
   denseWeight: number;
@@ -114,6 +120,7 @@ export interface TenantRetrievalModel {
 
 /** The dense vector of a text under the tenant's model: its LSA embedding, padded. */
 export function embedText(model: TenantRetrievalModel, text: string): number[] {
+  if (!model.lsa) throw new Error(`the dense part of this model is ${model.denseModel}'s, not a tenant LSA`);
   const vector = lsaEmbed(model.lsa, text);
   while (vector.length < model.dimensions) vector.push(0);
   return vector;
@@ -577,10 +584,85 @@ export function fitRetrievalModel(
   const started = performance.now();
   const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
   const lsaOptions = { dimensions: settings.dimensions, maxPrior: settings.maxPrior, seed: settings.seed };
-  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
-
+  const { heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
   const evalLsa = fitTenantLsa(heldOutTexts, settings.prior, lsaOptions);
-  const evalIndex = new FusionIndex((text) => lsaEmbed(evalLsa, text), heldOutTexts, evalLsa.dimensions);
+  const chosen = chooseFusion(documents, settings, (text) => lsaEmbed(evalLsa, text), evalLsa.dimensions);
+
+  // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
+  // held-out sentences do not matter (then fitting twice would only double the cost).
+  const texts = documents.map((doc) => doc.text);
+  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
+  const parts = fittedParts(documents, settings, chosen, started);
+  const priorTexts = Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length));
+  return { lsa, ...parts, fit: { ...parts.fit, priorTexts } };
+}
+
+/**
+ * Every text `fitExternalRetrievalModel` embeds for these documents and options: the chunks whole and
+ * without their weight-choice sentences, the pseudo-queries, and the calibration queries' sources without
+ * their sentence. The caller embeds them with the API (in batches) and passes the vectors.
+ */
+export function externalFitTexts(
+  documents: readonly RetrievalDocument[],
+  options: Partial<FitOptions> = {},
+): string[] {
+  const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
+  const calibration = makePseudoQueries(
+    documents,
+    settings.pseudoQueries,
+    settings.seed + 1,
+    Infinity,
+  ).queries;
+  return [
+    ...new Set([
+      ...documents.map((doc) => doc.text),
+      ...heldOutTexts,
+      ...queries.map((q) => q.query),
+      ...calibration.flatMap((q) => [q.query, documents[q.source]!.text.replace(q.sentence, ' ')]),
+    ]),
+  ];
+}
+
+/**
+ * Fits a tenant's retrieval model whose dense part is an embeddings API's (`denseModel`): the same evidence
+ * (pseudo-queries at every dense weight, weight 0 = BM25 unless dense beats it) and calibration as the LSA
+ * model, on the API's vectors of `externalFitTexts` (an API model never saw the tenant's text, so nothing is
+ * refitted).
+ */
+export function fitExternalRetrievalModel(
+  documents: readonly RetrievalDocument[],
+  vectors: ReadonlyMap<string, readonly number[]>,
+  options: Partial<FitOptions> & { denseModel: string },
+): TenantRetrievalModel {
+  const started = performance.now();
+  const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const embed = (text: string): number[] => {
+    const vector = vectors.get(text);
+    if (!vector) throw new Error('a text of the fit was not embedded (externalFitTexts lists them)');
+    return [...vector];
+  };
+  const chosen = chooseFusion(documents, settings, embed, settings.dimensions);
+  const parts = fittedParts(documents, settings, chosen, started);
+  return { denseModel: options.denseModel, ...parts, fit: { ...parts.fit, priorTexts: 0 } };
+}
+
+interface ChosenFusion {
+  denseWeight: number;
+  evidence: WeightEvidence[];
+  pseudoQueries: number;
+  calibration: TenantRetrievalModel['calibration'];
+}
+
+/** The dense weight (by the pseudo-queries' evidence) and the calibration, for a dense embedding of the texts. */
+function chooseFusion(
+  documents: readonly RetrievalDocument[],
+  settings: FitOptions,
+  embed: (text: string) => number[],
+  dimensions: number,
+): ChosenFusion {
+  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
+  const evalIndex = new FusionIndex(embed, heldOutTexts, dimensions);
   const candidates = queries.map((q) => evalIndex.candidates(q.query));
   const reciprocalRanks = settings.weightGrid.map((weight) =>
     candidates.map((c, i) => {
@@ -598,27 +680,33 @@ export function fitRetrievalModel(
     };
   });
   const denseWeight = chooseDenseWeight(settings.weightGrid, reciprocalRanks, evidence, settings.margin);
-
   const calibration = calibrate(
-    calibrationLists(documents, evalLsa, denseWeight, settings.pseudoQueries, settings.seed),
+    calibrationLists(documents, embed, dimensions, denseWeight, settings.pseudoQueries, settings.seed),
   );
+  return { denseWeight, evidence, pseudoQueries: queries.length, calibration };
+}
 
-  // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
-  // held-out sentences do not matter (then fitting twice would only double the cost).
+function fittedParts(
+  documents: readonly RetrievalDocument[],
+  settings: FitOptions,
+  chosen: ChosenFusion,
+  started: number,
+): Omit<TenantRetrievalModel, 'lsa' | 'denseModel'> {
   const texts = documents.map((doc) => doc.text);
-  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
-  const df = countDocumentFrequencies(texts);
   return {
-    lsa,
     dimensions: settings.dimensions,
-    denseWeight,
-    calibration,
-    lexical: lexicalStats(texts.length, df),
+    denseWeight: chosen.denseWeight,
+    calibration: chosen.calibration,
+    lexical: lexicalStats(texts.length, countDocumentFrequencies(texts)),
     fit: {
       chunks: documents.length,
-      priorTexts: Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length)),
-      pseudoQueries: queries.length,
-      evidence: evidence.map((e) => ({ weight: e.weight, mrr: round(e.mrr), recallAt1: round(e.recallAt1) })),
+      priorTexts: 0,
+      pseudoQueries: chosen.pseudoQueries,
+      evidence: chosen.evidence.map((e) => ({
+        weight: e.weight,
+        mrr: round(e.mrr),
+        recallAt1: round(e.recallAt1),
+      })),
       ms: Math.round(performance.now() - started),
     },
   };
@@ -644,13 +732,14 @@ const DUPLICATE_CHUNK = 0.8;
  */
 function calibrationLists(
   documents: readonly RetrievalDocument[],
-  evalLsa: LsaModel,
+  embed: (text: string) => number[],
+  dimensions: number,
   denseWeight: number,
   count: number,
   seed: number,
 ): Array<{ scores: number[]; labels: boolean[] }> {
   const texts = documents.map((doc) => doc.text);
-  const index = new FusionIndex((text) => lsaEmbed(evalLsa, text), texts, evalLsa.dimensions);
+  const index = new FusionIndex(embed, texts, dimensions);
   const { queries } = makePseudoQueries(documents, count, seed + 1, Infinity);
   const lists: Array<{ scores: number[]; labels: boolean[] }> = [];
   const shared: Array<{ scores: number[]; labels: boolean[] }> = [];
@@ -740,7 +829,9 @@ function round(value: number): number {
 export interface TenantRetrievalModelJson {
   kind: 'tenant-retrieval';
   version: 1;
-  lsa: LsaJson;
+  /** Absent when `denseModel` (an embeddings API) is the dense part. */
+  lsa?: LsaJson;
+  denseModel?: string;
   dimensions: number;
   denseWeight: number;
   calibration: { weights: number[] };
@@ -752,7 +843,8 @@ export function retrievalModelToJSON(model: TenantRetrievalModel): TenantRetriev
   return {
     kind: 'tenant-retrieval',
     version: 1,
-    lsa: lsaToJSON(model.lsa),
+    ...(model.lsa ? { lsa: lsaToJSON(model.lsa) } : {}),
+    ...(model.denseModel ? { denseModel: model.denseModel } : {}),
     dimensions: model.dimensions,
     denseWeight: model.denseWeight,
     calibration: model.calibration,
@@ -771,7 +863,8 @@ export function retrievalModelFromJSON(json: TenantRetrievalModelJson): TenantRe
   const terms = decodeUint32(json.lexical.terms);
   const df = decodeUint32(json.lexical.df);
   return {
-    lsa: lsaFromJSON(json.lsa),
+    ...(json.lsa ? { lsa: lsaFromJSON(json.lsa) } : {}),
+    ...(json.denseModel ? { denseModel: json.denseModel } : {}),
     dimensions: json.dimensions,
     denseWeight: json.denseWeight,
     calibration: json.calibration,
