@@ -6,9 +6,24 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   type FitOptions,
   type RetrievalDocument,
+  fitExternalRetrievalModel,
   fitRetrievalModel,
   retrievalModelToJSON,
 } from './retrieval-model';
 
-const { documents, options } = workerData as { documents: RetrievalDocument[]; options: Partial<FitOptions> };
-parentPort!.postMessage(retrievalModelToJSON(fitRetrievalModel(documents, options)));
+const { documents, options, external } = workerData as {
+  documents: RetrievalDocument[];
+  options: Partial<FitOptions>;
+  /** An embeddings API's vectors of `externalFitTexts` (then its model is the dense part). */
+  external?: { denseModel: string; vectors: Map<string, number[]> };
+};
+parentPort!.postMessage(
+  retrievalModelToJSON(
+    external
+      ? fitExternalRetrievalModel(documents, external.vectors, {
+          ...options,
+          denseModel: external.denseModel,
+        })
+      : fitRetrievalModel(documents, options),
+  ),
+);

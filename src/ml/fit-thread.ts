@@ -14,8 +14,18 @@ import {
   retrievalModelFromJSON,
 } from './retrieval-model';
 
+/** An embeddings API as the dense part: its model name and its vectors of `externalFitTexts`. */
+export interface ExternalDense {
+  denseModel: string;
+  vectors: Map<string, number[]>;
+}
+
 export interface RetrievalModelFitter {
-  fit(documents: readonly RetrievalDocument[], options: Partial<FitOptions>): Promise<TenantRetrievalModel>;
+  fit(
+    documents: readonly RetrievalDocument[],
+    options: Partial<FitOptions>,
+    external?: ExternalDense,
+  ): Promise<TenantRetrievalModel>;
 }
 
 /**
@@ -32,10 +42,11 @@ function startThread(workerData: unknown): Worker {
 function fitOnThread(
   documents: readonly RetrievalDocument[],
   options: Partial<FitOptions>,
+  external: ExternalDense | undefined,
 ): Promise<TenantRetrievalModel> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const worker = startThread({ documents, options });
+    const worker = startThread({ documents, options, external });
     worker.once('message', (json: TenantRetrievalModelJson) => {
       settled = true;
       resolve(retrievalModelFromJSON(json));
@@ -53,8 +64,8 @@ function fitOnThread(
 export function createRetrievalModelFitter(): RetrievalModelFitter {
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    fit(documents, options) {
-      const turn = queue.then(() => fitOnThread(documents, options));
+    fit(documents, options, external) {
+      const turn = queue.then(() => fitOnThread(documents, options, external));
       queue = turn.catch(() => undefined);
       return turn;
     },

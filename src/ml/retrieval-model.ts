@@ -82,12 +82,23 @@ export interface WeightEvidence {
 }
 
 export interface TenantRetrievalModel {
-  lsa: LsaModel;
+  /** The dense part: the tenant's LSA model, fitted here (absent when an embeddings API is the dense model). */
+  lsa?: LsaModel;
+  /**
+   * The embeddings API model whose vectors are the dense part (`Embedder.model`), when there is one: the fit
+   * then chose the fusion weight and the calibration for those vectors, and the chunks keep the API's vectors.
+   */
+  denseModel?: string;
   /** Length of the dense vectors (padded with zeros beyond the LSA rank). */
   dimensions: number;
   denseWeight: number;
-  /** Logistic weights over `relevanceFeatures` (bias first): P(relevant) = σ(w · [1, features]). */
-  calibration: { weights: number[] };
+  /**
+   * Logistic weights over the relevance features (bias first): P(relevant) = σ(w · [1, features]). `features`
+   * names the feature set: 'relative' (`relevanceFeatures`), 'score' (the fused score alone: Platt scaling, for
+   * a knowledge base too small for more); absent in models fitted before these existed, which keep the
+   * absolute features they were fitted with (`absoluteRelevanceFeatures`).
+   */
+  calibration: { weights: number[]; features?: 'relative' | 'score' };
   /** Document frequencies of lexical term ids over the chunks it was fitted on, for the query normalisation. */
   lexical: { documents: number; terms: Uint32Array; df: Uint32Array; dfOf: ReadonlyMap<number, number> };
   fit: {
@@ -96,6 +107,11 @@ export interface TenantRetrievalModel {
     pseudoQueries: number;
     evidence: WeightEvidence[];
     ms: number;
+    /**
+     * When its chunks were read (the database's clock, ISO): chunks written later were embedded with an older
+     * model and are folded into this one. Set by the ingestion's fit; absent in models from before.
+     */
+    chunksReadAt?: string;
   };
 }
 
@@ -104,6 +120,7 @@ export interface TenantRetrievalModel {
 
 /** The dense vector of a text under the tenant's model: its LSA embedding, padded. */
 export function embedText(model: TenantRetrievalModel, text: string): number[] {
+  if (!model.lsa) throw new Error(`the dense part of this model is ${model.denseModel}'s, not a tenant LSA`);
   const vector = lsaEmbed(model.lsa, text);
   while (vector.length < model.dimensions) vector.push(0);
   return vector;
@@ -131,11 +148,24 @@ export function fusionWeights(
 }
 
 /**
- * What the calibration looks at for the hit at `index` of a result list (fused scores, best first): its score,
- * its lead over the next hit, and how far it is behind the best. A hit that stands out from the rest is more
- * likely the answer than one with the same score among many alike.
+ * What the calibration looks at for the hit at `index` of a result list (fused scores, best first, the first
+ * one > 0): its score relative to the best, its lead over the next hit relative to its own score, whether it
+ * is the top hit, and the best score itself. The first three do not change when a query's scores all shrink
+ * by a factor — as they do when a ticket carries words no chunk has (names, numbers, greetings, typos), which
+ * lower the lexical coverage without making the ranking less right — so they carry over from pseudo-queries
+ * to people's queries; the best score is the absolute evidence (a query that matches nothing well stays
+ * unlikely to be answered). A hit that stands out from the rest is more likely the answer than one among many
+ * alike.
  */
 export function relevanceFeatures(scores: readonly number[], index: number): number[] {
+  const score = scores[index]!;
+  const best = scores[0]!;
+  const next = Math.max(0, scores[index + 1] ?? 0);
+  return [score / best, (score - next) / score, index === 0 ? 1 : 0, best];
+}
+
+/** The features of models fitted before `relevanceFeatures`: score, lead over the next, distance to the best. */
+export function absoluteRelevanceFeatures(scores: readonly number[], index: number): number[] {
   const score = scores[index]!;
   return [score, score - (scores[index + 1] ?? 0), scores[0]! - score];
 }
@@ -145,10 +175,16 @@ export function relevanceFeatures(scores: readonly number[], index: number): num
  * first; pass one hit more than is shown, so the last shown hit's lead is known).
  */
 export function relevance(model: TenantRetrievalModel, scores: readonly number[]): number[] {
+  const features =
+    model.calibration.features === 'relative'
+      ? relevanceFeatures
+      : model.calibration.features === 'score'
+        ? (list: readonly number[], i: number) => [list[i]!]
+        : absoluteRelevanceFeatures;
   return scores.map((score, i) => {
     // No shared term and no similarity at all: no evidence that it answers anything.
     if (score <= 0) return 0;
-    const x = [1, ...relevanceFeatures(scores, i)];
+    const x = [1, ...features(scores, i)];
     return sigmoid(x.reduce((sum, value, j) => sum + value * model.calibration.weights[j]!, 0));
   });
 }
@@ -176,6 +212,8 @@ export interface PseudoQuery {
   query: string;
   /** The chunk it came from (the one relevant answer). */
   source: number;
+  /** The sentence of the source it was made from (taken out of the source when the query is searched). */
+  sentence: string;
 }
 
 /**
@@ -188,11 +226,12 @@ export function makePseudoQueries(
   documents: readonly RetrievalDocument[],
   count: number,
   seed: number,
+  maxPerDocument = 3,
 ): { queries: PseudoQuery[]; heldOutTexts: string[] } {
   const random = seededRandom(seed);
   const heldOutTexts = documents.map((doc) => doc.text);
   const queries: PseudoQuery[] = [];
-  const perDocument = Math.min(3, Math.max(1, Math.ceil(count / Math.max(1, documents.length))));
+  const perDocument = Math.min(maxPerDocument, Math.max(1, Math.ceil(count / Math.max(1, documents.length))));
   const order = shuffled(
     documents.map((_, i) => i),
     random,
@@ -216,7 +255,7 @@ export function makePseudoQueries(
       const query = (kept.length >= 2 ? kept : words).slice(start, start + 12).join(' ');
       if (contentWords(query).length === 0) continue;
       heldOutTexts[index] = heldOutTexts[index]!.replace(sentence, ' ');
-      queries.push({ query, source: index });
+      queries.push({ query, source: index, sentence });
     }
   }
   return { queries, heldOutTexts };
@@ -262,6 +301,7 @@ export function fitTenantLsa(
 export class FusionIndex {
   private readonly dense: Float32Array;
   private readonly postings = new Map<number, Array<{ doc: number; weight: number }>>();
+  private readonly terms: Array<ReadonlySet<number>> = [];
   readonly size: number;
 
   constructor(
@@ -275,6 +315,7 @@ export class FusionIndex {
     texts.forEach((text, doc) => {
       this.dense.set(embed(text).slice(0, dimensions), doc * dimensions);
       const sparse = encoder.encode(text, 'document');
+      this.terms.push(new Set(sparse.indices));
       sparse.indices.forEach((term, k) => {
         const list = this.postings.get(term) ?? [];
         list.push({ doc, weight: sparse.values[k]! });
@@ -283,13 +324,51 @@ export class FusionIndex {
     });
   }
 
+  /** The share of a text's IDF-weighted lexical terms that document `doc` holds: 1 for a copy of it. */
+  heldShare(text: string, doc: number): number {
+    let total = 0;
+    let held = 0;
+    for (const term of createSparseEncoder().encode(text, 'query').indices) {
+      const termIdf = bm25Idf(this.size, this.postings.get(term)?.length ?? 0);
+      total += termIdf;
+      if (this.terms[doc]!.has(term)) held += termIdf;
+    }
+    return total > 0 ? held / total : 0;
+  }
+
+  /**
+   * The largest share of a text's IDF-weighted lexical terms that one document other than `except` holds:
+   * near 1 for a sentence that another chunk repeats.
+   */
+  sharedShare(text: string, except: number): number {
+    const terms = createSparseEncoder().encode(text, 'query').indices;
+    let total = 0;
+    const held = new Map<number, number>();
+    for (const term of terms) {
+      const list = this.postings.get(term) ?? [];
+      const termIdf = bm25Idf(this.size, list.length);
+      total += termIdf;
+      for (const { doc } of list) if (doc !== except) held.set(doc, (held.get(doc) ?? 0) + termIdf);
+    }
+    let best = 0;
+    for (const mass of held.values()) best = Math.max(best, mass);
+    return total > 0 ? best / total : 0;
+  }
+
   /** Document frequency of each lexical term. */
   documentFrequencies(): Map<number, number> {
     return new Map([...this.postings].map(([term, list]) => [term, list.length]));
   }
 
-  /** Each signal's top candidates (raw cosine; raw BM25 and the query's highest possible BM25). */
-  candidates(query: string): {
+  /**
+   * Each signal's top candidates (raw cosine; raw BM25 and the query's highest possible BM25). With `replace`,
+   * one document is scored as if its text were `replace.text` (the index's term statistics unchanged): a
+   * pseudo-query's source without the sentence it came from, every other document whole.
+   */
+  candidates(
+    query: string,
+    replace?: { doc: number; text: string },
+  ): {
     dense: Array<{ doc: number; score: number }>;
     lexical: Array<{ doc: number; score: number }>;
     maxLexical: number;
@@ -298,17 +377,30 @@ export class FusionIndex {
     const q = this.embed(query).slice(0, d);
     const dense = new TopK(POOL);
     for (let doc = 0; doc < this.size; doc++) {
-      dense.offer(doc, dot(q, this.dense, doc * d));
+      if (doc !== replace?.doc) dense.offer(doc, dot(q, this.dense, doc * d));
     }
-    const sparse = createSparseEncoder().encode(query, 'query');
+    if (replace) dense.offer(replace.doc, dot(q, this.embed(replace.text).slice(0, d), 0));
+    const encoder = createSparseEncoder();
+    const sparse = encoder.encode(query, 'query');
+    const replaced = replace ? encoder.encode(replace.text, 'document') : undefined;
     const scores = new Map<number, number>();
     let maxLexical = 0;
     sparse.indices.forEach((term, k) => {
       const list = this.postings.get(term);
       const termIdf = bm25Idf(this.size, list?.length ?? 0);
       maxLexical += sparse.values[k]! * termIdf * (DEFAULT_BM25_OPTIONS.k1 + 1);
-      for (const { doc, weight } of list ?? [])
-        scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * termIdf * weight);
+      for (const { doc, weight } of list ?? []) {
+        if (doc !== replace?.doc)
+          scores.set(doc, (scores.get(doc) ?? 0) + sparse.values[k]! * termIdf * weight);
+      }
+      if (replace && replaced) {
+        const at = replaced.indices.indexOf(term);
+        if (at >= 0)
+          scores.set(
+            replace.doc,
+            (scores.get(replace.doc) ?? 0) + sparse.values[k]! * termIdf * replaced.values[at]!,
+          );
+      }
     });
     const lexical = new TopK(POOL);
     for (const [doc, score] of scores) lexical.offer(doc, score);
@@ -360,7 +452,7 @@ function top<T extends { doc: number; score: number }>(items: T[], n: number): T
   return items.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, n);
 }
 
-function fuse(
+export function fuse(
   candidates: ReturnType<FusionIndex['candidates']>,
   w: number,
 ): Array<{ doc: number; score: number }> {
@@ -414,26 +506,47 @@ export function fitLogistic(x: readonly number[][], labels: readonly boolean[]):
   return w;
 }
 
-/** Below this many pseudo-queries the calibration uses the fused score alone (three features would overfit). */
+/** Below this many calibration queries the calibration uses the fused score alone (more features would overfit). */
 const FULL_CALIBRATION_QUERIES = 50;
 
 /**
- * The calibration weights: all features with enough pseudo-queries, else Platt scaling on the score alone;
- * a fit in which a higher score makes a hit less likely relevant (a small, unlucky sample) falls back to the
- * score alone.
+ * The calibration: all features (`relevanceFeatures`) with enough pseudo-queries, else Platt scaling on the
+ * score alone; a fit in which more evidence makes a hit less likely relevant (a small, unlucky sample) falls
+ * back to the score alone. `scores` are the fused score lists (best first, one more than the hits labelled).
  */
-function calibrate(features: readonly number[][], labels: readonly boolean[], queries: number): number[] {
-  const scoreOnly = () => {
+function calibrate(
+  lists: ReadonlyArray<{ scores: readonly number[]; labels: readonly boolean[] }>,
+): TenantRetrievalModel['calibration'] {
+  const rows: Array<{ features: number[]; score: number; label: boolean }> = [];
+  for (const { scores, labels } of lists) {
+    labels.forEach((label, i) => {
+      // A hit without any evidence scores 0 whatever the calibration says.
+      if (scores[i]! > 0) rows.push({ features: relevanceFeatures(scores, i), score: scores[i]!, label });
+    });
+  }
+  const labels = rows.map((row) => row.label);
+  const scoreOnly = (): TenantRetrievalModel['calibration'] => {
+    // Nothing to calibrate on (chunks of one sentence each): an uncalibrated default, 0.5 at half coverage.
+    if (rows.length === 0) return { weights: [-2, 4], features: 'score' };
     const [b, a] = fitLogistic(
-      features.map((row) => [1, row[1]!]),
+      rows.map((row) => [1, row.score]),
       labels,
     );
-    return [b!, Math.max(0, a!), 0, 0];
+    if (a! > 0) return { weights: [b!, a!], features: 'score' };
+    // The score tells nothing here (chunks that repeat one another): the base rate for every hit.
+    const [base] = fitLogistic(
+      rows.map(() => [1]),
+      labels,
+    );
+    return { weights: [base!, 0], features: 'score' };
   };
-  if (queries < FULL_CALIBRATION_QUERIES) return scoreOnly();
-  const weights = fitLogistic(features, labels);
-  // A higher score with the next hit unchanged must not make a hit less likely relevant.
-  return weights[1]! + weights[2]! > 0 ? weights : scoreOnly();
+  if (lists.length < FULL_CALIBRATION_QUERIES) return scoreOnly();
+  const weights = fitLogistic(
+    rows.map((row) => [1, ...row.features]),
+    labels,
+  );
+  // A higher score with the next hit unchanged, or a better best hit, must not make a hit less likely relevant.
+  return weights[1]! + weights[2]! > 0 && weights[4]! >= 0 ? { weights, features: 'relative' } : scoreOnly();
 }
 
 /** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
@@ -471,10 +584,85 @@ export function fitRetrievalModel(
   const started = performance.now();
   const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
   const lsaOptions = { dimensions: settings.dimensions, maxPrior: settings.maxPrior, seed: settings.seed };
-  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
-
+  const { heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
   const evalLsa = fitTenantLsa(heldOutTexts, settings.prior, lsaOptions);
-  const evalIndex = new FusionIndex((text) => lsaEmbed(evalLsa, text), heldOutTexts, evalLsa.dimensions);
+  const chosen = chooseFusion(documents, settings, (text) => lsaEmbed(evalLsa, text), evalLsa.dimensions);
+
+  // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
+  // held-out sentences do not matter (then fitting twice would only double the cost).
+  const texts = documents.map((doc) => doc.text);
+  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
+  const parts = fittedParts(documents, settings, chosen, started);
+  const priorTexts = Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length));
+  return { lsa, ...parts, fit: { ...parts.fit, priorTexts } };
+}
+
+/**
+ * Every text `fitExternalRetrievalModel` embeds for these documents and options: the chunks whole and
+ * without their weight-choice sentences, the pseudo-queries, and the calibration queries' sources without
+ * their sentence. The caller embeds them with the API (in batches) and passes the vectors.
+ */
+export function externalFitTexts(
+  documents: readonly RetrievalDocument[],
+  options: Partial<FitOptions> = {},
+): string[] {
+  const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
+  const calibration = makePseudoQueries(
+    documents,
+    settings.pseudoQueries,
+    settings.seed + 1,
+    Infinity,
+  ).queries;
+  return [
+    ...new Set([
+      ...documents.map((doc) => doc.text),
+      ...heldOutTexts,
+      ...queries.map((q) => q.query),
+      ...calibration.flatMap((q) => [q.query, documents[q.source]!.text.replace(q.sentence, ' ')]),
+    ]),
+  ];
+}
+
+/**
+ * Fits a tenant's retrieval model whose dense part is an embeddings API's (`denseModel`): the same evidence
+ * (pseudo-queries at every dense weight, weight 0 = BM25 unless dense beats it) and calibration as the LSA
+ * model, on the API's vectors of `externalFitTexts` (an API model never saw the tenant's text, so nothing is
+ * refitted).
+ */
+export function fitExternalRetrievalModel(
+  documents: readonly RetrievalDocument[],
+  vectors: ReadonlyMap<string, readonly number[]>,
+  options: Partial<FitOptions> & { denseModel: string },
+): TenantRetrievalModel {
+  const started = performance.now();
+  const settings = { ...DEFAULT_FIT_OPTIONS, ...options };
+  const embed = (text: string): number[] => {
+    const vector = vectors.get(text);
+    if (!vector) throw new Error('a text of the fit was not embedded (externalFitTexts lists them)');
+    return [...vector];
+  };
+  const chosen = chooseFusion(documents, settings, embed, settings.dimensions);
+  const parts = fittedParts(documents, settings, chosen, started);
+  return { denseModel: options.denseModel, ...parts, fit: { ...parts.fit, priorTexts: 0 } };
+}
+
+interface ChosenFusion {
+  denseWeight: number;
+  evidence: WeightEvidence[];
+  pseudoQueries: number;
+  calibration: TenantRetrievalModel['calibration'];
+}
+
+/** The dense weight (by the pseudo-queries' evidence) and the calibration, for a dense embedding of the texts. */
+function chooseFusion(
+  documents: readonly RetrievalDocument[],
+  settings: FitOptions,
+  embed: (text: string) => number[],
+  dimensions: number,
+): ChosenFusion {
+  const { queries, heldOutTexts } = makePseudoQueries(documents, settings.pseudoQueries, settings.seed);
+  const evalIndex = new FusionIndex(embed, heldOutTexts, dimensions);
   const candidates = queries.map((q) => evalIndex.candidates(q.query));
   const reciprocalRanks = settings.weightGrid.map((weight) =>
     candidates.map((c, i) => {
@@ -492,39 +680,86 @@ export function fitRetrievalModel(
     };
   });
   const denseWeight = chooseDenseWeight(settings.weightGrid, reciprocalRanks, evidence, settings.margin);
+  const calibration = calibrate(
+    calibrationLists(documents, embed, dimensions, denseWeight, settings.pseudoQueries, settings.seed),
+  );
+  return { denseWeight, evidence, pseudoQueries: queries.length, calibration };
+}
 
-  // Calibration: the top five fused hits of every pseudo-query, labelled by whether each is the source.
-  const features: number[][] = [];
-  const labels: boolean[] = [];
-  candidates.forEach((c, i) => {
-    const hits = fuse(c, denseWeight).slice(0, 6);
-    const scores = hits.map((hit) => hit.score);
-    hits.slice(0, 5).forEach((hit, rank) => {
-      features.push([1, ...relevanceFeatures(scores, rank)]);
-      labels.push(hit.doc === queries[i]!.source);
-    });
-  });
-  const calibration = { weights: calibrate(features, labels, queries.length) };
-
-  // The model kept: refitted on the full texts, unless the knowledge base is large enough that the few
-  // held-out sentences do not matter (then fitting twice would only double the cost).
+function fittedParts(
+  documents: readonly RetrievalDocument[],
+  settings: FitOptions,
+  chosen: ChosenFusion,
+  started: number,
+): Omit<TenantRetrievalModel, 'lsa' | 'denseModel'> {
   const texts = documents.map((doc) => doc.text);
-  const lsa = documents.length > REFIT_BELOW ? evalLsa : fitTenantLsa(texts, settings.prior, lsaOptions);
-  const df = countDocumentFrequencies(texts);
   return {
-    lsa,
     dimensions: settings.dimensions,
-    denseWeight,
-    calibration,
-    lexical: lexicalStats(texts.length, df),
+    denseWeight: chosen.denseWeight,
+    calibration: chosen.calibration,
+    lexical: lexicalStats(texts.length, countDocumentFrequencies(texts)),
     fit: {
       chunks: documents.length,
-      priorTexts: Math.min(settings.prior.length, settings.maxPrior, Math.max(500, 20 * documents.length)),
-      pseudoQueries: queries.length,
-      evidence: evidence.map((e) => ({ weight: e.weight, mrr: round(e.mrr), recallAt1: round(e.recallAt1) })),
+      priorTexts: 0,
+      pseudoQueries: chosen.pseudoQueries,
+      evidence: chosen.evidence.map((e) => ({
+        weight: e.weight,
+        mrr: round(e.mrr),
+        recallAt1: round(e.recallAt1),
+      })),
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * A pseudo-query whose sentence is mostly found in another chunk as well (boilerplate: "if you need further
+ * help, contact our support team", a footer, a step every how-to shares) does not tell its chunk apart, and
+ * people do not ask it: such sentences are left out of the calibration when another chunk holds at least this
+ * share of their IDF-weighted terms.
+ */
+const SHARED_SENTENCE = 0.5;
+
+/** A chunk holding at least this share of the source chunk's IDF-weighted terms is a copy of it: a right answer. */
+const DUPLICATE_CHUNK = 0.8;
+
+/**
+ * The calibration's labelled result lists: the top five fused hits (and the score of the sixth) of pseudo-
+ * queries made from any sentence of the chunks (a seed of their own), each searched against the whole
+ * knowledge base with only its own sentence taken out of its source — as a person's question meets a chunk
+ * that is whole — by the dense model that never saw the weight-choice sentences, at the chosen dense weight.
+ * Boilerplate sentences are left out (`SHARED_SENTENCE`).
+ */
+function calibrationLists(
+  documents: readonly RetrievalDocument[],
+  embed: (text: string) => number[],
+  dimensions: number,
+  denseWeight: number,
+  count: number,
+  seed: number,
+): Array<{ scores: number[]; labels: boolean[] }> {
+  const texts = documents.map((doc) => doc.text);
+  const index = new FusionIndex(embed, texts, dimensions);
+  const { queries } = makePseudoQueries(documents, count, seed + 1, Infinity);
+  const lists: Array<{ scores: number[]; labels: boolean[] }> = [];
+  const shared: Array<{ scores: number[]; labels: boolean[] }> = [];
+  for (const q of queries) {
+    const into = index.sharedShare(q.sentence, q.source) >= SHARED_SENTENCE ? shared : lists;
+    const hits = fuse(
+      index.candidates(q.query, { doc: q.source, text: texts[q.source]!.replace(q.sentence, ' ') }),
+      denseWeight,
+    ).slice(0, 6);
+    if (hits.length === 0) continue;
+    into.push({
+      scores: hits.map((hit) => hit.score),
+      // A chunk that repeats the source answers what the source answers (knowledge bases repeat themselves).
+      labels: hits
+        .slice(0, 5)
+        .map((hit) => hit.doc === q.source || index.heldShare(texts[q.source]!, hit.doc) >= DUPLICATE_CHUNK),
+    });
+  }
+  // Chunks that all repeat one another (too few distinctive sentences): every sentence, as the best there is.
+  return lists.length >= FULL_CALIBRATION_QUERIES ? lists : [...lists, ...shared];
 }
 
 /**
@@ -594,7 +829,9 @@ function round(value: number): number {
 export interface TenantRetrievalModelJson {
   kind: 'tenant-retrieval';
   version: 1;
-  lsa: LsaJson;
+  /** Absent when `denseModel` (an embeddings API) is the dense part. */
+  lsa?: LsaJson;
+  denseModel?: string;
   dimensions: number;
   denseWeight: number;
   calibration: { weights: number[] };
@@ -606,7 +843,8 @@ export function retrievalModelToJSON(model: TenantRetrievalModel): TenantRetriev
   return {
     kind: 'tenant-retrieval',
     version: 1,
-    lsa: lsaToJSON(model.lsa),
+    ...(model.lsa ? { lsa: lsaToJSON(model.lsa) } : {}),
+    ...(model.denseModel ? { denseModel: model.denseModel } : {}),
     dimensions: model.dimensions,
     denseWeight: model.denseWeight,
     calibration: model.calibration,
@@ -625,7 +863,8 @@ export function retrievalModelFromJSON(json: TenantRetrievalModelJson): TenantRe
   const terms = decodeUint32(json.lexical.terms);
   const df = decodeUint32(json.lexical.df);
   return {
-    lsa: lsaFromJSON(json.lsa),
+    ...(json.lsa ? { lsa: lsaFromJSON(json.lsa) } : {}),
+    ...(json.denseModel ? { denseModel: json.denseModel } : {}),
     dimensions: json.dimensions,
     denseWeight: json.denseWeight,
     calibration: json.calibration,

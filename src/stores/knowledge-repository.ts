@@ -151,7 +151,7 @@ export class KnowledgeRepository {
   }
 
   /** The tenant's current chunks (or one document's), with what a vector-store point carries. */
-  async currentChunks(tenantId: string, documentId?: string): Promise<CurrentChunk[]> {
+  async currentChunks(tenantId: string, documentId?: string, since?: Date): Promise<CurrentChunk[]> {
     return withTenant(this.db, tenantId, (trx) => {
       const q = trx('kb_chunks as c')
         .join('kb_documents as d', 'd.id', 'c.document_id')
@@ -166,22 +166,30 @@ export class KnowledgeRepository {
           'd.version as version',
         );
       if (documentId) q.where('c.document_id', documentId);
+      if (since) q.where('c.created_at', '>', since);
       return q;
     });
   }
 
-  /** How many current chunks the tenant has, and how many of them were written after `since`. */
-  async chunkCounts(tenantId: string, since: Date | null): Promise<{ current: number; added: number }> {
+  /**
+   * How many current chunks the tenant has, how many of them were written after `since`, and the database's
+   * clock (`at`: chunks written later are newer than this count, whatever the worker's clock says).
+   */
+  async chunkCounts(
+    tenantId: string,
+    since: Date | null,
+  ): Promise<{ current: number; added: number; at: Date }> {
     const row = await withTenant(this.db, tenantId, (trx) =>
       trx('kb_chunks')
         .where({ tenant_id: tenantId, is_current: true })
         .select(
           trx.raw('count(*)::int as current'),
           trx.raw('count(*) filter (where created_at > ?)::int as added', [since ?? new Date(0)]),
+          trx.raw('clock_timestamp() as at'),
         )
         .first(),
     );
-    return { current: row?.current ?? 0, added: row?.added ?? 0 };
+    return { current: row?.current ?? 0, added: row?.added ?? 0, at: new Date(row?.at ?? Date.now()) };
   }
 
   async markEmbedded(tenantId: string, documentId: string, from: number, to: number): Promise<void> {

@@ -29,6 +29,13 @@ import { createOpenAiClient } from '../connectors/ai/openai';
 import type { AppConfig } from '../platform/config';
 import { AgentRuns } from '../api/agent-gateway';
 import { TicketWorkflows } from '../api/workflow-gateway';
+import { tenantFairness } from '../api/tenant-fairness';
+import {
+  FIT_KB_TENANT_WORKFLOW_TYPE,
+  kbFitRequestedSignal,
+  kbFitWorkflowId,
+  searchAttributes,
+} from '../workflows/messages';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -44,6 +51,8 @@ export interface DefaultDepsOptions {
   outbound: OutboundPolicy;
   /** The LLM for custom-prompt agents; offline (built-in kinds only) when unset. */
   openai?: AppConfig['openai'];
+  /** How long the tenant's fit workflow waits for ingestions to stop (`DEFAULT_FIT_DEBOUNCE` when unset). */
+  kbFitDebounce?: { quietMs: number; maxDelayMs: number };
 }
 
 /** The ticket activities' dependencies plus the agent activities' (their Temporal client is added by createWorker). */
@@ -59,6 +68,7 @@ export function defaultActivityDeps({
   itsmTimeoutMs,
   outbound,
   openai,
+  kbFitDebounce,
 }: DefaultDepsOptions): WorkerDeps {
   const { app: db, platform } = dbs;
   const tickets = new TicketRepository(db, platform);
@@ -88,6 +98,7 @@ export function defaultActivityDeps({
       sparse: ai.sparse,
       store: ai.store,
       retrievalModels: ai.retrievalModels,
+      ...(kbFitDebounce ? { fitDebounce: kbFitDebounce } : {}),
     },
     outbound,
     itsm,
@@ -162,7 +173,24 @@ export async function createWorker(
     ...(dataConverter ? { dataConverter } : {}),
     activities: {
       ...createActivities(options.deps),
-      ...createKnowledgeActivities(options.deps.knowledge),
+      // Ingestions ask the tenant's fit workflow for a fit by signal-with-start: a client on the worker's own
+      // connection.
+      ...createKnowledgeActivities({
+        ...options.deps.knowledge,
+        fitRequests: {
+          async request(input) {
+            await client.workflow.signalWithStart(FIT_KB_TENANT_WORKFLOW_TYPE, {
+              workflowId: kbFitWorkflowId(input.tenantId),
+              taskQueue: options.taskQueue,
+              args: [input],
+              signal: kbFitRequestedSignal,
+              signalArgs: [],
+              typedSearchAttributes: [{ key: searchAttributes.tenantId, value: input.tenantId }],
+              priority: tenantFairness(input.tenantId),
+            });
+          },
+        },
+      }),
       // Agent tools act on tickets through the ticket workflow's updates and start runs: a client on the
       // worker's own connection.
       ...createAgentActivities({

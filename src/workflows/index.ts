@@ -1,5 +1,5 @@
 export { agentRunWorkflow } from './agent-run';
 export { applySlaPolicyWorkflow } from './apply-sla-policy';
-export { fitKbModelWorkflow } from './fit-kb-model';
+export { fitKbModelWorkflow, fitKbTenantWorkflow } from './fit-kb-model';
 export { ingestDocumentWorkflow } from './ingest-document';
 export { ticketWorkflow } from './ticket';

@@ -28,8 +28,16 @@ export async function ingestDocumentWorkflow(input: IngestDocumentInput): Promis
     }
     await kb.activateKbDocument({ ...ref, previousId: input.previousId });
     // The tenant's retrieval model is fitted (or the document folded into it) by a workflow of its own that
-    // outlives this one. Histories recorded before the tenant retrieval model existed replay without it.
-    if (patched('kb-tenant-retrieval-model')) {
+    // outlives this one: one per tenant, signalled with start, which waits for a quiet period so a bulk upload
+    // costs one or two fits. Histories recorded before it started one fit workflow per document; those
+    // recorded before the tenant retrieval model existed replay without either.
+    if (patched('kb-fit-debounced')) {
+      try {
+        await kb.requestKbFit(ref);
+      } catch {
+        // The document is current and searchable either way; the next ingestion's request covers it.
+      }
+    } else if (patched('kb-tenant-retrieval-model')) {
       try {
         await startChild(fitKbModelWorkflow, {
           workflowId: `kb-fit-${input.documentId}`,

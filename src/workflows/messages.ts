@@ -156,3 +156,23 @@ export interface IngestProgress {
 }
 
 export const getIngestProgressQuery = defineQuery<IngestProgress>('getIngestProgress');
+
+export const FIT_KB_TENANT_WORKFLOW_TYPE = 'fitKbTenantWorkflow';
+
+/** One fit workflow per tenant at a time: ingestions signal it (signal-with-start) rather than start their own. */
+export function kbFitWorkflowId(tenantId: string): string {
+  return `kb-fit-tenant-${tenantId}`;
+}
+
+export interface FitKbTenantInput {
+  tenantId: string;
+  /** The fit starts once no ingestion asked for one for this long… */
+  quietMs: number;
+  /** …or this long after the first request, whichever comes first (a steady trickle still gets fitted). */
+  maxDelayMs: number;
+  /** Requests carried over a continue-as-new (they came in during the last fit of the previous run). */
+  pending?: number;
+}
+
+/** An ingestion made a document current: the tenant's retrieval model should take it in. */
+export const kbFitRequestedSignal = defineSignal('kbFitRequested');

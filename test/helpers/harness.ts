@@ -179,6 +179,8 @@ export async function startHarness(
           outbound,
           // Only agents use it: the harness's triage stays offline.
           openai: config.openai,
+          // Tests do not wait ten seconds for a bulk upload to end.
+          kbFitDebounce: { quietMs: 300, maxDelayMs: 5_000 },
         }),
         ...deps,
       },

@@ -11,6 +11,7 @@ import {
   fusionWeights,
   makePseudoQueries,
   relevance,
+  relevanceFeatures,
   retrievalModelFromJSON,
   retrievalModelToJSON,
 } from '../../src/ml/retrieval-model';
@@ -108,11 +109,70 @@ test('at dense weight 0 the fused ranking is BM25 ranking', async () => {
 });
 
 test('relevance is a probability that rises with the fused score; no evidence means 0', () => {
-  const probabilities = relevance(model, [0.9, 0.5, 0.2, 0.1, 0]);
-  for (const p of probabilities) expect(p).toBeGreaterThanOrEqual(0);
-  for (const p of probabilities) expect(p).toBeLessThanOrEqual(1);
-  expect(probabilities[0]).toBeGreaterThan(probabilities[3]!);
-  expect(probabilities[4]).toBe(0);
+  // The three calibrations a stored model can hold: relative features (fitted now), the score alone (a small
+  // knowledge base), and the absolute features of models fitted before (no `features`), which still apply.
+  const calibrations: Array<TenantRetrievalModel['calibration']> = [
+    { weights: [-6, 4, 3, 1, 3], features: 'relative' },
+    { weights: [-3, 6], features: 'score' },
+    { weights: [-1.7, 1.7, 7.3, -15.9] },
+  ];
+  for (const calibration of calibrations) {
+    const probabilities = relevance({ ...model, calibration }, [0.9, 0.5, 0.2, 0.1, 0]);
+    for (const p of probabilities) expect(p).toBeGreaterThanOrEqual(0);
+    for (const p of probabilities) expect(p).toBeLessThanOrEqual(1);
+    expect(probabilities[0]).toBeGreaterThan(probabilities[1]!);
+    expect(probabilities[1]).toBeGreaterThan(probabilities[3]!);
+    expect(probabilities[4]).toBe(0);
+  }
+});
+
+test('chunks that repeat one another answer alike: a copy of the source counts as a right answer', () => {
+  // Four chunks per topic drawn from the same six words: each holds the others' terms, so any of them answers
+  // a sentence of another, and the top hits are all likely relevant whatever their order.
+  const probabilities = relevance(model, [0.9, 0.5, 0.2]);
+  expect(new Set(probabilities).size).toBe(1);
+  expect(probabilities[0]).toBeGreaterThan(0.9);
+});
+
+test('a chunk holding the terms of another is recognised as its copy', () => {
+  const index = new FusionIndex(
+    () => [1],
+    [
+      'Reset your password from the login page.',
+      'From the login page, reset the password.',
+      'Parcels ship fast.',
+    ],
+    1,
+  );
+  expect(index.heldShare('Reset your password from the login page.', 1)).toBeCloseTo(1, 6);
+  expect(index.heldShare('Reset your password from the login page.', 2)).toBe(0);
+});
+
+test('the relevance features other than the best score do not change when all scores shrink alike', () => {
+  const scores = [0.8, 0.6, 0.3, 0.1];
+  const shrunk = scores.map((x) => x * 0.5);
+  for (let i = 0; i < 3; i++) {
+    const [ratio, lead, top, best] = relevanceFeatures(scores, i);
+    const [ratio2, lead2, top2, best2] = relevanceFeatures(shrunk, i);
+    expect([ratio2, lead2, top2]).toEqual([ratio, lead, top].map((x) => expect.closeTo(x!, 12)));
+    expect(best2).toBeCloseTo(best! / 2, 12);
+  }
+  expect(relevanceFeatures(scores, 0)[2]).toBe(1);
+  expect(relevanceFeatures(scores, 1)[2]).toBe(0);
+});
+
+test('a sentence another chunk repeats is recognised as shared', () => {
+  const index = new FusionIndex(
+    () => [1],
+    [
+      'Reset your password from the login page. Contact our support team for further help.',
+      'Export reports as CSV files. Contact our support team for further help.',
+      'Parcels ship within three days.',
+    ],
+    1,
+  );
+  expect(index.sharedShare('Contact our support team for further help.', 0)).toBeCloseTo(1, 6);
+  expect(index.sharedShare('Reset your password from the login page.', 0)).toBeLessThan(0.5);
 });
 
 test('logistic calibration recovers a known relation', () => {

@@ -3,6 +3,7 @@
  * tickets whose triage and grounded drafts use it.
  */
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
+import { kbFitWorkflowId } from '../../src/workflows/messages';
 
 let h: Harness;
 let tenant: TestTenant;
@@ -46,9 +47,43 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-async function post(doc: { title: string; content: string; external_id: string }) {
-  return h.call('POST', '/v1/kb/documents', { token: tenant.tokens.admin, body: doc });
+async function post(doc: { title: string; content: string; external_id: string }, to = tenant) {
+  return h.call('POST', '/v1/kb/documents', { token: to.tokens.admin, body: doc });
 }
+
+async function fittedChunks(tenantId: string): Promise<number> {
+  const latest = await h
+    .db('kb_retrieval_models')
+    .where({ tenant_id: tenantId })
+    .orderBy('version', 'desc')
+    .first();
+  return latest.fitted_chunks;
+}
+
+async function currentChunkCount(tenantId: string): Promise<number> {
+  return Number((await h.db('kb_chunks').where({ tenant_id: tenantId, is_current: true }).count())[0]!.count);
+}
+
+test('a burst of ingestions costs one or two fits, and the last fit covers every chunk', async () => {
+  const bulk = await h.createTenant();
+  const topics = ['billing', 'shipping', 'returns', 'accounts', 'exports', 'security', 'invoices', 'plans'];
+  const documents = topics.flatMap((topic, i) =>
+    [0, 1].map((part) => ({
+      title: `${topic} guide ${part}`,
+      external_id: `kb/${topic}-${part}.md`,
+      content: `# ${topic} guide ${part}\n\nHow ${topic} works, part ${part}. Step ${i} explains ${topic} settings.\n\nAsk support about ${topic} if the steps do not help.`,
+    })),
+  );
+  const posted = await Promise.all(documents.map((doc) => post(doc, bulk)));
+  for (const r of posted) expect(r.status).toBe(201);
+  const fit = await h.client.workflow.getHandle(kbFitWorkflowId(bulk.id)).result();
+  const versions = await h.db('kb_retrieval_models').where({ tenant_id: bulk.id }).count();
+  // Sixteen ingestions, one fit workflow: the requests were coalesced (one fit, or two if some arrived mid-fit).
+  expect(fit.requests).toBe(documents.length);
+  expect(fit.fits).toBeLessThanOrEqual(2);
+  expect(Number(versions[0]!.count)).toBeLessThanOrEqual(2);
+  expect(await fittedChunks(bulk.id)).toBe(await currentChunkCount(bulk.id));
+});
 
 test('documents are ingested by a workflow: created, unchanged on repeat, versioned on change', async () => {
   const ingested: string[] = [];
@@ -72,21 +107,12 @@ test('documents are ingested by a workflow: created, unchanged on repeat, versio
   const htmlChunks = await h.db('kb_chunks').where({ document_id: html.id });
   expect(htmlChunks.map((c) => c.text).join(' ')).not.toContain('tracking');
 
-  // After each ingestion a workflow of its own fits the tenant's retrieval model, or folds the document into
-  // the current one when the knowledge base barely changed; they take turns, so the last fit covers every chunk.
-  const outcomes = await Promise.all(
-    ingested.map((id) => h.client.workflow.getHandle(`kb-fit-${id}`).result()),
-  );
-  expect(outcomes.map((o) => o.action)).toContain('refitted');
-  for (const o of outcomes) expect(['refitted', 'folded_in']).toContain(o.action);
-  const latest = await h
-    .db('kb_retrieval_models')
-    .where({ tenant_id: tenant.id })
-    .orderBy('version', 'desc')
-    .first();
-  expect(latest.fitted_chunks).toBe(
-    Number((await h.db('kb_chunks').where({ tenant_id: tenant.id, is_current: true }).count())[0]!.count),
-  );
+  // After the ingestions the tenant's fit workflow (one per tenant, signalled by each ingestion) fits the
+  // tenant's retrieval model once they stop; its last fit covers every chunk.
+  const fit = await h.client.workflow.getHandle(kbFitWorkflowId(tenant.id)).result();
+  expect(fit.fits).toBeGreaterThanOrEqual(1);
+  expect(['refitted', 'folded_in']).toContain(fit.last.action);
+  expect(await fittedChunks(tenant.id)).toBe(await currentChunkCount(tenant.id));
 
   const again = await post(DOCS.refunds);
   expect(again.status).toBe(200);

@@ -102,8 +102,9 @@ const PHRASES: Record<string, Phrases> = {
 export interface LocalDrafterOptions {
   /**
    * Passages scoring below this are not relevant enough to state as facts. Scores are calibrated
-   * probabilities that the passage answers the ticket (see retriever.ts); 0.35 cites a passage when it is
-   * about as likely as not to be the answer (in the eval, top hits scored ≥ 0.3 were right 50–97% of the time).
+   * probabilities that the passage answers the ticket (see retriever.ts): 0.35 cites a passage that is right
+   * about one time in three or more (in the eval, top hits scored 0.3–0.4 were right 37–42% of the time, and
+   * the share rises with the score).
    */
   minRelevance: number;
   maxPassages: number;

@@ -3,11 +3,12 @@
  * relevance.
  *
  * With the tenant's fitted retrieval model (fitted at ingestion, `src/ml/retrieval-model.ts`): the query is
- * embedded by the tenant's own LSA model, the store fuses the two signals with the tenant's weights (weight 0
- * for dense where it did not help on the tenant's pseudo-queries: then exactly BM25), and `score` is the
- * calibrated probability that the passage answers the query — the same units on every knowledge base.
- * Without one (no document ingested since models are fitted, or an embeddings API as the dense model): the
- * stack's embedder, Reciprocal Rank Fusion, and `score` the cosine similarity of passage and query.
+ * embedded by the tenant's own LSA model (or, with an embeddings API, by the API: the model then holds the
+ * fusion weight and calibration fitted for the API's vectors), the store fuses the two signals with the
+ * tenant's weights (weight 0 for dense where it did not help on the tenant's pseudo-queries: then exactly
+ * BM25), and `score` is the calibrated probability that the passage answers the query — the same units on
+ * every knowledge base. Without one (no document ingested since models are fitted): the stack's embedder,
+ * Reciprocal Rank Fusion, and `score` the cosine similarity of passage and query.
  */
 import type { Embedder, Retriever, SparseEncoder } from './ports';
 import type { Passage } from '../../domain/triage';
@@ -35,6 +36,8 @@ export function createKnowledgeSearch(deps: {
   sparse: SparseEncoder;
   store: VectorStore;
   models?: RetrievalModelSource;
+  /** The embedder is an embeddings API: only models fitted for its vectors apply (not a tenant LSA). */
+  externalDense?: boolean;
 }): KnowledgeSearch {
   // A tenant with no documents yet searches an empty index, not a missing one.
   let ready: Promise<void> | undefined;
@@ -46,12 +49,19 @@ export function createKnowledgeSearch(deps: {
     await ready;
     const sparse = deps.sparse.encode(input.query, 'query');
     const fitted = await deps.models?.current(input.tenantId);
-    if (fitted) {
+    // A model fitted for another dense model (the stack's embedder changed since) does not apply.
+    if (
+      fitted &&
+      (deps.externalDense ? fitted.model.denseModel === deps.embedder.model : fitted.model.lsa !== undefined)
+    ) {
       const { model } = fitted;
+      const dense = model.lsa
+        ? embedText(model, input.query)
+        : (await deps.embedder.embed([input.query]))[0]!;
       // One hit more than asked for: the calibration looks at how far each hit leads the next one.
       const hits = await deps.store.search({
         tenantId: input.tenantId,
-        dense: embedText(model, input.query),
+        dense,
         sparse,
         limit: input.limit + 1,
         fusion: fusionWeights(model, sparse),

@@ -33,10 +33,10 @@ export interface AiStack {
   store: VectorStore;
   search: KnowledgeSearch;
   /**
-   * Tenants' fitted retrieval models (offline dense model only: with an embeddings API the dense vectors are
-   * the API's, and retrieval keeps Reciprocal Rank Fusion). `prior` is the shipped corpus they learn from.
+   * Tenants' fitted retrieval models: a tenant LSA offline; with an embeddings API (`external`), the API's
+   * vectors with a fusion weight and calibration fitted for them. `prior` is the shipped corpus LSA learns from.
    */
-  retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[] };
+  retrievalModels?: { store: RetrievalModelStore; prior: () => readonly string[]; external?: boolean };
   describe: Record<string, string>;
   /** True when classification, drafting and embeddings run in this process (no model API): triage's model steps are short. */
   modelsAreLocal: boolean;
@@ -83,12 +83,13 @@ export function createAiStack(
         dir: path.join(config.dataDir, 'vectors', embedder.model.replace(/[^\w.-]/g, '_')),
       });
   let prior: string[] | undefined;
-  const retrievalModels = config.openai
-    ? undefined
-    : {
-        store: db ? createPostgresRetrievalModelStore(db) : createMemoryRetrievalModelStore(),
-        prior: () => (prior ??= defaultEmbeddingCorpus()),
-      };
+  // With an embeddings API the fitted models keep its vectors as the dense part (`external`) and choose the
+  // fusion weight and calibration for them; offline, each tenant gets an LSA model of its own.
+  const retrievalModels = {
+    store: db ? createPostgresRetrievalModelStore(db) : createMemoryRetrievalModelStore(),
+    prior: () => (prior ??= defaultEmbeddingCorpus()),
+    external: config.openai !== undefined,
+  };
   const describe = {
     classifier: config.openai
       ? `openai:${config.openai.chatModel} (fallback offline)`
@@ -103,7 +104,13 @@ export function createAiStack(
     embedder,
     sparse,
     store,
-    search: createKnowledgeSearch({ embedder, sparse, store, models: retrievalModels?.store }),
+    search: createKnowledgeSearch({
+      embedder,
+      sparse,
+      store,
+      models: retrievalModels.store,
+      externalDense: retrievalModels.external,
+    }),
     retrievalModels,
     describe,
     modelsAreLocal: !config.openai,
