@@ -307,6 +307,10 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
   'local-short-steps-every-action': (ctx) => scenarios['every-action']!(ctx),
   'local-short-steps-sla-notification': (ctx) => scenarios['sla-notification']!(ctx),
   'local-short-steps-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
+  // After the patch `local-integration-checks`: ITSM and agent-event checks as local activities.
+  'local-integration-checks-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
+  'local-integration-checks-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
+  'local-integration-checks-every-action': (ctx) => scenarios['every-action']!(ctx),
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

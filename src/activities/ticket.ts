@@ -111,6 +111,11 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    /** Whether an ITSM event has anywhere to go: the workflow schedules no sync for a tenant without a tool. */
+    async itsmConfigured(input: { tenantId: string }): Promise<boolean> {
+      return deps.itsm.isConfigured(input.tenantId);
+    },
+
     /** What the ticket workflow needs to know about this worker's models before triage. */
     async triageSetup(): Promise<{ modelsAreLocal: boolean }> {
       return { modelsAreLocal: deps.modelsAreLocal };

@@ -38,6 +38,14 @@ export class IntegrationRepository {
     );
   }
 
+  /** Whether the tenant has an active ITSM tool (nothing opened). */
+  async isActive(tenantId: string): Promise<boolean> {
+    const row = await withTenant(this.db, tenantId, (trx) =>
+      trx('tenant_integrations').where({ tenant_id: tenantId, is_active: true }).first('tenant_id'),
+    );
+    return row !== undefined;
+  }
+
   /** The configuration with credentials opened: for activities and the inbound route only. */
   async open(tenantId: string): Promise<OpenedIntegration | undefined> {
     const row = await withTenant(this.db, tenantId, (trx) =>

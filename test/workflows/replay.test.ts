@@ -84,6 +84,9 @@ test('the corpus covers every path of a ticket', () => {
       'checkEscalationTriggers',
       'listNotificationTargets',
       'recordNotificationOutcome',
+      // Since the patch local-integration-checks.
+      'itsmConfigured',
+      'dispatchTicketEvent',
     ].map((a) => `local:${a}`),
   ];
   expect(expected.filter((x) => !seen.has(x))).toEqual([]);

@@ -75,6 +75,7 @@ export function createItsmGateway(deps: ItsmGatewayDeps): ItsmGateway {
   }
 
   return {
+    isConfigured: (tenantId) => deps.integrations.isActive(tenantId),
     async sync(event: ItsmEvent): Promise<ItsmSyncOutcome> {
       const integration = await deps.integrations.open(event.tenantId);
       if (!integration) {

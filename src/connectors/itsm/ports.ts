@@ -24,4 +24,6 @@ export interface ItsmSyncOutcome {
 
 export interface ItsmGateway {
   sync(event: ItsmEvent): Promise<ItsmSyncOutcome>;
+  /** Whether the tenant has an ITSM tool to sync to: a cheap read, asked before a sync is scheduled. */
+  isConfigured(tenantId: string): Promise<boolean>;
 }

@@ -13,6 +13,7 @@ type StoreSteps = Only<
   | 'checkEscalationTriggers'
   | 'listNotificationTargets'
   | 'recordNotificationOutcome'
+  | 'itsmConfigured'
 >;
 type ModelSteps = Only<'classifyTicket' | 'retrieveKnowledge' | 'draftReply'>;
 
@@ -88,14 +89,37 @@ export const notifier = proxyActivities<Only<'deliverSlaNotification'>>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** Tenant AI agents triggered by ticket events: a short database write and a workflow start, retried until done. */
-export const agentEvents = proxyActivities<
-  Pick<ReturnType<typeof createAgentActivities>, 'dispatchTicketEvent'>
->({
+type AgentEventSteps = Pick<ReturnType<typeof createAgentActivities>, 'dispatchTicketEvent'>;
+const agentEventRetry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+};
+const regularAgentEvents = proxyActivities<AgentEventSteps>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: agentEventRetry,
 });
+const localAgentEvents = proxyLocalActivities<AgentEventSteps>({
+  ...localOptions,
+  scheduleToCloseTimeout: '1 hour',
+  retry: agentEventRetry,
+});
+
+/**
+ * Patch: the integrations a ticket event may go to are checked by local activities first. Most tenants have no
+ * ITSM tool or no agent for an event; a regular activity per event (two per ticket each) only to find that out
+ * cost a server round trip and history events each.
+ */
+export const LOCAL_INTEGRATION_CHECKS = 'local-integration-checks';
+
+/**
+ * Tenant AI agents triggered by ticket events: a read of the tenant's triggers and, for each, a workflow start —
+ * short, so local; regular in runs recorded before the patch.
+ */
+export function agentEvents(): AgentEventSteps {
+  return patched(LOCAL_INTEGRATION_CHECKS) ? localAgentEvents : regularAgentEvents;
+}
 
 /** The innermost message of an activity failure: what actually went wrong. */
 export function failureReason(error: unknown): string {

@@ -3,8 +3,8 @@
  * long the tool is down; the ticket's lifecycle never waits for it. An event that gives up is counted (the
  * ItsmSync search attribute says `failed`) and the next one goes out.
  */
-import { condition, log, uuid4 } from '@temporalio/workflow';
-import { itsm } from './activities';
+import { condition, log, patched, uuid4 } from '@temporalio/workflow';
+import { LOCAL_INTEGRATION_CHECKS, itsm, store } from './activities';
 import type { TicketRun } from './run';
 
 export async function runItsmOutbox(run: TicketRun): Promise<void> {
@@ -13,6 +13,16 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
     const next = run.itsmQueue[0];
     if (next === undefined) return;
     run.publishSearchAttributes();
+    // A tenant without a tool: the event has nowhere to go (as the sync itself would find), no activity for it.
+    if (
+      patched(LOCAL_INTEGRATION_CHECKS) &&
+      !(await store().itsmConfigured({ tenantId: run.state.tenantId }))
+    ) {
+      run.itsmConfigured = false;
+      run.itsmQueue.shift();
+      run.publishSearchAttributes();
+      continue;
+    }
     try {
       const outcome = await itsm.syncTicketToItsm.executeWithOptions({ summary: `ITSM: ${next.type}` }, [
         {

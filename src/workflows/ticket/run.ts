@@ -164,7 +164,7 @@ export class TicketRun {
   fireAgentEvent(event: 'ticket.created' | 'ticket.triaged' | 'sla.breached', eventKey?: string): void {
     if (!patched(AGENT_TICKET_EVENTS)) return;
     this.background(
-      agentEvents
+      agentEvents()
         .dispatchTicketEvent({
           tenantId: this.state.tenantId,
           ticketId: this.state.ticketId,
