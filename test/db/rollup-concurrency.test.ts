@@ -1,5 +1,5 @@
 /**
- * Concurrent ticket writes of one tenant keep their rollup rows (migration 20261202050000) in one lock order:
+ * Concurrent ticket writes of one tenant keep their rollup rows (migration 20261202045000) in one lock order:
  * parallel creates and triage-like updates (category and priority changes) never deadlock, and the counts stay
  * exact. Before that migration this failed with PostgreSQL's 40P01 within a few dozen writes.
  */
