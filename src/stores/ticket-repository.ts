@@ -164,6 +164,66 @@ export function hashRequest(body: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
+/**
+ * The SLA sort's key: the nearest running deadline, tickets without one (`infinity`) after every ticket with one.
+ * One expression, so that a cursor is one row comparison `(key, id) > (…, …)`, which an index on
+ * (tenant_id, [status | assignee,] key, id) answers as a range (`sla_due_at NULLS LAST` would need an OR for the
+ * NULLs, which no index range answers). A CASE rather than coalesce(): under row-level security only
+ * leak-proof expressions may be index conditions (CASE is, coalesce is not) — else the condition is a filter over
+ * every row before the cursor. The migration 20261202050000_ticket_list_indexes.ts indexes this exact text.
+ */
+export const SLA_ORDER_KEY = `(CASE WHEN sla_due_at IS NULL THEN 'infinity'::timestamptz ELSE sla_due_at END)`;
+
+/**
+ * The SQL of one page of the ticket list (`take` rows), keyset-paginated, every shape answered by an index range
+ * read in order (migrations 20261123000002 and 20261202050000: (tenant_id, [status | assignee,] sort key, id)),
+ * never by sorting the tenant's tickets:
+ *
+ * - sort `created`: (created_at, id) descending, the cursor `(created_at, id) < (…, …)`;
+ * - sort `sla`: (SLA_ORDER_KEY, id) ascending, the cursor `(SLA_ORDER_KEY, id) > (…, …)`;
+ * - several statuses (and no assignee): one ordered index range per status (a LATERAL join over the list),
+ *   each at most `take` rows, then the first `take` of them, as no single index range returns several statuses
+ *   in the sort's order. With an assignee, that agent's index range with the statuses as a filter.
+ *
+ * Exported for the plan test (test/db/ticket-list-plan.test.ts), which EXPLAINs what this builds.
+ */
+export function ticketListQuery(
+  trx: Knex,
+  tenantId: string,
+  filters: TicketListFilters,
+  take: number,
+  after: Cursor | undefined,
+  sort: TicketSort,
+) {
+  const statuses = [...new Set(filters.status ?? [])];
+  const fanOut = statuses.length > 1 && !filters.assignee;
+  const q = trx('tickets').where('tickets.tenant_id', tenantId);
+  if (fanOut) q.whereRaw('tickets.status = s.status');
+  else if (statuses.length === 1) q.where('status', statuses[0]!);
+  else if (statuses.length) q.whereIn('status', statuses);
+  if (filters.priority?.length) q.whereIn('priority', filters.priority);
+  if (filters.category) q.where('category', filters.category);
+  if (filters.customerTier) q.where('customer_tier', filters.customerTier);
+  if (filters.assignee) q.where('assignee', filters.assignee);
+  if (filters.slaState) q.where('sla_state', filters.slaState);
+  if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
+  if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
+  const order = sort === 'sla' ? `${SLA_ORDER_KEY} asc, id asc` : 'created_at desc, id desc';
+  if (sort === 'sla') {
+    if (after && 'sort' in after)
+      q.whereRaw(`(${SLA_ORDER_KEY}, id) > (?::timestamptz, ?::uuid)`, [after.dueAt ?? 'infinity', after.id]);
+  } else if (after && !('sort' in after)) {
+    q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+  }
+  q.orderByRaw(order).limit(take);
+  if (!fanOut) return q.select('tickets.*');
+  return trx
+    .select('tickets.*')
+    .from(trx.raw('unnest(?::text[]) AS s(status) CROSS JOIN LATERAL (?) AS tickets', [statuses, q]))
+    .orderByRaw(order)
+    .limit(take);
+}
+
 export class TicketRepository {
   /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the outbox scan. */
   constructor(
@@ -288,37 +348,9 @@ export class TicketRepository {
     after: Cursor | undefined,
     sort: TicketSort,
   ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
-    const q = TicketModel.query(trx).where('tenant_id', tenantId);
-    if (filters.status?.length) q.whereIn('status', filters.status);
-    if (filters.priority?.length) q.whereIn('priority', filters.priority);
-    if (filters.category) q.where('category', filters.category);
-    if (filters.customerTier) q.where('customer_tier', filters.customerTier);
-    if (filters.assignee) q.where('assignee', filters.assignee);
-    if (filters.slaState) q.where('sla_state', filters.slaState);
-    if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
-    if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
-    if (sort === 'sla') {
-      // Keyset over (sla_due_at NULLS LAST, id): tickets with a ticking deadline first, soonest first.
-      if (after && 'sort' in after) {
-        if (after.dueAt === null) q.whereNull('sla_due_at').where('id', '>', after.id);
-        else
-          q.where((w) =>
-            w
-              .whereRaw('(sla_due_at, id) > (?::timestamptz, ?::uuid)', [after.dueAt, after.id])
-              .orWhereNull('sla_due_at'),
-          );
-      }
-      q.orderByRaw('sla_due_at asc nulls last, id asc');
-    } else {
-      if (after && !('sort' in after)) {
-        q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
-      }
-      q.orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ]);
-    }
-    const rows = await q.limit(limit + 1);
+    const rows = (await ticketListQuery(trx, tenantId, filters, limit + 1, after, sort)).map((row) =>
+      TicketModel.fromDatabaseJson(row),
+    );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     let nextCursor: string | null = null;
