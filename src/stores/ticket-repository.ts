@@ -123,11 +123,17 @@ export function encodeCursor(c: Cursor): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Only what encodeCursor writes: an ISO instant (which PostgreSQL reads), not any text Date.parse accepts. */
+const MICROSECOND_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(\d{3})?Z$/;
+
+/**
+ * Only what encodeCursor writes: an ISO instant in UTC to the microsecond (PostgreSQL's precision; cursors of
+ * earlier versions: to the millisecond), which PostgreSQL reads, not any text Date.parse accepts.
+ */
 function isIsoInstant(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const instant = new Date(value);
-  return !Number.isNaN(instant.getTime()) && instant.toISOString() === value;
+  if (typeof value !== 'string' || !MICROSECOND_INSTANT.test(value)) return false;
+  const milliseconds = `${value.slice(0, 23)}Z`;
+  const instant = new Date(milliseconds);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === milliseconds;
 }
 
 export function decodeCursor(raw: string): Cursor | undefined {
@@ -215,8 +221,15 @@ export function ticketListQuery(
   } else if (after && !('sort' in after)) {
     q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
   }
+  // The page's last sort value, to the microsecond: a JavaScript Date holds milliseconds, and a cursor rounded to
+  // them would skip the tickets of the same millisecond after it.
+  const cursorAt = sort === 'sla' ? 'sla_due_at' : 'created_at';
+  q.select(
+    'tickets.*',
+    trx.raw(`to_char(?? AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`, [cursorAt]),
+  );
   q.orderByRaw(order).limit(take);
-  if (!fanOut) return q.select('tickets.*');
+  if (!fanOut) return q;
   return trx
     .select('tickets.*')
     .from(trx.raw('unnest(?::text[]) AS s(status) CROSS JOIN LATERAL (?) AS tickets', [statuses, q]))
@@ -348,17 +361,18 @@ export class TicketRepository {
     after: Cursor | undefined,
     sort: TicketSort,
   ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
-    const rows = (await ticketListQuery(trx, tenantId, filters, limit + 1, after, sort)).map((row) =>
-      TicketModel.fromDatabaseJson(row),
-    );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
+    const rows: Array<Record<string, unknown> & { id: string; cursor_at: string | null }> =
+      await ticketListQuery(trx, tenantId, filters, limit + 1, after, sort);
+    const items = rows
+      .slice(0, limit)
+      .map(({ cursor_at: _, ...columns }) => TicketModel.fromDatabaseJson(columns));
+    const last = rows[limit - 1];
     let nextCursor: string | null = null;
     if (rows.length > limit && last) {
       nextCursor = encodeCursor(
         sort === 'sla'
-          ? { sort: 'sla', dueAt: last.sla_due_at ? last.sla_due_at.toISOString() : null, id: last.id }
-          : { createdAt: last.created_at.toISOString(), id: last.id },
+          ? { sort: 'sla', dueAt: last.cursor_at, id: last.id }
+          : { createdAt: last.cursor_at!, id: last.id },
       );
     }
     return { items, nextCursor };
