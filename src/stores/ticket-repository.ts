@@ -187,9 +187,11 @@ export const SLA_ORDER_KEY = `(CASE WHEN sla_due_at IS NULL THEN 'infinity'::tim
  *
  * - sort `created`: (created_at, id) descending, the cursor `(created_at, id) < (…, …)`;
  * - sort `sla`: (SLA_ORDER_KEY, id) ascending, the cursor `(SLA_ORDER_KEY, id) > (…, …)`;
- * - several statuses (and no assignee): one ordered index range per status (a LATERAL join over the list),
- *   each at most `take` rows, then the first `take` of them, as no single index range returns several statuses
- *   in the sort's order. With an assignee, that agent's index range with the statuses as a filter.
+ * - several statuses (and no assignee): one ordered index range per status (a LATERAL join over the list), or
+ *   per (status, priority) pair with priorities, each at most `take` rows, then the first `take` of them, as
+ *   no single index range returns several statuses in the sort's order. With an assignee, that agent's index
+ *   range, the statuses a filter. The status indexes also hold priority, category and sla_state, conditions
+ *   read from the index entries.
  *
  * Exported for the plan test (test/db/ticket-list-plan.test.ts), which EXPLAINs what this builds.
  */
@@ -202,12 +204,21 @@ export function ticketListQuery(
   sort: TicketSort,
 ) {
   const statuses = [...new Set(filters.status ?? [])];
-  const fanOut = statuses.length > 1 && !filters.assignee;
+  const priorities = [...new Set(filters.priority ?? [])];
+  // One range per (status, priority) pair: several priorities, a list, are no index condition on an ordered
+  // scan (PostgreSQL would visit each ticket to filter them); one priority is, on the status indexes.
+  const fanOut =
+    statuses.length > 0 && statuses.length * Math.max(priorities.length, 1) > 1 && !filters.assignee;
   const q = trx('tickets').where('tickets.tenant_id', tenantId);
-  if (fanOut) q.whereRaw('tickets.status = s.status');
-  else if (statuses.length === 1) q.where('status', statuses[0]!);
-  else if (statuses.length) q.whereIn('status', statuses);
-  if (filters.priority?.length) q.whereIn('priority', filters.priority);
+  if (fanOut) {
+    q.whereRaw('tickets.status = s.status');
+    if (priorities.length) q.whereRaw('tickets.priority = s.priority');
+  } else {
+    if (statuses.length === 1) q.where('status', statuses[0]!);
+    else if (statuses.length) q.whereIn('status', statuses);
+    if (priorities.length === 1) q.where('priority', priorities[0]!);
+    else if (priorities.length) q.whereIn('priority', priorities);
+  }
   if (filters.category) q.where('category', filters.category);
   if (filters.customerTier) q.where('customer_tier', filters.customerTier);
   if (filters.assignee) q.where('assignee', filters.assignee);
@@ -230,9 +241,16 @@ export function ticketListQuery(
   );
   q.orderByRaw(order).limit(take);
   if (!fanOut) return q;
+  // Every (status, priority) pair: the statuses each repeated per priority, beside the priorities over again.
+  const list = priorities.length
+    ? trx.raw('unnest(?::text[], ?::text[]) AS s(status, priority)', [
+        statuses.flatMap((status) => priorities.map(() => status)),
+        statuses.flatMap(() => priorities),
+      ])
+    : trx.raw('unnest(?::text[]) AS s(status)', [statuses]);
   return trx
     .select('tickets.*')
-    .from(trx.raw('unnest(?::text[]) AS s(status) CROSS JOIN LATERAL (?) AS tickets', [statuses, q]))
+    .from(trx.raw('? CROSS JOIN LATERAL (?) AS tickets', [list, q]))
     .orderByRaw(order)
     .limit(take);
 }
