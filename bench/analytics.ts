@@ -1,16 +1,18 @@
 /**
  * Analytics latency at scale: `--tickets` tickets (default 1M) of one tenant over a year (plus a quarter as many
  * of another tenant in the same tables), a quarter of them with an SLA breach, and AI agent executions; loaded
- * with set-based INSERT … SELECT generate_series statements, through the rollup triggers as any write. Then each
- * analytics query (tickets, sla, agents) over random 30-day windows and random whole-year windows, both starting
- * and ending at random seconds (so partial days are read from raw rows), timed through the HTTP API (an
- * admin's GET /v1/analytics/…, served by the product's API on a throwaway database and Temporal server).
+ * with set-based INSERT … SELECT generate_series statements (bench/seed-tickets.ts), through the rollup triggers
+ * as any write. Then each analytics query (tickets, sla, agents) over random 30-day windows and random whole-year
+ * windows, both starting and ending at random seconds (so partial days are read from raw rows), timed through
+ * the HTTP API (an admin's GET /v1/analytics/…, served by the product's API on a throwaway database and Temporal
+ * server).
  * Prints a line per query and a JSON summary line.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:analytics -- [--tickets 1000000] [--runs 100]
  * Works in a database of its own, dropped at the end.
  */
 import { parseArgs } from 'node:util';
 import { percentile } from '../src/ml/metrics';
+import { seedTickets } from './seed-tickets';
 import { run, withProduct } from './support';
 
 async function main(): Promise<void> {
@@ -28,34 +30,8 @@ async function main(): Promise<void> {
       const noise = await h.createTenant();
       const yearStart = new Date('2026-01-01T00:00:00Z');
       let t0 = Date.now();
-      // A quarter of a million rows per statement keeps memory flat; another tenant's rows share the table.
-      const batch = 250_000;
-      for (const [owner, n] of [
-        [tenant.id, count],
-        [noise.id, Math.round(count / 4)],
-      ] as const) {
-        for (let start = 0; start < n; start += batch) {
-          await db.raw(
-            `INSERT INTO tickets (id, tenant_id, title, content, status, priority, customer_tier, category, source,
-                               assignee, reopen_count, created_by, workflow_id, workflow_started_at, created_at,
-                               first_response_at, resolved_at)
-           SELECT gen_random_uuid(), ?, 'bench', 'bench',
-                  CASE WHEN r < 0.6 THEN 'resolved' ELSE 'open' END,
-                  (ARRAY['low','medium','high','critical'])[1 + (i % 4)],
-                  (ARRAY['free','standard','business','enterprise'])[1 + (i % 7 % 4)],
-                  (ARRAY['billing','technical','feature_request'])[1 + (i % 3)],
-                  (ARRAY['web','email','api','chat','phone'])[1 + (i % 5)],
-                  'agent-' || (i % 50), CASE WHEN r < 0.05 THEN 1 ELSE 0 END, 'bench',
-                  'ticket-' || gen_random_uuid(), now(), c,
-                  c + make_interval(secs => 60 + r * 7200),
-                  CASE WHEN r < 0.6 THEN c + make_interval(secs => 3600 + r * 200000) END
-             FROM (SELECT i, random() AS r,
-                          ?::timestamptz + make_interval(secs => random() * 365 * 86400) AS c
-                     FROM generate_series(?::int, ?::int) AS i) s`,
-            [owner, yearStart, start, Math.min(n, start + batch) - 1],
-          );
-        }
-      }
+      await seedTickets(db, tenant.id, count, { yearStart });
+      await seedTickets(db, noise.id, Math.round(count / 4), { yearStart });
       await db.raw(
         `INSERT INTO sla_events (ticket_id, tenant_id, clock, kind, threshold, cycle, due_at, deadline, fired_at,
                                remaining_seconds, priority)

@@ -123,11 +123,17 @@ export function encodeCursor(c: Cursor): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Only what encodeCursor writes: an ISO instant (which PostgreSQL reads), not any text Date.parse accepts. */
+const MICROSECOND_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(\d{3})?Z$/;
+
+/**
+ * Only what encodeCursor writes: an ISO instant in UTC to the microsecond (PostgreSQL's precision; cursors of
+ * earlier versions: to the millisecond), which PostgreSQL reads, not any text Date.parse accepts.
+ */
 function isIsoInstant(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const instant = new Date(value);
-  return !Number.isNaN(instant.getTime()) && instant.toISOString() === value;
+  if (typeof value !== 'string' || !MICROSECOND_INSTANT.test(value)) return false;
+  const milliseconds = `${value.slice(0, 23)}Z`;
+  const instant = new Date(milliseconds);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === milliseconds;
 }
 
 export function decodeCursor(raw: string): Cursor | undefined {
@@ -162,6 +168,91 @@ export interface AuditEntry {
 
 export function hashRequest(body: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/**
+ * The SLA sort's key: the nearest running deadline, tickets without one (`infinity`) after every ticket with one.
+ * One expression, so that a cursor is one row comparison `(key, id) > (…, …)`, which an index on
+ * (tenant_id, [status | assignee,] key, id) answers as a range (`sla_due_at NULLS LAST` would need an OR for the
+ * NULLs, which no index range answers). A CASE rather than coalesce(): under row-level security only
+ * leak-proof expressions may be index conditions (CASE is, coalesce is not) — else the condition is a filter over
+ * every row before the cursor. The migration 20261202050000_ticket_list_indexes.ts indexes this exact text.
+ */
+export const SLA_ORDER_KEY = `(CASE WHEN sla_due_at IS NULL THEN 'infinity'::timestamptz ELSE sla_due_at END)`;
+
+/**
+ * The SQL of one page of the ticket list (`take` rows), keyset-paginated, every shape answered by an index range
+ * read in order (migrations 20261123000002 and 20261202050000: (tenant_id, [status | assignee,] sort key, id)),
+ * never by sorting the tenant's tickets:
+ *
+ * - sort `created`: (created_at, id) descending, the cursor `(created_at, id) < (…, …)`;
+ * - sort `sla`: (SLA_ORDER_KEY, id) ascending, the cursor `(SLA_ORDER_KEY, id) > (…, …)`;
+ * - several statuses (and no assignee): one ordered index range per status (a LATERAL join over the list), or
+ *   per (status, priority) pair with priorities, each at most `take` rows, then the first `take` of them, as
+ *   no single index range returns several statuses in the sort's order. With an assignee, that agent's index
+ *   range, the statuses a filter. The status indexes also hold priority, category and sla_state, conditions
+ *   read from the index entries.
+ *
+ * Exported for the plan test (test/db/ticket-list-plan.test.ts), which EXPLAINs what this builds.
+ */
+export function ticketListQuery(
+  trx: Knex,
+  tenantId: string,
+  filters: TicketListFilters,
+  take: number,
+  after: Cursor | undefined,
+  sort: TicketSort,
+) {
+  const statuses = [...new Set(filters.status ?? [])];
+  const priorities = [...new Set(filters.priority ?? [])];
+  // One range per (status, priority) pair: several priorities, a list, are no index condition on an ordered
+  // scan (PostgreSQL would visit each ticket to filter them); one priority is, on the status indexes.
+  const fanOut =
+    statuses.length > 0 && statuses.length * Math.max(priorities.length, 1) > 1 && !filters.assignee;
+  const q = trx('tickets').where('tickets.tenant_id', tenantId);
+  if (fanOut) {
+    q.whereRaw('tickets.status = s.status');
+    if (priorities.length) q.whereRaw('tickets.priority = s.priority');
+  } else {
+    if (statuses.length === 1) q.where('status', statuses[0]!);
+    else if (statuses.length) q.whereIn('status', statuses);
+    if (priorities.length === 1) q.where('priority', priorities[0]!);
+    else if (priorities.length) q.whereIn('priority', priorities);
+  }
+  if (filters.category) q.where('category', filters.category);
+  if (filters.customerTier) q.where('customer_tier', filters.customerTier);
+  if (filters.assignee) q.where('assignee', filters.assignee);
+  if (filters.slaState) q.where('sla_state', filters.slaState);
+  if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
+  if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
+  const order = sort === 'sla' ? `${SLA_ORDER_KEY} asc, id asc` : 'created_at desc, id desc';
+  if (sort === 'sla') {
+    if (after && 'sort' in after)
+      q.whereRaw(`(${SLA_ORDER_KEY}, id) > (?::timestamptz, ?::uuid)`, [after.dueAt ?? 'infinity', after.id]);
+  } else if (after && !('sort' in after)) {
+    q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+  }
+  // The page's last sort value, to the microsecond: a JavaScript Date holds milliseconds, and a cursor rounded to
+  // them would skip the tickets of the same millisecond after it.
+  const cursorAt = sort === 'sla' ? 'sla_due_at' : 'created_at';
+  q.select(
+    'tickets.*',
+    trx.raw(`to_char(?? AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`, [cursorAt]),
+  );
+  q.orderByRaw(order).limit(take);
+  if (!fanOut) return q;
+  // Every (status, priority) pair: the statuses each repeated per priority, beside the priorities over again.
+  const list = priorities.length
+    ? trx.raw('unnest(?::text[], ?::text[]) AS s(status, priority)', [
+        statuses.flatMap((status) => priorities.map(() => status)),
+        statuses.flatMap(() => priorities),
+      ])
+    : trx.raw('unnest(?::text[]) AS s(status)', [statuses]);
+  return trx
+    .select('tickets.*')
+    .from(trx.raw('? CROSS JOIN LATERAL (?) AS tickets', [list, q]))
+    .orderByRaw(order)
+    .limit(take);
 }
 
 export class TicketRepository {
@@ -288,45 +379,18 @@ export class TicketRepository {
     after: Cursor | undefined,
     sort: TicketSort,
   ): Promise<{ items: TicketModel[]; nextCursor: string | null }> {
-    const q = TicketModel.query(trx).where('tenant_id', tenantId);
-    if (filters.status?.length) q.whereIn('status', filters.status);
-    if (filters.priority?.length) q.whereIn('priority', filters.priority);
-    if (filters.category) q.where('category', filters.category);
-    if (filters.customerTier) q.where('customer_tier', filters.customerTier);
-    if (filters.assignee) q.where('assignee', filters.assignee);
-    if (filters.slaState) q.where('sla_state', filters.slaState);
-    if (filters.createdAfter) q.where('created_at', '>=', filters.createdAfter);
-    if (filters.createdBefore) q.where('created_at', '<', filters.createdBefore);
-    if (sort === 'sla') {
-      // Keyset over (sla_due_at NULLS LAST, id): tickets with a ticking deadline first, soonest first.
-      if (after && 'sort' in after) {
-        if (after.dueAt === null) q.whereNull('sla_due_at').where('id', '>', after.id);
-        else
-          q.where((w) =>
-            w
-              .whereRaw('(sla_due_at, id) > (?::timestamptz, ?::uuid)', [after.dueAt, after.id])
-              .orWhereNull('sla_due_at'),
-          );
-      }
-      q.orderByRaw('sla_due_at asc nulls last, id asc');
-    } else {
-      if (after && !('sort' in after)) {
-        q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
-      }
-      q.orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ]);
-    }
-    const rows = await q.limit(limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
+    const rows: Array<Record<string, unknown> & { id: string; cursor_at: string | null }> =
+      await ticketListQuery(trx, tenantId, filters, limit + 1, after, sort);
+    const items = rows
+      .slice(0, limit)
+      .map(({ cursor_at: _, ...columns }) => TicketModel.fromDatabaseJson(columns));
+    const last = rows[limit - 1];
     let nextCursor: string | null = null;
     if (rows.length > limit && last) {
       nextCursor = encodeCursor(
         sort === 'sla'
-          ? { sort: 'sla', dueAt: last.sla_due_at ? last.sla_due_at.toISOString() : null, id: last.id }
-          : { createdAt: last.created_at.toISOString(), id: last.id },
+          ? { sort: 'sla', dueAt: last.cursor_at, id: last.id }
+          : { createdAt: last.cursor_at!, id: last.id },
       );
     }
     return { items, nextCursor };
