@@ -1,26 +1,18 @@
 /**
- * `npm run bench`: the product against the bare-Temporal floor, in one run, on one Temporal dev server and one
- * PostgreSQL. The product runs as `npm start` does (src/main.ts, production mode, its own process); the floor runs
- * in this process on its own task queue. Prints each figure beside its floor as a ratio, then one JSON line.
+ * `npm run bench`: every figure of the product beside its floor, in one run, then one JSON line.
  *
- *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20]
+ *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
+ *                     --list-tickets 1000000 --list-runs 50]
  *
- * Figures: create → draft visible (one ticket at a time, through the API); intake and triage throughput of
- * `tickets` created `concurrency` at a time; a burst of `burst` tickets arriving at `burst-rate` per second.
+ * 1. Triage (bench/triage.ts): the product as `npm start` runs it against a bare Temporal workflow of as many
+ *    do-nothing steps, on the same dev server: latency, intake, throughput, a burst.
+ * 2. `GET /v1/tickets` with `list-tickets` tickets in the table (bench/ticket-list.ts).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import knexFactory from 'knex';
-import { percentile } from '../src/ml/metrics';
-import { startEphemeralStack } from '../src/platform/ephemeral-stack';
-import { type Floor, startFloor } from './floor';
-import { type ProductProcess, startProductProcess } from './product-process';
-import { run } from './support';
-
-/** The product's steps from triage start to triage end, all local activities with offline models (see triage.ts). */
-const TRIAGE_STEPS = 8;
-/** Of those, the steps until the draft is recorded (visible through the API). */
-const DRAFT_STEPS = 6;
+import { run, withProduct } from './support';
+import { benchTicketList } from './ticket-list';
+import { type BenchRow, benchTriage } from './triage';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,216 +21,68 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '30' },
     burst: { type: 'string', default: '1000' },
     'burst-rate': { type: 'string', default: '20' },
+    'list-tickets': { type: 'string', default: '1000000' },
+    'list-runs': { type: 'string', default: '50' },
   },
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ms = (v: number) => `${v.toFixed(0)} ms`;
-const perSecond = (v: number) => `${v.toFixed(1)} /s`;
-const ratio = (v: number) => v.toFixed(2);
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1]! };
-};
 
-interface Counts {
-  drafted: number;
-  triaged: number;
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+function printTable(rows: BenchRow[]): void {
+  const header: BenchRow = ['figure', 'floor', 'product', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of rows) console.log(line(r));
 }
 
 async function main(): Promise<void> {
-  const tickets = Number(args.tickets);
-  const concurrency = Number(args.concurrency);
-  const latencyCount = Number(args.latency);
-  const burst = Number(args.burst);
-  const burstRate = Number(args['burst-rate']);
-  const stack = await startEphemeralStack();
-  const db = knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } });
-  let product: ProductProcess | undefined;
-  let floor: Floor | undefined;
-  try {
-    product = await startProductProcess({
-      databaseUrl: stack.databaseUrl,
-      temporalAddress: stack.temporalAddress,
-    });
-    floor = await startFloor(stack.temporalAddress, stack.databaseUrl);
-    const tenant = await product.createTenant();
-    const counts = async (): Promise<Counts> => {
-      const row = await db('tickets')
-        .where({ tenant_id: tenant.id })
-        .select(
-          db.raw(
-            `count(*) filter (where exists (select 1 from triage_results r where r.ticket_id = tickets.id)) as drafted`,
-          ),
-          db.raw(`count(*) filter (where status not in ('new', 'triaging')) as triaged`),
-        )
-        .first();
-      return { drafted: Number(row.drafted), triaged: Number(row.triaged) };
-    };
-    let serial = 0;
-    const create = async () => {
-      serial += 1;
-      const r = await product!.call('POST', '/v1/tickets', tenant.client, {
-        content: `Ticket ${serial}: I was charged twice for my invoice this month, please refund the duplicate payment`,
-      });
-      if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body!.id as string;
-    };
-    const until = async (done: (c: Counts) => boolean, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const c = await counts();
-        if (done(c)) return c;
-        if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(c)}`);
-        await sleep(50);
-      }
-    };
-
-    console.log(
-      `machine: ${os.cpus().length} cores, load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
-    // Warm-up: workflow bundles loaded, models trained, connections open, on both sides.
-    for (let i = 0; i < 3; i++) await create();
-    await floor.latencies('local', DRAFT_STEPS, 3);
-    await floor.latencies('regular', DRAFT_STEPS, 3);
-    await until((c) => c.triaged >= 3, 120_000);
-
-    // 1. One ticket at a time: create → draft visible through the API.
-    const createToDraft: number[] = [];
-    for (let i = 0; i < latencyCount; i++) {
-      const started = performance.now();
-      const id = await create();
-      for (;;) {
-        const r = await product.call('GET', `/v1/tickets/${id}`, tenant.agent);
-        if (r.body?.draft) break;
-        await sleep(5);
-      }
-      createToDraft.push(performance.now() - started);
-    }
-    const floorLocalLatency = await floor.latencies('local', DRAFT_STEPS, latencyCount);
-    const floorRegularLatency = await floor.latencies('regular', DRAFT_STEPS, latencyCount);
-
-    // 2. Intake and triage throughput, `concurrency` clients.
-    const before = await counts();
-    const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < tickets) {
-          next += 1;
-          await create();
-        }
+  console.log(`machine: ${os.cpus().length} cores, load average ${loadAverage()}`);
+  const triage = await benchTriage({
+    tickets: Number(args.tickets),
+    concurrency: Number(args.concurrency),
+    latency: Number(args.latency),
+    burst: Number(args.burst),
+    burstRate: Number(args['burst-rate']),
+  });
+  const listTickets = Number(args['list-tickets']);
+  // The list's figures are of its queries: the request quota is lifted, no worker runs.
+  const list = await withProduct(
+    (h) =>
+      benchTicketList(h, {
+        tickets: listTickets,
+        otherTickets: Math.round(listTickets / 5),
+        runs: Number(args['list-runs']),
+        log: () => undefined,
       }),
-    );
-    const intakeSeconds = (performance.now() - started) / 1000;
-    let draftedAt = 0;
-    await until((c) => {
-      if (!draftedAt && c.drafted >= before.drafted + tickets) draftedAt = performance.now();
-      return c.triaged >= before.triaged + tickets;
-    }, 600_000);
-    const triagedSeconds = (performance.now() - started) / 1000;
-    const productIntake = tickets / intakeSeconds;
-    const productDrafted = tickets / ((draftedAt - started) / 1000);
-    const productTriaged = tickets / triagedSeconds;
-    const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
-    const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
-
-    // 3. A burst arriving at a steady rate: is it triaged within twice its arrival time?
-    const burstBefore = await counts();
-    const burstStarted = performance.now();
-    const creations: Promise<string>[] = [];
-    for (let i = 0; i < burst; i++) {
-      const due = burstStarted + (i * 1000) / burstRate;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      creations.push(create());
-    }
-    await Promise.all(creations);
-    const arrivalSeconds = (performance.now() - burstStarted) / 1000;
-    await until((c) => c.triaged >= burstBefore.triaged + burst, 1_800_000);
-    const burstSeconds = (performance.now() - burstStarted) / 1000;
-    const rssMb = product.rss() / 2 ** 20;
-
-    const latency = summary(createToDraft);
-    const floorLocalSummary = summary(floorLocalLatency);
-    const floorRegularSummary = summary(floorRegularLatency);
-    const rows: [string, string, string, string][] = [
-      [
-        `create → draft visible, one at a time (${latencyCount})`,
-        `p50 ${ms(floorLocalSummary.p50)} local / ${ms(floorRegularSummary.p50)} regular (${DRAFT_STEPS} steps)`,
-        `p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}`,
-        `${ratio(floorLocalSummary.p50 / latency.p50)} of local floor; targets p50 ≤ 150 ms, p99 ≤ 500 ms`,
-      ],
-      [
-        `intake (${tickets} creates, ${concurrency} in parallel)`,
-        `${perSecond(floorLocal.intakePerSecond)} (INSERT + start)`,
-        `${perSecond(productIntake)} (POST /v1/tickets)`,
-        `${ratio(productIntake / floorLocal.intakePerSecond)} (target ≥ 0.8)`,
-      ],
-      [
-        `triage complete (same ${tickets})`,
-        `${perSecond(floorLocal.completedPerSecond)} local / ${perSecond(floorRegular.completedPerSecond)} regular (${TRIAGE_STEPS} steps)`,
-        `${perSecond(productTriaged)} triaged (${perSecond(productDrafted)} drafts visible)`,
-        `${ratio(productTriaged / floorLocal.completedPerSecond)} of local floor (target ≥ 0.7)`,
-      ],
-      [
-        `burst of ${burst} at ${burstRate}/s`,
-        `arrival ${arrivalSeconds.toFixed(1)} s`,
-        `all triaged after ${burstSeconds.toFixed(1)} s`,
-        `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
-      ],
-    ];
-    console.log('');
-    const widths = [0, 1, 2, 3].map((i) =>
-      Math.max(...[['figure', 'floor', 'product', 'ratio'][i]!.length, ...rows.map((r) => r[i]!.length)]),
-    );
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-    console.log(line(['figure', 'floor', 'product', 'ratio']));
-    console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-    for (const r of rows) console.log(line(r));
-    console.log(
-      `product process RSS after the burst: ${rssMb.toFixed(0)} MB; load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
-    console.log(
-      JSON.stringify({
-        cores: os.cpus().length,
-        load_average: os.loadavg(),
-        create_to_draft_ms: latency,
-        floor_latency_ms: { local: floorLocalSummary, regular: floorRegularSummary, steps: DRAFT_STEPS },
-        intake_per_s: {
-          product: productIntake,
-          floor: floorLocal.intakePerSecond,
-          ratio: productIntake / floorLocal.intakePerSecond,
-        },
-        triage_per_s: {
-          product: productTriaged,
-          product_drafts: productDrafted,
-          floor_local: floorLocal.completedPerSecond,
-          floor_regular: floorRegular.completedPerSecond,
-          ratio_local: productTriaged / floorLocal.completedPerSecond,
-          steps: TRIAGE_STEPS,
-        },
-        burst: {
-          tickets: burst,
-          rate: burstRate,
-          arrival_s: arrivalSeconds,
-          triaged_s: burstSeconds,
-          ratio: burstSeconds / arrivalSeconds,
-        },
-        product_rss_mb: rssMb,
-      }),
-    );
-  } finally {
-    await floor?.stop();
-    await product?.stop();
-    await db.destroy();
-    await stack.stop();
-  }
+    { worker: false, env: { RATE_LIMITS: 'standard:0' } },
+  );
+  const worst = Object.entries(list.shapes).sort((a, b) => b[1].p99_ms - a[1].p99_ms)[0]!;
+  const rows: BenchRow[] = [
+    ...triage.rows,
+    [
+      `GET /v1/tickets, ${listTickets.toLocaleString('en')} tickets (${Object.keys(list.shapes).length} shapes)`,
+      `SQL alone p50 ${list.overall.query.p50_ms.toFixed(1)} ms, p99 ${list.overall.query.p99_ms.toFixed(1)} ms`,
+      `p50 ${list.overall.p50_ms.toFixed(1)} ms, p99 ${list.overall.p99_ms.toFixed(1)} ms (worst: ${worst[0]} ${worst[1].p99_ms.toFixed(1)} ms)`,
+      `p99 ${(list.overall.p99_ms / 50).toFixed(2)}× the 50 ms target`,
+    ],
+  ];
+  console.log('');
+  printTable(rows);
+  console.log(`load average at the end: ${loadAverage()}`);
+  console.log(
+    JSON.stringify({
+      cores: os.cpus().length,
+      load_average: os.loadavg(),
+      ...triage.result,
+      ticket_list: { tickets: listTickets, overall: list.overall, shapes: list.shapes },
+    }),
+  );
 }
 
 run(main);

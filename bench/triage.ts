@@ -1,0 +1,228 @@
+/**
+ * Triage against the bare-Temporal floor, on one Temporal dev server and one PostgreSQL: the product runs as
+ * `npm start` does (src/main.ts, production mode, its own process), the floor in this process on its own task
+ * queue. Figures: create → draft visible (one ticket at a time, through the API); intake and triage throughput
+ * of `tickets` created `concurrency` at a time; a burst of `burst` tickets arriving at `burstRate` per second.
+ */
+import os from 'node:os';
+import knexFactory from 'knex';
+import { percentile } from '../src/ml/metrics';
+import { startEphemeralStack } from '../src/platform/ephemeral-stack';
+import { type Floor, startFloor } from './floor';
+import { type ProductProcess, startProductProcess } from './product-process';
+
+/** The product's steps from triage start to triage end, all local activities with offline models (see triage.ts). */
+const TRIAGE_STEPS = 8;
+/** Of those, the steps until the draft is recorded (visible through the API). */
+const DRAFT_STEPS = 6;
+
+export interface TriageBenchOptions {
+  tickets: number;
+  concurrency: number;
+  latency: number;
+  burst: number;
+  burstRate: number;
+}
+
+/** One row of the printed table: what is measured, the floor, the product, the ratio and its target. */
+export type BenchRow = [figure: string, floor: string, product: string, ratio: string];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (v: number) => `${v.toFixed(0)} ms`;
+const perSecond = (v: number) => `${v.toFixed(1)} /s`;
+const ratio = (v: number) => v.toFixed(2);
+const summary = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1]! };
+};
+
+interface Counts {
+  drafted: number;
+  triaged: number;
+}
+
+/** The product (its own process) and the floor (this process) on one fresh Temporal dev server and database. */
+export async function benchTriage(
+  options: TriageBenchOptions,
+): Promise<{ rows: BenchRow[]; result: Record<string, unknown> }> {
+  const { tickets, concurrency, latency: latencyCount, burst, burstRate } = options;
+  const stack = await startEphemeralStack();
+  const db = knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } });
+  let product: ProductProcess | undefined;
+  let floor: Floor | undefined;
+  try {
+    product = await startProductProcess({
+      databaseUrl: stack.databaseUrl,
+      temporalAddress: stack.temporalAddress,
+    });
+    floor = await startFloor(stack.temporalAddress, stack.databaseUrl);
+    const tenant = await product.createTenant();
+    const counts = async (): Promise<Counts> => {
+      const row = await db('tickets')
+        .where({ tenant_id: tenant.id })
+        .select(
+          db.raw(
+            `count(*) filter (where exists (select 1 from triage_results r where r.ticket_id = tickets.id)) as drafted`,
+          ),
+          db.raw(`count(*) filter (where status not in ('new', 'triaging')) as triaged`),
+        )
+        .first();
+      return { drafted: Number(row.drafted), triaged: Number(row.triaged) };
+    };
+    let serial = 0;
+    const create = async () => {
+      serial += 1;
+      const r = await product!.call('POST', '/v1/tickets', tenant.client, {
+        content: `Ticket ${serial}: I was charged twice for my invoice this month, please refund the duplicate payment`,
+      });
+      if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body!.id as string;
+    };
+    const until = async (done: (c: Counts) => boolean, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const c = await counts();
+        if (done(c)) return c;
+        if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(c)}`);
+        await sleep(50);
+      }
+    };
+
+    console.log(
+      `machine: ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    // Warm-up: workflow bundles loaded, models trained, connections open, on both sides.
+    for (let i = 0; i < 3; i++) await create();
+    await floor.latencies('local', DRAFT_STEPS, 3);
+    await floor.latencies('regular', DRAFT_STEPS, 3);
+    await until((c) => c.triaged >= 3, 120_000);
+
+    // 1. One ticket at a time: create → draft visible through the API.
+    const createToDraft: number[] = [];
+    for (let i = 0; i < latencyCount; i++) {
+      const started = performance.now();
+      const id = await create();
+      for (;;) {
+        const r = await product.call('GET', `/v1/tickets/${id}`, tenant.agent);
+        if (r.body?.draft) break;
+        await sleep(5);
+      }
+      createToDraft.push(performance.now() - started);
+    }
+    const floorLocalLatency = await floor.latencies('local', DRAFT_STEPS, latencyCount);
+    const floorRegularLatency = await floor.latencies('regular', DRAFT_STEPS, latencyCount);
+
+    // 2. Intake and triage throughput, `concurrency` clients.
+    const before = await counts();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < tickets) {
+          next += 1;
+          await create();
+        }
+      }),
+    );
+    const intakeSeconds = (performance.now() - started) / 1000;
+    let draftedAt = 0;
+    await until((c) => {
+      if (!draftedAt && c.drafted >= before.drafted + tickets) draftedAt = performance.now();
+      return c.triaged >= before.triaged + tickets;
+    }, 600_000);
+    const triagedSeconds = (performance.now() - started) / 1000;
+    const productIntake = tickets / intakeSeconds;
+    const productDrafted = tickets / ((draftedAt - started) / 1000);
+    const productTriaged = tickets / triagedSeconds;
+    const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+    const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
+
+    // 3. A burst arriving at a steady rate: is it triaged within twice its arrival time?
+    const burstBefore = await counts();
+    const burstStarted = performance.now();
+    const creations: Promise<string>[] = [];
+    for (let i = 0; i < burst; i++) {
+      const due = burstStarted + (i * 1000) / burstRate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      creations.push(create());
+    }
+    await Promise.all(creations);
+    const arrivalSeconds = (performance.now() - burstStarted) / 1000;
+    await until((c) => c.triaged >= burstBefore.triaged + burst, 1_800_000);
+    const burstSeconds = (performance.now() - burstStarted) / 1000;
+    const rssMb = product.rss() / 2 ** 20;
+
+    const latency = summary(createToDraft);
+    const floorLocalSummary = summary(floorLocalLatency);
+    const floorRegularSummary = summary(floorRegularLatency);
+    const rows: BenchRow[] = [
+      [
+        `create → draft visible, one at a time (${latencyCount})`,
+        `p50 ${ms(floorLocalSummary.p50)} local / ${ms(floorRegularSummary.p50)} regular (${DRAFT_STEPS} steps)`,
+        `p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}`,
+        `${ratio(floorLocalSummary.p50 / latency.p50)} of local floor; targets p50 ≤ 150 ms, p99 ≤ 500 ms`,
+      ],
+      [
+        `intake (${tickets} creates, ${concurrency} in parallel)`,
+        `${perSecond(floorLocal.intakePerSecond)} (INSERT + start)`,
+        `${perSecond(productIntake)} (POST /v1/tickets)`,
+        `${ratio(productIntake / floorLocal.intakePerSecond)} (target ≥ 0.8)`,
+      ],
+      [
+        `triage complete (same ${tickets})`,
+        `${perSecond(floorLocal.completedPerSecond)} local / ${perSecond(floorRegular.completedPerSecond)} regular (${TRIAGE_STEPS} steps)`,
+        `${perSecond(productTriaged)} triaged (${perSecond(productDrafted)} drafts visible)`,
+        `${ratio(productTriaged / floorLocal.completedPerSecond)} of local floor (target ≥ 0.7)`,
+      ],
+      [
+        `burst of ${burst} at ${burstRate}/s`,
+        `arrival ${arrivalSeconds.toFixed(1)} s`,
+        `all triaged after ${burstSeconds.toFixed(1)} s`,
+        `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
+      ],
+    ];
+    console.log(
+      `product process RSS after the burst: ${rssMb.toFixed(0)} MB; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    return {
+      rows,
+      result: {
+        create_to_draft_ms: latency,
+        floor_latency_ms: { local: floorLocalSummary, regular: floorRegularSummary, steps: DRAFT_STEPS },
+        intake_per_s: {
+          product: productIntake,
+          floor: floorLocal.intakePerSecond,
+          ratio: productIntake / floorLocal.intakePerSecond,
+        },
+        triage_per_s: {
+          product: productTriaged,
+          product_drafts: productDrafted,
+          floor_local: floorLocal.completedPerSecond,
+          floor_regular: floorRegular.completedPerSecond,
+          ratio_local: productTriaged / floorLocal.completedPerSecond,
+          steps: TRIAGE_STEPS,
+        },
+        burst: {
+          tickets: burst,
+          rate: burstRate,
+          arrival_s: arrivalSeconds,
+          triaged_s: burstSeconds,
+          ratio: burstSeconds / arrivalSeconds,
+        },
+        product_rss_mb: rssMb,
+      },
+    };
+  } finally {
+    await floor?.stop();
+    await product?.stop();
+    await db.destroy();
+    await stack.stop();
+  }
+}
