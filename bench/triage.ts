@@ -88,12 +88,6 @@ export async function benchTriage(
       }
     };
 
-    console.log(
-      `machine: ${os.cpus().length} cores, load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
     // Warm-up: workflow bundles loaded, models trained, connections open, on both sides.
     for (let i = 0; i < 3; i++) await create();
     await floor.latencies('local', DRAFT_STEPS, 3);
