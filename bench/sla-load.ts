@@ -87,6 +87,8 @@ export interface SlaLoadResult {
   /** Creates answered 5xx and retried (same Idempotency-Key). */
   createRetries: number;
   triageSettledSeconds: number;
+  /** From then until the workflow task queue's backlog was empty (every resident's first task taken). */
+  residentsSettledSeconds: number;
   alertsExpected: number;
   alertsFired: number;
   duplicates: number;
@@ -201,6 +203,18 @@ async function historyFigures(h: Harness, workflowId: string, replays: number): 
     replayMs: percentile(samples, 50),
     eventTypes: Object.fromEntries([...eventTypes].sort((a, b) => b[1] - a[1])),
   };
+}
+
+/** Workflow tasks waiting in the task queue (not yet taken by the worker); null when the server does not say. */
+async function workflowBacklog(h: Harness): Promise<number | null> {
+  const { enums } = temporal.api;
+  const r = await h.client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: h.taskQueue, kind: enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    reportStats: true,
+  });
+  return r.stats ? Number(r.stats.approximateBacklogCount ?? 0) : null;
 }
 
 /** Starts `n` ticket workflows already triaged (as a continued run would be), `concurrency` at a time. */
@@ -357,6 +371,16 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
         }
         const triageSettledSeconds = (Date.now() - settleStarted) / 1000;
         log(`their triage settled ${triageSettledSeconds.toFixed(1)} s later`);
+        // Every resident has had its first workflow task (it holds its timer in the worker) before the probes.
+        const drainStarted = Date.now();
+        for (let zeros = 0; zeros < 2;) {
+          const backlog = await workflowBacklog(h);
+          if (backlog === null) break;
+          zeros = backlog === 0 ? zeros + 1 : 0;
+          if (zeros < 2) await sleep(2000);
+        }
+        const residentsSettledSeconds = (Date.now() - drainStarted) / 1000;
+        log(`the worker took up every resident ${residentsSettledSeconds.toFixed(1)} s later`);
         const residentRss = rssOf(worker.pid!).rss;
         await create(probes, 'high', 'Probe ticket');
         const expected = probes * 4;
@@ -417,6 +441,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           createSeconds,
           createRetries,
           triageSettledSeconds,
+          residentsSettledSeconds,
           alertsExpected: expected,
           alertsFired: lateness.length,
           duplicates,

@@ -67,7 +67,7 @@ const schema = z.object({
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
-  TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).optional(),
+  TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).default(1000),
   WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   AGENT_MODEL_ALLOWLIST: z
     .string()
@@ -201,8 +201,11 @@ export interface AppConfig {
   qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
-  /** Ticket workflows continue as new past this many history events (unset: when the server suggests it). */
-  ticketHistoryEventLimit: number | undefined;
+  /**
+   * Ticket workflows continue as new past this many history events (or sooner when the server suggests it): a
+   * worker that evicted a ticket replays its whole current run on its next task, about a millisecond per event.
+   */
+  ticketHistoryEventLimit: number;
   /** How long the API waits for a ticket workflow to take an action or answer a query before answering 503. */
   workflowUpdateTimeoutMs: number;
   /** Tenant AI agents: the models an agent's `llm_config.model` may name (the configured chat model is added). */
