@@ -4,8 +4,8 @@
  */
 import { ConfigError, loadConfig } from '../../src/platform/config';
 
-test('the sticky cache holds 2,000 workflows unless configured', () => {
-  expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(2000);
+test('the sticky cache holds 1,000 workflows unless configured', () => {
+  expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(1000);
   expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1500' }).temporal.maxCachedWorkflows).toBe(1500);
 });
 
