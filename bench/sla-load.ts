@@ -93,6 +93,7 @@ export interface SlaLoadResult {
   alertsFired: number;
   duplicates: number;
   latenessMs: { p50: number; p99: number; max: number };
+  latenessByAlert: Array<{ alert: string; n: number; p50: number; p99: number }>;
   worker: {
     /** Peak resident set (the kernel's high-water mark) of the worker process, and before the probes. */
     peakRssMb: number;
@@ -399,6 +400,16 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           )
         ).rows;
         const lateness = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
+        // By alert: the first-response breach and the resolution warning fall due together (a double burst).
+        const byAlert: Array<{ alert: string; n: number; p50: number; p99: number }> = (
+          await h.db.raw(
+            `SELECT clock || ' ' || kind AS alert, count(*)::int AS n,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM fired_at - due_at) * 1000) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM fired_at - due_at) * 1000) AS p99
+            FROM sla_events WHERE tenant_id = ? GROUP BY 1 ORDER BY min(due_at)`,
+            [tenant.id],
+          )
+        ).rows;
         const duplicates = Number(
           (
             await h.db.raw(
@@ -450,6 +461,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
             p99: percentile(lateness, 99),
             max: lateness[lateness.length - 1] ?? NaN,
           },
+          latenessByAlert: byAlert.map((a) => ({ ...a, p50: Number(a.p50), p99: Number(a.p99) })),
           worker: {
             peakRssMb: Math.round(peakRss / MiB),
             residentRssMb: Math.round(residentRss / MiB),
@@ -487,6 +499,9 @@ function report(r: SlaLoadResult): void {
     `${r.residentTickets} resident (${r.seededTickets} of them seeded) + ${r.probeTickets} probe tickets (created in ${r.createSeconds.toFixed(0)} s with ${r.createRetries} retried 5xx, triage settled ${r.triageSettledSeconds.toFixed(0)} s later); ` +
       `alerts: ${r.alertsFired}/${r.alertsExpected} fired, duplicates ${r.duplicates}; lateness p50 ${r.latenessMs.p50.toFixed(0)} ms, ` +
       `p99 ${r.latenessMs.p99.toFixed(0)} ms, max ${r.latenessMs.max.toFixed(0)} ms`,
+  );
+  console.log(
+    `lateness by alert: ${r.latenessByAlert.map((a) => `${a.alert} p50 ${a.p50.toFixed(0)} ms / p99 ${a.p99.toFixed(0)} ms`).join('; ')}`,
   );
   console.log(
     `worker process: peak RSS ${r.worker.peakRssMb} MB (${r.worker.residentRssMb} MB with the residents, before the probes), ` +
