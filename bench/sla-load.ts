@@ -123,6 +123,8 @@ function spawnWorker(
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
+      // glibc's malloc arenas (MALLOC_ARENA_MAX=2 bounds them), when this process was given the setting.
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: h.databaseUrl,
