@@ -1,136 +1,551 @@
 /**
- * Thousands of open tickets with live SLA clocks on one worker: how late do warnings and breaches fire, and
- * how much memory does the process (API + worker) use? Real Temporal dev server and PostgreSQL.
- *   npx tsx bench/sla-load.ts [--tickets 2000] [--probes 200] [--target 60] [--concurrency 16]
+ * Thousands of open tickets with live SLA clocks on one worker: how late do warnings and breaches fire, how much
+ * memory does the worker use, and what does a workflow the worker evicted from its cache cost to bring back?
+ * Real Temporal dev server and PostgreSQL; the API runs in this process, the worker in its own (the worker-only
+ * entry point, src/worker/main.ts), so its RSS is the worker's alone.
+ *   npm run bench:sla -- [--tickets 10000] [--seeded 0] [--probes 200] [--target 60] [--concurrency 16] [--replays 20]
+ *   (worker configuration through the environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=2000 npm run bench:sla)
  * First `tickets` open tickets are created and left running (medium priority, clocks of hours: they hold
  * timers, state and memory). Once their triage has settled, `probes` tickets (high priority) get a first-response
  * target of `target` seconds and a resolution target of twice that, with a warning at 50%: four alerts each,
  * whose lateness (fired minus due) is measured while the thousands are resident.
+ * Afterwards the histories of a resident (triaged, no alert yet) and of a probe (four alerts) are fetched: their
+ * length in events and bytes, and the time to replay each (what a cache miss costs the worker), median of `replays`.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { run, withProduct } from './support';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { encryptedDataConverter } from '../src/platform/crypto/payload-codec';
+import { freePort } from '../src/platform/temporal-server';
 import { percentile as fractionPercentile } from '../src/ml/metrics';
+import {
+  type Harness,
+  SHARED_MODEL_CACHE,
+  TEST_PAYLOAD_KEYS,
+  TEST_SECRET_KEYS,
+  workflowBundle,
+} from '../test/helpers/harness';
+import { run, withProduct } from './support';
+import { tenantPolicy } from '../src/api/tenant-policy';
+import { applyTriageResult, markTriageStarted, newTicketState } from '../src/domain/ticket-state';
+import type { CustomerTier } from '../src/domain/vocabulary';
+import type { TenantModel } from '../src/stores/models';
+import { TICKET_WORKFLOW_TYPE, type TicketWorkflowInput, ticketWorkflowId } from '../src/workflows/messages';
+
+const ROOT = path.resolve(__dirname, '..');
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** p-th percentile (0–100); NaN when nothing was measured. */
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? fractionPercentile(sorted, p / 100) : NaN;
 }
 
+export interface SlaLoadOptions {
+  /** Resident open tickets created through the API and triaged (medium priority, clocks of hours). */
+  tickets: number;
+  /**
+   * Further residents started directly in the triaged state (the state a triaged ticket's run carries over on
+   * continue-as-new), without the API and triage: the same workflow, timers and cached state at a fraction of
+   * the time it takes to triage thousands of tickets on a shared machine. They have no row in Postgres.
+   */
+  seeded: number;
+  /** Probe tickets whose four alerts are timed. */
+  probes: number;
+  /** The probes' first-response target in seconds (resolution: twice that; warnings at 50%). */
+  targetSeconds: number;
+  /** Tickets created at once through the API. */
+  concurrency: number;
+  /** Replays per history for the replay cost (median). */
+  replays: number;
+  /** Configuration of the worker process and the API (e.g. WORKER_MAX_CACHED_WORKFLOWS, TICKET_HISTORY_EVENT_LIMIT). */
+  env?: Record<string, string>;
+  /** Progress lines; silent when unset. */
+  log?: (line: string) => void;
+}
+
+export interface HistoryFigures {
+  events: number;
+  bytes: number;
+  /** Median time to replay the whole history with the ticket workflow's code (a cache miss's cost). */
+  replayMs: number;
+  /** Events by type (without the EVENT_TYPE_ prefix), most frequent first. */
+  eventTypes: Record<string, number>;
+}
+
+export interface SlaLoadResult {
+  /** Residents in all: triaged through the API plus seeded. */
+  residentTickets: number;
+  seededTickets: number;
+  probeTickets: number;
+  createSeconds: number;
+  /** Creates answered 5xx and retried (same Idempotency-Key). */
+  createRetries: number;
+  triageSettledSeconds: number;
+  /** From then until the workflow task queue's backlog was empty (every resident's first task taken). */
+  residentsSettledSeconds: number;
+  alertsExpected: number;
+  alertsFired: number;
+  duplicates: number;
+  latenessMs: { p50: number; p99: number; max: number };
+  latenessByAlert: Array<{ alert: string; n: number; p50: number; p99: number }>;
+  worker: {
+    /** Peak resident set (the kernel's high-water mark) of the worker process, and before the probes. */
+    peakRssMb: number;
+    residentRssMb: number;
+    peakHeapUsedMb: number;
+    /** Workflows in the worker's sticky cache at the end, and evictions forced by its size. */
+    stickyCacheSize: number | null;
+    forcedEvictions: number | null;
+  };
+  history: { triagedResident: HistoryFigures; probeAfterAlerts: HistoryFigures };
+  /** Load average (1 min) at the start and at the end: the machine is shared. */
+  loadAverage: { start: number; end: number };
+}
+
+/** The worker-only entry point on the harness's database, Temporal and task queue. */
+function spawnWorker(
+  h: Harness,
+  dataDir: string,
+  metricsPort: number,
+  sdkMetricsPort: number,
+  extra: Record<string, string>,
+): ChildProcess {
+  // The models the harness trained are reused (trained once per machine, not once per process).
+  fs.symlinkSync(SHARED_MODEL_CACHE, path.join(dataDir, 'models'));
+  const out = fs.openSync(path.join(dataDir, 'worker.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      // glibc's malloc arenas (MALLOC_ARENA_MAX=2 bounds them), when this process was given the setting.
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: h.temporalAddress,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
+      SECRET_KEYS: TEST_SECRET_KEYS,
+      PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+      METRICS_PORT: String(metricsPort),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      ...extra,
+    },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  return child;
+}
+
+/** A Prometheus gauge or counter's value (summed over its label sets); null when absent or unreachable. */
+async function scrape(url: string, metric: string): Promise<number | null> {
+  try {
+    const body = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    let total: number | null = null;
+    for (const line of body.split('\n')) {
+      if (line.startsWith('#')) continue;
+      const name = line.split(/[ {]/, 1)[0];
+      if (name === metric) total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS and VmHWM (peak) of a process, in bytes. */
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Length and replay cost of one workflow's history. */
+async function historyFigures(h: Harness, workflowId: string, replays: number): Promise<HistoryFigures> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+  try {
+    // The replayers' own logs (a worker started and stopped per history) are noise here.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already (e.g. by a combined bench run)
+  }
+  const bundle = await workflowBundle();
+  const dataConverter = encryptedDataConverter(TEST_PAYLOAD_KEYS);
+  // One replayer for all: the first replay also loads the bundle, so it is left out.
+  async function* copies() {
+    for (let i = 0; i <= replays; i++) yield { workflowId: `${workflowId}-replay-${i}`, history };
+  }
+  const samples: number[] = [];
+  let last = performance.now();
+  let first = true;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, copies())) {
+    if (result.error) throw result.error;
+    const now = performance.now();
+    if (!first) samples.push(now - last);
+    first = false;
+    last = now;
+  }
+  samples.sort((a, b) => a - b);
+  const eventTypes = new Map<string, number>();
+  for (const event of history.events ?? []) {
+    const type = String(temporal.api.enums.v1.EventType[event.eventType ?? 0]).replace(/^EVENT_TYPE_/, '');
+    eventTypes.set(type, (eventTypes.get(type) ?? 0) + 1);
+  }
+  return {
+    events: history.events?.length ?? 0,
+    bytes,
+    replayMs: percentile(samples, 50),
+    eventTypes: Object.fromEntries([...eventTypes].sort((a, b) => b[1] - a[1])),
+  };
+}
+
+/** Workflow tasks waiting in the task queue (not yet taken by the worker); null when the server does not say. */
+async function workflowBacklog(h: Harness): Promise<number | null> {
+  const { enums } = temporal.api;
+  const r = await h.client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: h.taskQueue, kind: enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    reportStats: true,
+  });
+  return r.stats ? Number(r.stats.approximateBacklogCount ?? 0) : null;
+}
+
+/** Starts `n` ticket workflows already triaged (as a continued run would be), `concurrency` at a time. */
+async function seedResidents(
+  h: Harness,
+  tenantId: string,
+  n: number,
+  concurrency: number,
+  historyEventLimit: number | undefined,
+): Promise<void> {
+  const tenant = (await h.db('tenants').where({ id: tenantId }).first()) as TenantModel;
+  const policy = tenantPolicy(tenant);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next += 1;
+        const ticketId = crypto.randomUUID();
+        const now = Date.now();
+        const fresh = newTicketState({
+          ticketId,
+          tenantId,
+          priority: 'medium',
+          priorityPinned: false,
+          customerTier: tenant.tier as CustomerTier,
+          createdAtMs: now,
+          policy,
+        });
+        const state = applyTriageResult(
+          markTriageStarted(fresh, now),
+          { category: 'technical', suggestedPriority: 'medium' },
+          now,
+        );
+        const input: TicketWorkflowInput = {
+          ticketId,
+          tenantId,
+          priority: 'medium',
+          priorityPinned: false,
+          customerTier: state.customerTier,
+          createdAtMs: now,
+          policy,
+          autoCloseAfterMs: 168 * 3600_000,
+          carriedState: state,
+          carriedStateVersion: 3,
+          ...(historyEventLimit ? { historyEventLimit } : {}),
+        };
+        await h.client.workflow.start(TICKET_WORKFLOW_TYPE, {
+          workflowId: ticketWorkflowId(ticketId),
+          taskQueue: h.taskQueue,
+          args: [input],
+        });
+      }
+    }),
+  );
+}
+
+export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResult> {
+  const log = options.log ?? (() => undefined);
+  const { tickets: count, probes, targetSeconds: target } = options;
+  const loadStart = os.loadavg()[0]!;
+  return withProduct(
+    async (h) => {
+      log('API, database and Temporal ready');
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-load-worker-'));
+      const metricsPort = await freePort();
+      const sdkMetricsPort = await freePort();
+      const worker = spawnWorker(h, dataDir, metricsPort, sdkMetricsPort, options.env ?? {});
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.once('exit', (code, signal) => {
+        if (code !== 0 && signal !== 'SIGTERM')
+          log(`worker exited: ${code ?? signal} (see ${dataDir}/worker.log)`);
+      });
+      const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      const sdkMetricsUrl = `http://127.0.0.1:${sdkMetricsPort}/metrics`;
+      let peakHeap = 0;
+      let peakRss = 0;
+      const sampler = setInterval(() => {
+        if (worker.pid === undefined || worker.exitCode !== null) return;
+        peakRss = Math.max(peakRss, rssOf(worker.pid).hwm);
+        void scrape(metricsUrl, 'nodejs_heap_size_used_bytes').then((heap) => {
+          peakHeap = Math.max(peakHeap, heap ?? 0);
+        });
+      }, 2000);
+      try {
+        for (;;) {
+          if (worker.exitCode !== null)
+            throw new Error(`the worker did not start (see ${dataDir}/worker.log)`);
+          if ((await scrape(metricsUrl, 'nodejs_heap_size_used_bytes')) !== null) break;
+          await sleep(500);
+        }
+        log('worker ready');
+        const tenant = await h.createTenant({
+          sla_policy: {
+            targets: {
+              medium: { first_response_seconds: 4 * 3600, resolution_seconds: 8 * 3600 },
+              high: { first_response_seconds: target, resolution_seconds: 2 * target },
+            },
+            warning_thresholds: [0.5],
+            escalation: { notify: false },
+          },
+        });
+        let createRetries = 0;
+        const create = async (n: number, priority: string, label: string) => {
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: options.concurrency }, async () => {
+              while (next < n) {
+                const i = next++;
+                // A 5xx (e.g. a deadlock between concurrent inserts) is retried with the same key, as a client would.
+                for (let attempt = 1; ; attempt++) {
+                  const r = await h.call('POST', '/v1/tickets', {
+                    token: tenant.tokens.client,
+                    headers: { 'Idempotency-Key': `${label.replace(/ /g, '-')}-${i}` },
+                    body: { content: `${label} ${i}: the export fails with an error`, priority },
+                  });
+                  if (r.status === 201 || r.status === 200) break;
+                  if (r.status < 500 || attempt === 5) {
+                    throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+                  }
+                  createRetries += 1;
+                  await sleep(200 * attempt);
+                }
+                if ((i + 1) % 1000 === 0) log(`${label}: ${i + 1} created`);
+              }
+            }),
+          );
+        };
+        const pendingTriage = async () =>
+          Number(
+            (
+              await h
+                .db('tickets')
+                .where({ tenant_id: tenant.id })
+                .whereIn('status', ['new', 'triaging'])
+                .count('* as n')
+            )[0]!.n,
+          );
+        const started = Date.now();
+        await create(count, 'medium', 'Resident ticket');
+        const createSeconds = (Date.now() - started) / 1000;
+        log(`created ${count} resident tickets in ${createSeconds.toFixed(1)} s`);
+        if (options.seeded > 0) {
+          const seedStarted = Date.now();
+          const limit = options.env?.TICKET_HISTORY_EVENT_LIMIT;
+          await seedResidents(h, tenant.id, options.seeded, 32, limit ? Number(limit) : undefined);
+          log(
+            `started ${options.seeded} seeded residents in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+          );
+        }
+        const settleStarted = Date.now();
+        for (let pending = await pendingTriage(); pending > 0; pending = await pendingTriage()) {
+          if (worker.exitCode !== null) throw new Error(`the worker stopped (see ${dataDir}/worker.log)`);
+          await sleep(2000);
+        }
+        const triageSettledSeconds = (Date.now() - settleStarted) / 1000;
+        log(`their triage settled ${triageSettledSeconds.toFixed(1)} s later`);
+        // Every resident has had its first workflow task (it holds its timer in the worker) before the probes.
+        const drainStarted = Date.now();
+        for (let zeros = 0; zeros < 2;) {
+          const backlog = await workflowBacklog(h);
+          if (backlog === null) break;
+          zeros = backlog === 0 ? zeros + 1 : 0;
+          if (zeros < 2) await sleep(2000);
+        }
+        const residentsSettledSeconds = (Date.now() - drainStarted) / 1000;
+        log(`the worker took up every resident ${residentsSettledSeconds.toFixed(1)} s later`);
+        const residentRss = rssOf(worker.pid!).rss;
+        await create(probes, 'high', 'Probe ticket');
+        const expected = probes * 4;
+        const deadline = Date.now() + (2 * target + 120) * 1000;
+        while (Date.now() < deadline) {
+          const fired = Number(
+            (await h.db('sla_events').where({ tenant_id: tenant.id }).count('* as n'))[0]!.n,
+          );
+          if (fired >= expected) break;
+          await sleep(2000);
+        }
+        const rows: Array<{ late: number }> = (
+          await h.db.raw(
+            `SELECT EXTRACT(EPOCH FROM fired_at - due_at) * 1000 AS late FROM sla_events WHERE tenant_id = ?`,
+            [tenant.id],
+          )
+        ).rows;
+        const lateness = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
+        // By alert: the first-response breach and the resolution warning fall due together (a double burst).
+        const byAlert: Array<{ alert: string; n: number; p50: number; p99: number }> = (
+          await h.db.raw(
+            `SELECT clock || ' ' || kind AS alert, count(*)::int AS n,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM fired_at - due_at) * 1000) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM fired_at - due_at) * 1000) AS p99
+            FROM sla_events WHERE tenant_id = ? GROUP BY 1 ORDER BY min(due_at)`,
+            [tenant.id],
+          )
+        ).rows;
+        const duplicates = Number(
+          (
+            await h.db.raw(
+              `SELECT count(*) AS n FROM (SELECT ticket_id, clock, kind, threshold, cycle FROM sla_events WHERE tenant_id = ?
+            GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d`,
+              [tenant.id],
+            )
+          ).rows[0].n,
+        );
+        peakRss = Math.max(peakRss, rssOf(worker.pid!).hwm);
+        const sdkMetrics = await fetch(sdkMetricsUrl).then(
+          (r) => r.text(),
+          () => '',
+        );
+        log(
+          sdkMetrics
+            .split('\n')
+            .filter((l) =>
+              /^temporal_(sticky|workflow_task_schedule_to_start_latency_(sum|count)|num_pollers)/.test(l),
+            )
+            .join('; '),
+        );
+        const stickyCacheSize = await scrape(sdkMetricsUrl, 'temporal_sticky_cache_size');
+        const forcedEvictions = await scrape(sdkMetricsUrl, 'temporal_sticky_cache_total_forced_eviction');
+        // A resident (triaged, its first alert hours away) and a probe that lived through its four alerts.
+        const workflowOf = async (priority: string) =>
+          (
+            (await h
+              .db('tickets')
+              .where({ tenant_id: tenant.id, priority })
+              .orderBy('created_at')
+              .first('workflow_id')) as { workflow_id: string }
+          ).workflow_id;
+        const triagedResident = await historyFigures(h, await workflowOf('medium'), options.replays);
+        const probeAfterAlerts = await historyFigures(h, await workflowOf('high'), options.replays);
+        return {
+          residentTickets: count + options.seeded,
+          seededTickets: options.seeded,
+          probeTickets: probes,
+          createSeconds,
+          createRetries,
+          triageSettledSeconds,
+          residentsSettledSeconds,
+          alertsExpected: expected,
+          alertsFired: lateness.length,
+          duplicates,
+          latenessMs: {
+            p50: percentile(lateness, 50),
+            p99: percentile(lateness, 99),
+            max: lateness[lateness.length - 1] ?? NaN,
+          },
+          latenessByAlert: byAlert.map((a) => ({ ...a, p50: Number(a.p50), p99: Number(a.p99) })),
+          worker: {
+            peakRssMb: Math.round(peakRss / MiB),
+            residentRssMb: Math.round(residentRss / MiB),
+            peakHeapUsedMb: Math.round(peakHeap / MiB),
+            stickyCacheSize,
+            forcedEvictions,
+          },
+          history: { triagedResident, probeAfterAlerts },
+          loadAverage: { start: loadStart, end: os.loadavg()[0]! },
+        };
+      } finally {
+        clearInterval(sampler);
+        worker.kill('SIGTERM');
+        const killed = setTimeout(() => worker.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(killed);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    {
+      worker: false,
+      // The bench's own tenant creates thousands of tickets a minute: no request limit.
+      env: {
+        RATE_LIMITS: 'free:0,standard:0,starter:0,business:0,professional:0,enterprise:0,global_enterprise:0',
+        ...options.env,
+      },
+    },
+  );
+}
+
+function report(r: SlaLoadResult): void {
+  const h = (f: HistoryFigures) =>
+    `${f.events} events, ${(f.bytes / 1024).toFixed(1)} KiB, replay ${f.replayMs.toFixed(1)} ms`;
+  console.log(
+    `${r.residentTickets} resident (${r.seededTickets} of them seeded) + ${r.probeTickets} probe tickets (created in ${r.createSeconds.toFixed(0)} s with ${r.createRetries} retried 5xx, triage settled ${r.triageSettledSeconds.toFixed(0)} s later); ` +
+      `alerts: ${r.alertsFired}/${r.alertsExpected} fired, duplicates ${r.duplicates}; lateness p50 ${r.latenessMs.p50.toFixed(0)} ms, ` +
+      `p99 ${r.latenessMs.p99.toFixed(0)} ms, max ${r.latenessMs.max.toFixed(0)} ms`,
+  );
+  console.log(
+    `lateness by alert: ${r.latenessByAlert.map((a) => `${a.alert} p50 ${a.p50.toFixed(0)} ms / p99 ${a.p99.toFixed(0)} ms`).join('; ')}`,
+  );
+  console.log(
+    `worker process: peak RSS ${r.worker.peakRssMb} MB (${r.worker.residentRssMb} MB with the residents, before the probes), ` +
+      `peak heap used ${r.worker.peakHeapUsedMb} MB; sticky cache ${r.worker.stickyCacheSize ?? '?'} workflows, ${r.worker.forcedEvictions ?? '?'} forced evictions`,
+  );
+  console.log(`history of a triaged resident: ${h(r.history.triagedResident)}`);
+  console.log(`history of a probe after its 4 alerts: ${h(r.history.probeAfterAlerts)}`);
+  console.log(
+    `load average (1 min): ${r.loadAverage.start.toFixed(2)} at the start, ${r.loadAverage.end.toFixed(2)} at the end`,
+  );
+  console.log(JSON.stringify(r));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      tickets: { type: 'string', default: '2000' },
+      tickets: { type: 'string', default: '10000' },
+      seeded: { type: 'string', default: '0' },
       probes: { type: 'string', default: '200' },
       target: { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '16' },
+      replays: { type: 'string', default: '20' },
     },
   });
-  const count = Number(values.tickets);
-  const probes = Number(values.probes);
-  const target = Number(values.target);
-  await withProduct(async (h) => {
-    let peakRss = 0;
-    let peakHeap = 0;
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-    }, 500);
-    try {
-      const tenant = await h.createTenant({
-        sla_policy: {
-          targets: {
-            medium: { first_response_seconds: 4 * 3600, resolution_seconds: 8 * 3600 },
-            high: { first_response_seconds: target, resolution_seconds: 2 * target },
-          },
-          warning_thresholds: [0.5],
-          escalation: { notify: false },
-        },
-      });
-      const create = async (n: number, priority: string, label: string) => {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: Number(values.concurrency) }, async () => {
-            while (next < n) {
-              const i = next++;
-              const r = await h.call('POST', '/v1/tickets', {
-                token: tenant.tokens.client,
-                body: { content: `${label} ${i}: the export fails with an error`, priority },
-              });
-              if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
-            }
-          }),
-        );
-      };
-      const started = Date.now();
-      await create(count, 'medium', 'Resident ticket');
-      console.log(`created ${count} resident tickets in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      const settleStarted = Date.now();
-      for (;;) {
-        const pending = Number(
-          (
-            await h
-              .db('tickets')
-              .where({ tenant_id: tenant.id })
-              .whereIn('status', ['new', 'triaging'])
-              .count('* as n')
-          )[0]!.n,
-        );
-        if (pending === 0) break;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-      console.log(`their triage settled ${((Date.now() - settleStarted) / 1000).toFixed(1)} s later`);
-      await create(probes, 'high', 'Probe ticket');
-      const expected = probes * 4;
-      const deadline = Date.now() + (2 * target + 120) * 1000;
-      let fired = 0;
-      while (Date.now() < deadline) {
-        fired = Number((await h.db('sla_events').where({ tenant_id: tenant.id }).count('* as n'))[0]!.n);
-        if (fired >= expected) break;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-      const rows: Array<{ late: number }> = (
-        await h.db.raw(
-          `SELECT EXTRACT(EPOCH FROM fired_at - due_at) * 1000 AS late FROM sla_events WHERE tenant_id = ?`,
-          [tenant.id],
-        )
-      ).rows;
-      const lateness = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
-      const duplicates = Number(
-        (
-          await h.db.raw(
-            `SELECT count(*) AS n FROM (SELECT ticket_id, clock, kind, threshold, cycle FROM sla_events WHERE tenant_id = ?
-            GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d`,
-            [tenant.id],
-          )
-        ).rows[0].n,
-      );
-      const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-      console.log(
-        `${count} resident + ${probes} probe tickets; alerts: ${lateness.length}/${expected} fired, duplicates ${duplicates}; lateness median ${percentile(lateness, 50).toFixed(0)} ms, ` +
-          `p99 ${percentile(lateness, 99).toFixed(0)} ms, max ${lateness[lateness.length - 1]?.toFixed(0)} ms`,
-      );
-      console.log(`process (API + worker) peak RSS ${mb(peakRss)}, peak heap ${mb(peakHeap)}`);
-      console.log(
-        JSON.stringify({
-          resident_tickets: count,
-          probe_tickets: probes,
-          alerts_expected: expected,
-          alerts_fired: lateness.length,
-          duplicates,
-          lateness_ms: {
-            median: percentile(lateness, 50),
-            p99: percentile(lateness, 99),
-            max: lateness[lateness.length - 1],
-          },
-          peak_rss_mb: Math.round(peakRss / 1048576),
-          peak_heap_mb: Math.round(peakHeap / 1048576),
-        }),
-      );
-    } finally {
-      clearInterval(sampler);
-    }
-  });
+  // WORKER_* and TICKET_* variables of this process configure the worker and the API, as in production.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => /^(WORKER|TICKET)_/.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+  report(
+    await benchSlaLoad({
+      tickets: Number(values.tickets),
+      seeded: Number(values.seeded),
+      probes: Number(values.probes),
+      targetSeconds: Number(values.target),
+      concurrency: Number(values.concurrency),
+      replays: Number(values.replays),
+      env,
+      log: (line) => console.log(`[sla-load ${new Date().toISOString().slice(11, 19)}] ${line}`),
+    }),
+  );
 }
 
-run(main);
+if (require.main === module) run(main);

@@ -37,6 +37,7 @@ const schema = z.object({
   TEMPORAL_METRICS_ADDRESS: optionalString,
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(16),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
@@ -66,7 +67,7 @@ const schema = z.object({
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().min(0).default(168),
-  TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).optional(),
+  TICKET_HISTORY_EVENT_LIMIT: z.coerce.number().int().min(50).max(50_000).default(1000),
   WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   AGENT_MODEL_ALLOWLIST: z
     .string()
@@ -156,6 +157,12 @@ export interface AppConfig {
      * fairness shares dispatch between tenants, not in the worker, where tasks run first come, first served.
      */
     slots: { activities: number; workflowTasks: number };
+    /**
+     * Workflows the worker keeps in memory (its sticky cache, least recently used evicted first). An evicted
+     * ticket is replayed from its history on its next task (its timer, an action): memory against replay time.
+     * Zero disables the cache (every task replays). At least the workflow task slots.
+     */
+    maxCachedWorkflows: number;
   };
   /** Port of the worker-only process's /metrics (the API serves its own on its port). */
   metricsPort: number;
@@ -194,8 +201,11 @@ export interface AppConfig {
   qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
   outbox: { intervalMs: number; graceMs: number };
   autoCloseAfterMs: number;
-  /** Ticket workflows continue as new past this many history events (unset: when the server suggests it). */
-  ticketHistoryEventLimit: number | undefined;
+  /**
+   * Ticket workflows continue as new past this many history events (or sooner when the server suggests it): a
+   * worker that evicted a ticket replays its whole current run on its next task, about a millisecond per event.
+   */
+  ticketHistoryEventLimit: number;
   /** How long the API waits for a ticket workflow to take an action or answer a query before answering 503. */
   workflowUpdateTimeoutMs: number;
   /** Tenant AI agents: the models an agent's `llm_config.model` may name (the configured chat model is added). */
@@ -219,6 +229,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (c.NODE_ENV === 'production' && !c.SECRET_KEYS) {
     throw new ConfigError('SECRET_KEYS must be set in production (credentials are encrypted with it)');
+  }
+  if (c.WORKER_MAX_CACHED_WORKFLOWS > 0 && c.WORKER_MAX_CACHED_WORKFLOWS < c.WORKER_WORKFLOW_TASK_SLOTS) {
+    throw new ConfigError(
+      `WORKER_MAX_CACHED_WORKFLOWS (${c.WORKER_MAX_CACHED_WORKFLOWS}) must be 0 (no cache) or at least WORKER_WORKFLOW_TASK_SLOTS (${c.WORKER_WORKFLOW_TASK_SLOTS})`,
+    );
   }
   if (c.JWT_SECRET && c.JWT_SECRET.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters');
@@ -258,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       namespace: c.TEMPORAL_NAMESPACE,
       taskQueue: c.TEMPORAL_TASK_QUEUE,
       slots: { activities: c.WORKER_ACTIVITY_SLOTS, workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS },
+      maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
       cliPath: c.TEMPORAL_CLI_PATH,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,

@@ -153,6 +153,8 @@ export interface WorkerOptions {
   payloadKeys?: string;
   /** WORKER_ACTIVITY_SLOTS / WORKER_WORKFLOW_TASK_SLOTS; the SDK's defaults (100 / 40) when unset. */
   slots?: { activities: number; workflowTasks: number };
+  /** WORKER_MAX_CACHED_WORKFLOWS: the sticky cache's size; the SDK's default (scaled with the heap) when unset. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(
@@ -207,6 +209,7 @@ export async function createWorker(
           maxConcurrentWorkflowTaskExecutions: options.slots.workflowTasks,
         }
       : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

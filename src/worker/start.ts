@@ -32,6 +32,7 @@ export async function startWorkerRuntime(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     slots: config.temporal.slots,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     payloadKeys: keys.payloadKeys,
     deps: defaultActivityDeps({
       dbs,

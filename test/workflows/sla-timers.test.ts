@@ -82,6 +82,22 @@ test('with no reply, each warning and breach fires once, on time, and shows on t
   // Nothing more fires later.
   await sleep(1500);
   expect(await h.db('sla_events').where({ ticket_id: id }).count('* as n')).toEqual([{ n: '4' }]);
+
+  // Search attributes are upserted when they change only: no upsert repeats the one before it.
+  const history = await h.client.workflow.getHandle(`ticket-${id}`).fetchHistory();
+  const upserts = (history.events ?? []).flatMap((e) => {
+    const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (!fields) return [];
+    return [
+      Object.entries(fields)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, payload]) => `${key}=${Buffer.from(payload.data ?? []).toString()}`)
+        .join(' '),
+    ];
+  });
+  expect(upserts.length).toBeGreaterThanOrEqual(4);
+  expect(upserts.filter((u, i) => i > 0 && u === upserts[i - 1])).toEqual([]);
+  expect(upserts[upserts.length - 1]).toContain('SlaState="breached"');
 });
 
 test('a reply before the deadline stops the response clock; resolving stops the resolution clock', async () => {

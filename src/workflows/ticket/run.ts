@@ -17,6 +17,13 @@ export type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'> & { 
 /** Patch: the ticket workflow fires ticket events for the tenant's AI agents. */
 export const AGENT_TICKET_EVENTS = 'agent-ticket-events';
 
+/**
+ * Patch: search attributes are upserted only when one of them changed. Each upsert is a command, an event in the
+ * history (replayed on every cache miss) and a visibility write on the server; the ITSM outbox republished them
+ * unchanged before and after every event. Runs recorded before it upsert on every publish.
+ */
+export const SEARCH_ATTRIBUTES_ON_CHANGE = 'search-attributes-on-change';
+
 export const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
 const MAX_REMEMBERED_ACTIONS = 200;
 
@@ -49,6 +56,8 @@ export class TicketRun {
   slaUnavailable: string | null = null;
   /** The worker's clock when the last change was persisted by a local activity (0: none yet). */
   private persistedAtMs = 0;
+  /** The search attributes last upserted in this run (serialised), to skip upserting them unchanged. */
+  private publishedAttributes: string | null = null;
 
   constructor(readonly input: TicketWorkflowInput) {
     this.state =
@@ -145,7 +154,7 @@ export class TicketRun {
         ...(this.slaUnavailable ? [`SLA unavailable: ${this.slaUnavailable}`] : []),
       ].join('\n\n'),
     );
-    upsertSearchAttributes([
+    const attributes = [
       { key: searchAttributes.itsmSync, value: itsm },
       { key: searchAttributes.slaClocks, value: clocks },
       { key: searchAttributes.status, value: state.status },
@@ -154,7 +163,11 @@ export class TicketRun {
       { key: searchAttributes.escalationLevel, value: state.escalationLevel },
       ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
       ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
-    ]);
+    ];
+    const serialised = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+    if (serialised === this.publishedAttributes && patched(SEARCH_ATTRIBUTES_ON_CHANGE)) return;
+    this.publishedAttributes = serialised;
+    upsertSearchAttributes(attributes);
   }
 
   /**
