@@ -2,15 +2,19 @@
  * `npm run bench`: every figure of the product beside its floor, in one run, then one JSON line.
  *
  *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
- *                     --list-tickets 1000000 --list-runs 50]
+ *                     --list-tickets 1000000 --list-runs 50
+ *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-target 60]
  *
  * 1. Triage (bench/triage.ts): the product as `npm start` runs it against a bare Temporal workflow of as many
  *    do-nothing steps, on the same dev server: latency, intake, throughput, a burst.
  * 2. `GET /v1/tickets` with `list-tickets` tickets in the table (bench/ticket-list.ts).
+ * 3. SLA clocks with `sla-tickets` + `sla-seeded` open tickets on one worker process (bench/sla-load.ts): alert
+ *    lateness of the probes, the worker's memory, an evicted workflow's replay cost.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { run, withProduct } from './support';
+import { benchSlaLoad } from './sla-load';
 import { benchTicketList } from './ticket-list';
 import { type BenchRow, benchTriage } from './triage';
 
@@ -23,6 +27,10 @@ const { values: args } = parseArgs({
     'burst-rate': { type: 'string', default: '20' },
     'list-tickets': { type: 'string', default: '1000000' },
     'list-runs': { type: 'string', default: '50' },
+    'sla-tickets': { type: 'string', default: '200' },
+    'sla-seeded': { type: 'string', default: '9800' },
+    'sla-probes': { type: 'string', default: '200' },
+    'sla-target': { type: 'string', default: '60' },
   },
 });
 
@@ -50,6 +58,8 @@ async function main(): Promise<void> {
     burst: Number(args.burst),
     burstRate: Number(args['burst-rate']),
   });
+  printTable(triage.rows);
+  console.log(JSON.stringify(triage.result));
   const listTickets = Number(args['list-tickets']);
   // The list's figures are of its queries: the request quota is lifted, no worker runs.
   const list = await withProduct(
@@ -62,6 +72,16 @@ async function main(): Promise<void> {
       }),
     { worker: false, env: { RATE_LIMITS: 'standard:0' } },
   );
+  console.log(JSON.stringify({ ticket_list: { tickets: listTickets, overall: list.overall } }));
+  const slaTickets = Number(args['sla-tickets']) + Number(args['sla-seeded']);
+  const sla = await benchSlaLoad({
+    tickets: Number(args['sla-tickets']),
+    seeded: Number(args['sla-seeded']),
+    probes: Number(args['sla-probes']),
+    targetSeconds: Number(args['sla-target']),
+    concurrency: 16,
+    replays: 10,
+  });
   const worst = Object.entries(list.shapes).sort((a, b) => b[1].p99_ms - a[1].p99_ms)[0]!;
   const rows: BenchRow[] = [
     ...triage.rows,
@@ -70,6 +90,18 @@ async function main(): Promise<void> {
       `SQL alone p50 ${list.overall.query.p50_ms.toFixed(1)} ms, p99 ${list.overall.query.p99_ms.toFixed(1)} ms`,
       `p50 ${list.overall.p50_ms.toFixed(1)} ms, p99 ${list.overall.p99_ms.toFixed(1)} ms (worst: ${worst[0]} ${worst[1].p99_ms.toFixed(1)} ms)`,
       `p99 ${(list.overall.p99_ms / 50).toFixed(2)}× the 50 ms target`,
+    ],
+    [
+      `SLA alerts, ${slaTickets.toLocaleString('en')} open tickets on one worker (${sla.alertsFired}/${sla.alertsExpected} fired, ${sla.duplicates} twice)`,
+      `due time`,
+      `lateness p50 ${sla.latenessMs.p50.toFixed(0)} ms, p99 ${sla.latenessMs.p99.toFixed(0)} ms; worker RSS peak ${sla.worker.peakRssMb.toFixed(0)} MB`,
+      `p99 ${(sla.latenessMs.p99 / 1000).toFixed(2)}× the 1 s target; RSS ${(sla.worker.peakRssMb / 1024).toFixed(2)}× 1 GB`,
+    ],
+    [
+      'an evicted ticket brought back (replay of its history)',
+      '—',
+      `triaged: ${sla.history.triagedResident.events} events, ${sla.history.triagedResident.replayMs.toFixed(0)} ms; after 4 alerts: ${sla.history.probeAfterAlerts.events} events, ${sla.history.probeAfterAlerts.replayMs.toFixed(0)} ms`,
+      '',
     ],
   ];
   console.log('');
@@ -81,6 +113,7 @@ async function main(): Promise<void> {
       load_average: os.loadavg(),
       ...triage.result,
       ticket_list: { tickets: listTickets, overall: list.overall, shapes: list.shapes },
+      sla_load: sla,
     }),
   );
 }

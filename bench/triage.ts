@@ -10,6 +10,43 @@ import { percentile } from '../src/ml/metrics';
 import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 import { type Floor, startFloor } from './floor';
 import { type ProductProcess, startProductProcess } from './product-process';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Knex } from 'knex';
+import { historySteps } from '../test/helpers/history-steps';
+
+/**
+ * What the database has written so far: WAL bytes and rows inserted, updated or deleted (statistics). WAL is
+ * the whole server's: the figure is the product's only on a server nothing else writes to meanwhile.
+ */
+async function writeCounters(db: Knex): Promise<{ walBytes: number; rows: number }> {
+  // Statistics reach pg_stat_* when backends flush them (at most a second later).
+  await new Promise((r) => setTimeout(r, 1500));
+  const { rows } = await db.raw(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal,
+            (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples`,
+  );
+  return { walBytes: Number(rows[0].wal), rows: Number(rows[0].tuples) };
+}
+
+/** Per workflow: history events, serialized history bytes, regular and local activities. */
+async function historyCost(client: Client, workflowIds: string[]) {
+  let events = 0;
+  let bytes = 0;
+  let regular = 0;
+  let local = 0;
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    events += history.events?.length ?? 0;
+    bytes += historyToJSON(history).length;
+    for (const step of historySteps(history.events ?? [])) {
+      if (step.startsWith('local:')) local += 1;
+      else regular += 1;
+    }
+  }
+  const n = workflowIds.length;
+  return { events: events / n, bytes: bytes / n, regularActivities: regular / n, localActivities: local / n };
+}
 
 /** The product's steps from triage start to triage end, all local activities with offline models (see triage.ts). */
 const TRIAGE_STEPS = 8;
@@ -50,6 +87,8 @@ export async function benchTriage(
   const db = knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } });
   let product: ProductProcess | undefined;
   let floor: Floor | undefined;
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const temporal = new Client({ connection });
   try {
     product = await startProductProcess({
       databaseUrl: stack.databaseUrl,
@@ -111,13 +150,15 @@ export async function benchTriage(
 
     // 2. Intake and triage throughput, `concurrency` clients.
     const before = await counts();
+    const writesBefore = await writeCounters(db);
+    const intakeIds: string[] = [];
     const started = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < tickets) {
           next += 1;
-          await create();
+          intakeIds.push(await create());
         }
       }),
     );
@@ -131,7 +172,17 @@ export async function benchTriage(
     const productIntake = tickets / intakeSeconds;
     const productDrafted = tickets / ((draftedAt - started) / 1000);
     const productTriaged = tickets / triagedSeconds;
+    const writesAfter = await writeCounters(db);
+    const writes = {
+      walBytes: (writesAfter.walBytes - writesBefore.walBytes) / tickets,
+      rows: (writesAfter.rows - writesBefore.rows) / tickets,
+    };
+    const productHistory = await historyCost(
+      temporal,
+      intakeIds.slice(0, 20).map((id) => `ticket-${id}`),
+    );
     const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+    const floorHistory = await historyCost(temporal, floor.lastWorkflowIds.slice(0, 20));
     const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
 
     // 3. A burst arriving at a steady rate: is it triaged within twice its arrival time?
@@ -153,7 +204,14 @@ export async function benchTriage(
     const latency = summary(createToDraft);
     const floorLocalSummary = summary(floorLocalLatency);
     const floorRegularSummary = summary(floorRegularLatency);
+    const round = (v: number) => v.toFixed(1);
     const rows: BenchRow[] = [
+      [
+        'cost per triaged ticket (history, activities, writes)',
+        `${round(floorHistory.events)} events, ${(floorHistory.bytes / 1024).toFixed(1)} KiB; ${round(floorHistory.localActivities)} local activities`,
+        `${round(productHistory.events)} events, ${(productHistory.bytes / 1024).toFixed(1)} KiB; ${round(productHistory.localActivities)} local + ${round(productHistory.regularActivities)} regular activities; ${round(writes.rows)} rows, ${(writes.walBytes / 1024).toFixed(1)} KiB WAL`,
+        `${(productHistory.events / floorHistory.events).toFixed(2)}× the floor's events`,
+      ],
       [
         `create → draft visible, one at a time (${latencyCount})`,
         `p50 ${ms(floorLocalSummary.p50)} local / ${ms(floorRegularSummary.p50)} regular (${DRAFT_STEPS} steps)`,
@@ -211,12 +269,17 @@ export async function benchTriage(
           ratio: burstSeconds / arrivalSeconds,
         },
         product_rss_mb: rssMb,
+        cost_per_ticket: {
+          product: { ...productHistory, db_rows_written: writes.rows, wal_bytes: writes.walBytes },
+          floor: floorHistory,
+        },
       },
     };
   } finally {
     await floor?.stop();
     await product?.stop();
     await db.destroy();
+    await connection.close();
     await stack.stop();
   }
 }

@@ -15,6 +15,8 @@ export interface Floor {
     count: number,
     concurrency: number,
   ): Promise<{ intakePerSecond: number; completedPerSecond: number }>;
+  /** The workflow ids of the last intakeAndComplete. */
+  readonly lastWorkflowIds: string[];
   /** One workflow at a time, start → result: milliseconds each. */
   latencies(kind: 'regular' | 'local', steps: number, count: number): Promise<number[]>;
   stop(): Promise<void>;
@@ -38,8 +40,11 @@ export async function startFloor(temporalAddress: string, databaseUrl: string): 
   );
   const workflowType = (kind: 'regular' | 'local') => (kind === 'local' ? 'floorLocal' : 'floorRegular');
 
+  const lastWorkflowIds: string[] = [];
   return {
+    lastWorkflowIds,
     async intakeAndComplete(kind, steps, count, concurrency) {
+      lastWorkflowIds.length = 0;
       const handles: Promise<unknown>[] = [];
       let next = 0;
       const started = performance.now();
@@ -55,6 +60,7 @@ export async function startFloor(temporalAddress: string, databaseUrl: string): 
               args: [steps],
             });
             handles.push(handle.result());
+            lastWorkflowIds.push(handle.workflowId);
           }
         }),
       );

@@ -56,8 +56,9 @@ test('every key of every response is snake_case; the timeline is paginated', asy
     metadata: { orderId: 'A-1' },
   });
   const id = created.id as string;
+  // Triage ends open, then escalated at once: "refund" is one of seed 003's escalation keywords.
   await eventually(
-    async () => (await h.call('GET', `/v1/tickets/${id}`, { token: agent })).body.status === 'open',
+    async () => (await h.call('GET', `/v1/tickets/${id}`, { token: agent })).body.status === 'escalated',
   );
   await call('POST', `/v1/tickets/${id}/assign`, agent, { assignee: 'alice' });
   await call('POST', `/v1/tickets/${id}/messages`, agent, { body: 'Refund on its way' });

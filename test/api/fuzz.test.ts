@@ -434,5 +434,8 @@ test(`${REQUESTS} fuzzed requests over every route: no 5xx, errors as problem+js
   console.log(
     `fuzz: the new ticket ended triage as ${triaged.status}, ${JSON.stringify(triaged.escalation ?? null)}`,
   );
-  expect(triaged.status).toBe('open');
+  // Triage completed (not ai_failed); the escalation triggers may then escalate it (a weak match against the
+  // fuzzed knowledge base, its sentiment): a triage outcome too.
+  expect(['open', 'escalated']).toContain(triaged.status);
+  expect(triaged.category).toEqual(expect.any(String));
 }, 600_000);
