@@ -37,7 +37,7 @@ const schema = z.object({
   TEMPORAL_METRICS_ADDRESS: optionalString,
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(16),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(600),
   METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,

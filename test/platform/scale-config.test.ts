@@ -4,8 +4,8 @@
  */
 import { ConfigError, loadConfig } from '../../src/platform/config';
 
-test('the sticky cache holds 1,000 workflows unless configured', () => {
-  expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(1000);
+test('the sticky cache holds 600 workflows unless configured', () => {
+  expect(loadConfig({}).temporal.maxCachedWorkflows).toBe(600);
   expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1500' }).temporal.maxCachedWorkflows).toBe(1500);
 });
 
