@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import {
   type Client,
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -178,9 +179,18 @@ export class TicketWorkflows {
   ): Promise<TicketLiveView> {
     const handle = this.client.workflow.getHandle(ticket.workflow_id);
     try {
-      return await this.bounded('take the action', () =>
-        handle.executeUpdate(update, { args: [args], updateId }),
-      );
+      return await this.bounded('take the action', async () => {
+        // An update the server aborts as the run continues as new (or an RPC the frontend refuses meanwhile) is
+        // sent again to the next run: the same update id, and the action ids carried over, apply it once.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await handle.executeUpdate(update, { args: [args], updateId });
+          } catch (error) {
+            if (!(error instanceof ServiceError) || attempt >= 3) throw error;
+            await new Promise((r) => setTimeout(r, 250 * attempt));
+          }
+        }
+      });
     } catch (error) {
       throw this.translate(error, ticket);
     }
