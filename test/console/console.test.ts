@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium';
 import { type Harness, type TestTenant, eventually, startHarness } from '../helpers/harness';
 
@@ -55,6 +55,30 @@ describeWithBrowser('agent console in Chromium', () => {
   async function freshPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     return context.newPage();
+  }
+
+  /**
+   * Waits for what a step should show; on a timeout the error says what the page showed instead (the alert with
+   * the API's answer, say) and a screenshot is saved beside the others, so a failure in CI explains itself.
+   */
+  async function shown(on: Page, locator: Locator, step: string): Promise<void> {
+    try {
+      await locator.waitFor();
+    } catch (error) {
+      const text = await on
+        .locator('main')
+        .innerText({ timeout: 2000 })
+        .catch(() => '(the page could not be read)');
+      await on.screenshot({ path: path.join(SCREENSHOTS, `failed-${step}.png`) }).catch(() => undefined);
+      const alerts = await on
+        .locator('[role=alert], [role=status]')
+        .allInnerTexts()
+        .catch(() => []);
+      throw new Error(
+        `${(error as Error).message}\nAlerts on the page: ${JSON.stringify(alerts)}\n` +
+          `The page showed instead:\n${text.slice(0, 3000)}`,
+      );
+    }
   }
 
   async function create(content: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -212,7 +236,11 @@ again. If the app still crashes, clear its cache under Settings → Storage.`,
       // A threshold out of range: the API's field error is shown, nothing saved.
       await admin.getByLabel('Warning thresholds (fractions elapsed)').fill('0.5, 1.5');
       await admin.getByRole('button', { name: 'Save policy' }).click();
-      await admin.getByTestId('field-errors').getByText('warning_thresholds.1').waitFor();
+      await shown(
+        admin,
+        admin.getByTestId('field-errors').getByText('warning_thresholds.1'),
+        'sla-policy-error',
+      );
       expect(
         (await h.call('GET', '/v1/sla-policy', { token: tenant.tokens.admin })).body.warning_thresholds,
       ).toEqual([0.85]);
@@ -220,7 +248,7 @@ again. If the app still crashes, clear its cache under Settings → Storage.`,
       await admin.getByLabel('Warning thresholds (fractions elapsed)').fill('0.5, 0.85');
       await admin.getByLabel('high first response minutes').fill('20');
       await admin.getByRole('button', { name: 'Save policy' }).click();
-      await admin.getByText('Saved. New tickets use it').waitFor();
+      await shown(admin, admin.getByText('Saved. New tickets use it'), 'sla-policy-saved');
       const policy = (await h.call('GET', '/v1/sla-policy', { token: tenant.tokens.admin })).body;
       expect(policy.warning_thresholds).toEqual([0.5, 0.85]);
       expect(policy.targets.high.first_response_seconds).toBe(1200);
@@ -229,7 +257,7 @@ again. If the app still crashes, clear its cache under Settings → Storage.`,
       await admin.getByLabel('Name').fill('On-call channel');
       await admin.getByLabel('URL').fill('not a url');
       await admin.getByRole('button', { name: 'Add target' }).click();
-      await admin.getByTestId('field-errors').getByText('url').waitFor();
+      await shown(admin, admin.getByTestId('field-errors').getByText('url'), 'notification-url-error');
       // A local address: the outbound policy of tests allows loopback only (and there is no DNS here).
       await admin.getByLabel('URL').fill('http://127.0.0.1:9/services/T000/B000/XXXX');
       await admin.getByRole('button', { name: 'Add target' }).click();
