@@ -25,8 +25,9 @@ beforeAll(async () => {
     chatModel: 'gpt-test',
     embeddingModel: 'embed-test',
     embeddingDimensions: 8,
-    // Long enough for a local answer on a loaded machine; the slow-answer case waits four times as long.
-    timeoutMs: 2000,
+    // Long enough for a local answer on a loaded machine (2 s was not, at load 9 in CI); the slow-answer case
+    // uses a client of its own with a short timeout.
+    timeoutMs: 10_000,
     fallbackClassifier: createOfflineClassifier({ cacheDir: SHARED_MODEL_CACHE }),
     fallbackDrafter: createLocalDrafter(),
   };
@@ -112,10 +113,13 @@ test('429 is retryable after Retry-After; 5xx retryable; other 4xx not; timeouts
 
   // A slow answer is cut off at the call's timeout and retried. (Under jest the client reports its own abort as a
   // connection error rather than APIConnectionTimeoutError; both are retryable.)
-  fake.script({ delayMs: 8000, content: '{}' });
+  const impatient = { ...options, timeoutMs: 1000 };
+  fake.script({ delayMs: 10_000, content: '{}' });
   const startedAt = Date.now();
-  const slow = await failure(classifier.classify(input));
-  expect(Date.now() - startedAt).toBeLessThan(7000);
+  const slow = await failure(
+    createOpenAiClassifier(createOpenAiClient(impatient), impatient).classify(input),
+  );
+  expect(Date.now() - startedAt).toBeLessThan(8000);
   expect(['LlmTimeout', 'LlmUnavailable']).toContain(slow.type);
   expect(slow.nonRetryable).toBe(false);
 
