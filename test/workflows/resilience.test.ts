@@ -35,7 +35,9 @@ test('triage that keeps failing leaves the ticket in ai_failed, workable, with i
     30_000,
     250,
   );
-  expect(classifyCalls).toBe(4);
+  // The retry policy allows 4 attempts. Local activities run at least once per attempt: a workflow task that
+  // times out on a loaded machine (13 calls seen in CI at load 9) runs the attempts of that task again.
+  expect(classifyCalls).toBeGreaterThanOrEqual(4);
   expect(failed.triage).toMatchObject({ status: 'failed', error: 'model endpoint returned 503' });
   expect(failed.sla.clocks.map((c: { state: string }) => c.state)).toEqual(['on_track', 'on_track']);
   expect(failed.sla.clocks.every((c: { deadline: string | null }) => c.deadline !== null)).toBe(true);
