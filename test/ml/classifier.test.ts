@@ -12,6 +12,7 @@ import {
 import { loadDefaultExamples } from '../../src/ml/datasets';
 import { evaluateClassifier } from '../../src/ml/evaluation';
 import { decodeUint32 } from '../../src/ml/model-cache';
+import { fitTfidf } from '../../src/ml/tfidf';
 import { stratifiedSplit } from '../../src/ml/random';
 import { fnv1a32, hashedFeatures, lightStem, tokenize } from '../../src/ml/text';
 
@@ -375,5 +376,26 @@ describe('fewShotClassifier', () => {
     );
     expect(again.predict('beta alpha')).toEqual(again.predict('beta alpha'));
     expect(again.similarities('beta alpha')[0]).toBeGreaterThan(again.similarities('beta alpha')[1]!);
+  });
+
+  it("counts a background's document frequencies once, for the same model as a fresh copy of it", () => {
+    const background = examples.slice(0, 300).map((e) => e.text);
+    const classes = [
+      { name: 'payments', description: 'invoices, charges, refunds' },
+      { name: 'access', examples: ['cannot log in', 'password reset fails'] },
+    ];
+    const probes = ['refund my invoice', 'login fails after the password reset', 'the weather'];
+    const first = fewShotClassifier(classes, { background });
+    const cached = fewShotClassifier(classes, { background });
+    const fresh = fewShotClassifier(classes, { background: [...background] });
+    for (const text of probes) {
+      expect(cached.similarities(text)).toEqual(first.similarities(text));
+      expect(fresh.similarities(text)).toEqual(first.similarities(text));
+    }
+    // The counts depend on the features too: other options with the same background array get their own.
+    const words = fitTfidf(['refund my invoice'], WORD_VIEW, background);
+    const again = fitTfidf(['refund my invoice'], WORD_VIEW, [...background]);
+    expect(Array.from(words.idf)).toEqual(Array.from(again.idf));
+    expect(Array.from(words.terms)).toEqual(Array.from(again.terms));
   });
 });
