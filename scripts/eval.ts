@@ -103,7 +103,8 @@ function classificationBenchmark(name: string, examples: readonly TrainingExampl
   for (const member of model.members) {
     log(
       `${''.padEnd(24)}member ${member.view.padEnd(20)} L2 ${member.l2} × ${member.epochs} epochs, ` +
-        `T=${member.temperature.toFixed(2)}; validation log-loss by L2: ` +
+        `T=${member.temperature.toFixed(2)}, weight ${(member.weight ?? 1 / model.members.length).toFixed(1)}` +
+        `${member.refitted ? ' (refitted on train + validation)' : ''}; validation log-loss by L2: ` +
         `${member.candidates.map((c) => `${c.l2}→${c.logLoss.toFixed(3)}@${c.epochs}`).join(' ')}`,
     );
   }
@@ -119,12 +120,14 @@ function classificationBenchmark(name: string, examples: readonly TrainingExampl
       eceBefore: round(model.calibration.eceBefore),
       eceAfter: round(model.calibration.eceAfter),
     },
-    members: model.members.map(({ view, l2, epochs, temperature, validationLogLoss }) => ({
+    members: model.members.map(({ view, l2, epochs, temperature, validationLogLoss, weight, refitted }) => ({
       view,
       l2,
       epochs,
       temperature: round(temperature),
       validationLogLoss,
+      weight,
+      refitted: refitted ?? false,
     })),
     predict,
   };

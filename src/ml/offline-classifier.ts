@@ -19,7 +19,9 @@ import {
   type TextModel,
   type TrainOptions,
   type TrainingExample,
+  CHAR_VIEW,
   DEFAULT_TRAIN_OPTIONS,
+  WORD_VIEW,
   fewShotClassifier,
   textClassifierFromJSON,
   trainTextClassifier,
@@ -29,6 +31,7 @@ import { detectLanguage } from './language';
 import { defaultCacheDir, loadOrBuild, sha256 } from './model-cache';
 import { GENERAL_PRODUCT, PRODUCT_CATALOG, createProductClassifier } from './products';
 import { analyzeSentiment } from './sentiment';
+import { type TextClassifierTrainer, createTextClassifierTrainer } from './train-thread';
 import { assessUrgency } from './urgency';
 
 export const OFFLINE_MODEL_NAME = 'offline-tfidf-logreg-v1';
@@ -47,6 +50,11 @@ export interface OfflineClassifierOptions {
   cacheDir?: string | null;
   /** The project's data directory (default: found above this module). */
   dataDir?: string;
+  /**
+   * Trains the models of tenants' own category lists. Default: on worker threads, one at a time
+   * (train-thread.ts), so a list's first ticket does not stall the process's event loop.
+   */
+  trainer?: TextClassifierTrainer;
 }
 
 export interface OfflineClassifier extends Classifier {
@@ -125,14 +133,23 @@ export function loadFewShotBackground(
 export const MIN_TRAINING_EXAMPLES = 3;
 
 /**
- * The trained model is built on the first ticket that uses the list, on the activity's thread: its examples
- * are capped (the first ones of each category, at most 20 each and 400 in all) so that stays around a second.
+ * The trained model is built on the first ticket that uses the list (on a worker thread, train-thread.ts; the
+ * ticket waits for it): its examples are capped (the first ones of each category, at most 20 each and 400 in
+ * all) so that stays around a second.
  */
 export const MAX_TRAINING_EXAMPLES_PER_CATEGORY = 20;
 export const MAX_TRAINING_EXAMPLES = 400;
 
-/** Few examples: the temperature comes from 3-fold out-of-fold predictions, nothing is held out. */
-const TENANT_TRAIN_OPTIONS: Partial<TrainOptions> = { calibrationFraction: 0, calibrationFolds: 3 };
+/**
+ * Few examples: the temperature comes from 3-fold out-of-fold predictions, nothing is held out. The word and
+ * character members only: the joint third member did not help with 5–20 examples per category (eval) and would
+ * make the training half as long again.
+ */
+const TENANT_TRAIN_OPTIONS: Partial<TrainOptions> = {
+  calibrationFraction: 0,
+  calibrationFolds: 3,
+  views: [WORD_VIEW, CHAR_VIEW],
+};
 
 export interface TenantCategoryModel extends TextModel {
   /** What `Classification.model` records: the trained model or the few-shot (nearest-centroid) one. */
@@ -155,6 +172,36 @@ export function trainTenantCategories(
   specs: readonly CategorySpec[],
   background: readonly string[],
 ): TenantCategoryModel {
+  const plan = planTenantCategories(specs, background);
+  return tenantCategoryModel(plan, plan.examples && trainTextClassifier(plan.examples, TENANT_TRAIN_OPTIONS));
+}
+
+/** `trainTenantCategories` with the training done by `trainer` (a worker thread in the product). */
+export async function trainTenantCategoriesWith(
+  specs: readonly CategorySpec[],
+  background: readonly string[],
+  trainer: TextClassifierTrainer,
+): Promise<TenantCategoryModel> {
+  const plan = planTenantCategories(specs, background);
+  return tenantCategoryModel(
+    plan,
+    plan.examples && (await trainer.train(plan.examples, TENANT_TRAIN_OPTIONS)),
+  );
+}
+
+interface TenantCategoryPlan {
+  specs: readonly CategorySpec[];
+  fallback: string | undefined;
+  nearest: FewShotModel;
+  untrained: readonly CategorySpec[];
+  /** What the trained model learns from; undefined: the list gets the few-shot model. */
+  examples?: TrainingExample[];
+}
+
+function planTenantCategories(
+  specs: readonly CategorySpec[],
+  background: readonly string[],
+): TenantCategoryPlan {
   const fallback = specs.find((spec) => FALLBACK_CATEGORY.test(spec.name))?.name;
   const nearest = fewShotClassifier(specs, { background, fallbackLabel: fallback });
   const trainable = specs.filter((spec) => (spec.examples?.length ?? 0) >= MIN_TRAINING_EXAMPLES);
@@ -168,19 +215,29 @@ export function trainTenantCategories(
     perCategory < MIN_TRAINING_EXAMPLES ||
     untrained.some((spec) => spec.name !== fallback)
   ) {
+    return { specs, fallback, nearest, untrained };
+  }
+  const examples = trainable.flatMap((spec) => [
+    { text: `${spec.name.replace(/[_-]+/g, ' ')} ${spec.description ?? ''}`.trim(), label: spec.name },
+    ...(spec.examples ?? []).slice(0, perCategory).map((text) => ({ text, label: spec.name })),
+  ]);
+  return { specs, fallback, nearest, untrained, examples };
+}
+
+function tenantCategoryModel(
+  plan: TenantCategoryPlan,
+  trained: TextClassifier | undefined,
+): TenantCategoryModel {
+  const { nearest, fallback, untrained } = plan;
+  if (!trained) {
     return {
       labels: nearest.labels,
       predict: (text) => nearest.predict(text),
       modelName: OFFLINE_FEW_SHOT_MODEL_NAME,
     };
   }
-  const examples = trainable.flatMap((spec) => [
-    { text: `${spec.name.replace(/[_-]+/g, ' ')} ${spec.description ?? ''}`.trim(), label: spec.name },
-    ...(spec.examples ?? []).slice(0, perCategory).map((text) => ({ text, label: spec.name })),
-  ]);
-  const trained = trainTextClassifier(examples, TENANT_TRAIN_OPTIONS);
   return {
-    labels: specs.map((spec) => spec.name),
+    labels: plan.specs.map((spec) => spec.name),
     modelName: OFFLINE_TENANT_MODEL_NAME,
     predict(text: string): Prediction {
       if (fallback !== undefined && untrained.length > 0) {
@@ -207,6 +264,10 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
   let models: Promise<Models> | undefined;
   // Few-shot models of tenants' own lists, keyed by the list: an explicit cache, bounded, oldest out first.
   const fewShotCache = new Map<string, TextModel>();
+  // Models of tenants' own category lists, keyed by the list: a promise, so the tickets that arrive while a
+  // list trains wait for the one training; a failed training is forgotten (the next ticket tries again).
+  const categoryModels = new Map<string, Promise<TenantCategoryModel>>();
+  let trainer = options.trainer;
 
   const loadModels = (): Promise<Models> => {
     models ??= Promise.resolve().then(() => {
@@ -242,13 +303,26 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
     return model;
   };
 
-  const categoryPrediction = (loaded: Models, specs: CategorySpec[], text: string) => {
+  const categoryModel = (loaded: Models, specs: CategorySpec[]): Promise<TenantCategoryModel> => {
+    const key = JSON.stringify(specs);
+    const cached = categoryModels.get(key);
+    if (cached) return cached;
+    trainer ??= createTextClassifierTrainer();
+    const model = trainTenantCategoriesWith(specs, loaded.background, trainer);
+    if (categoryModels.size >= FEW_SHOT_CACHE_LIMIT)
+      categoryModels.delete(categoryModels.keys().next().value!);
+    categoryModels.set(key, model);
+    model.catch(() => {
+      if (categoryModels.get(key) === model) categoryModels.delete(key);
+    });
+    return model;
+  };
+
+  const categoryPrediction = async (loaded: Models, specs: CategorySpec[], text: string) => {
     if (isDefaultCategoryList(specs)) {
       return { prediction: loaded.defaultCategories.predict(text), model: OFFLINE_MODEL_NAME };
     }
-    const model = fewShot(`categories:${JSON.stringify(specs)}`, () =>
-      trainTenantCategories(specs, loaded.background),
-    );
+    const model = await categoryModel(loaded, specs);
     return { prediction: model.predict(text), model: model.modelName };
   };
 
@@ -285,7 +359,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions = {}):
       const specs = normalizeCategories(input.categories);
       if (specs.length === 0) throw new Error('classify needs at least one category');
 
-      const { prediction: category, model } = categoryPrediction(loaded, specs, text);
+      const { prediction: category, model } = await categoryPrediction(loaded, specs, text);
       const product = productPrediction(loaded, input.products, text);
       const language = detectLanguage(text);
       const sentiment = analyzeSentiment(text, language.language);

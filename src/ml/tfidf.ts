@@ -35,7 +35,8 @@ export interface SparseRow {
 /**
  * Learns the columns and IDF from `texts`. `background` texts only count towards document frequencies: with a
  * few class descriptions as `texts`, a background of ordinary tickets teaches that "cannot" or "add" are
- * common and say little about any class.
+ * common and say little about any class. The background's counts are computed once per background array and
+ * feature options (a tenant's few-shot model is built on its list's first ticket, on the worker's event loop).
  */
 export function fitTfidf(
   texts: readonly string[],
@@ -48,12 +49,9 @@ export function fitTfidf(
     for (const id of words.keys()) documentFrequency.set(id, (documentFrequency.get(id) ?? 0) + 1);
     for (const id of chars.keys()) documentFrequency.set(id, (documentFrequency.get(id) ?? 0) + 1);
   }
-  for (const text of background) {
-    const { words, chars } = hashedFeatures(text, options.features);
-    for (const id of [...words.keys(), ...chars.keys()]) {
-      const df = documentFrequency.get(id);
-      if (df !== undefined) documentFrequency.set(id, df + 1);
-    }
+  if (background.length > 0) {
+    const counts = backgroundCounts(background, options.features);
+    for (const [id, df] of documentFrequency) documentFrequency.set(id, df + (counts.get(id) ?? 0));
   }
   const documentCount = texts.length + background.length;
   let kept = [...documentFrequency.entries()].filter(([, df]) => df >= options.minDf);
@@ -64,6 +62,25 @@ export function fitTfidf(
   const terms = Uint32Array.from(kept.map(([id]) => id));
   const idf = Float32Array.from(kept.map(([, df]) => Math.log((1 + documentCount) / (1 + df)) + 1));
   return { options, terms, idf, columnOf: columnIndex(terms) };
+}
+
+const backgroundCache = new WeakMap<readonly string[], Map<string, Map<number, number>>>();
+
+/** In how many background texts each feature occurs (a word and a character block each count). */
+function backgroundCounts(background: readonly string[], features: FeatureOptions): Map<number, number> {
+  const key = JSON.stringify(features);
+  const byOptions = backgroundCache.get(background) ?? new Map<string, Map<number, number>>();
+  backgroundCache.set(background, byOptions);
+  const known = byOptions.get(key);
+  if (known) return known;
+  const counts = new Map<number, number>();
+  for (const text of background) {
+    const { words, chars } = hashedFeatures(text, features);
+    for (const id of words.keys()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const id of chars.keys()) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  byOptions.set(key, counts);
+  return counts;
 }
 
 function columnIndex(terms: Uint32Array): Map<number, number> {

@@ -1,6 +1,7 @@
 import {
   CHAR_VIEW,
   COMBINED_VIEW,
+  JOINT_VIEW,
   WORD_VIEW,
   type TextClassifierJson,
   fewShotClassifier,
@@ -10,8 +11,10 @@ import {
 } from '../../src/ml/classifier';
 import { loadDefaultExamples } from '../../src/ml/datasets';
 import { evaluateClassifier } from '../../src/ml/evaluation';
+import { decodeUint32 } from '../../src/ml/model-cache';
+import { fitTfidf } from '../../src/ml/tfidf';
 import { stratifiedSplit } from '../../src/ml/random';
-import { fnv1a32, hashedFeatures } from '../../src/ml/text';
+import { fnv1a32, hashedFeatures, lightStem, tokenize } from '../../src/ml/text';
 
 const examples = loadDefaultExamples();
 const { train, test } = stratifiedSplit(examples, (e) => e.label, 0.2, 11);
@@ -147,12 +150,59 @@ describe('feature views and the ensemble', () => {
   });
 
   it('trains one member per view, each with its own search result and temperature', () => {
-    expect(model.members.map((member) => member.view)).toEqual(['stemmed words 1–2', 'chars 2–5']);
+    expect(model.members.map((member) => member.view)).toEqual([
+      'stemmed words 1–2',
+      'chars 2–5',
+      'stemmed words 1–2 + chars 2–5',
+    ]);
     for (const member of model.members) {
       expect(member.temperature).toBeGreaterThanOrEqual(0.25);
       expect(member.temperature).toBeLessThanOrEqual(10);
       expect(member.validationLogLoss).not.toBeNull();
     }
+  });
+
+  it('joint view: the word and the character n-grams of the two other views, in one space', () => {
+    const text = 'Refunds pending since Monday';
+    const joint = hashedFeatures(text, JOINT_VIEW.features);
+    const words = hashedFeatures(text, WORD_VIEW.features).words;
+    const chars = hashedFeatures(text, CHAR_VIEW.features).chars;
+    expect([...joint.words.keys()].sort()).toEqual([...words.keys()].sort());
+    expect([...joint.chars.keys()].sort()).toEqual([...chars.keys()].sort());
+  });
+
+  it('gives each member a share of the ensemble, on a 0.1 grid, summing to 1', () => {
+    const shares = model.members.map((member) => member.weight!);
+    for (const share of shares) {
+      expect(share).toBeGreaterThanOrEqual(0);
+      expect(Math.round(share * 10) / 10).toBeCloseTo(share, 12);
+    }
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    // The shares travel with the model.
+    const restored = textClassifierFromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    expect(restored.members.map((member) => member.weight)).toEqual(shares);
+  });
+
+  it('trains the members again on the validation slice too, after the search', () => {
+    // Words that only the validation slice has: the refitted members know them, the searched ones do not.
+    const { train: searchPart, test: slice } = stratifiedSplit(train, (e) => e.label, 0.1, 1);
+    const known = new Set(searchPart.flatMap((e) => tokenize(e.text).map(lightStem)));
+    const onlyInSlice = [...new Set(slice.flatMap((e) => tokenize(e.text).map(lightStem)))].filter(
+      (word) => !known.has(word) && /^[a-z]{4,}$/.test(word),
+    );
+    expect(onlyInSlice.length).toBeGreaterThan(0);
+    const wordTerms = (m: typeof model) => {
+      const json = m.toJSON();
+      if (json.version !== 2) throw new Error('expected a version-2 model');
+      return new Set(decodeUint32(json.members[0]!.tfidf.terms));
+    };
+    const refitted = wordTerms(model);
+    const searchedOnly = wordTerms(trainTextClassifier(train, { refit: false }));
+    for (const word of onlyInSlice) {
+      expect(refitted.has(fnv1a32(`w:${word}`))).toBe(true);
+      expect(searchedOnly.has(fnv1a32(`w:${word}`))).toBe(false);
+    }
+    expect(model.members.every((member) => member.refitted)).toBe(true);
   });
 
   it('calibrated and uncalibrated probabilities both sum to 1 and agree on the winner', () => {
@@ -326,5 +376,26 @@ describe('fewShotClassifier', () => {
     );
     expect(again.predict('beta alpha')).toEqual(again.predict('beta alpha'));
     expect(again.similarities('beta alpha')[0]).toBeGreaterThan(again.similarities('beta alpha')[1]!);
+  });
+
+  it("counts a background's document frequencies once, for the same model as a fresh copy of it", () => {
+    const background = examples.slice(0, 300).map((e) => e.text);
+    const classes = [
+      { name: 'payments', description: 'invoices, charges, refunds' },
+      { name: 'access', examples: ['cannot log in', 'password reset fails'] },
+    ];
+    const probes = ['refund my invoice', 'login fails after the password reset', 'the weather'];
+    const first = fewShotClassifier(classes, { background });
+    const cached = fewShotClassifier(classes, { background });
+    const fresh = fewShotClassifier(classes, { background: [...background] });
+    for (const text of probes) {
+      expect(cached.similarities(text)).toEqual(first.similarities(text));
+      expect(fresh.similarities(text)).toEqual(first.similarities(text));
+    }
+    // The counts depend on the features too: other options with the same background array get their own.
+    const words = fitTfidf(['refund my invoice'], WORD_VIEW, background);
+    const again = fitTfidf(['refund my invoice'], WORD_VIEW, [...background]);
+    expect(Array.from(words.idf)).toEqual(Array.from(again.idf));
+    expect(Array.from(words.terms)).toEqual(Array.from(again.terms));
   });
 });
