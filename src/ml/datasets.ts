@@ -6,6 +6,7 @@ import { parseCsvRecords } from './csv';
 
 export const DEFAULT_EXAMPLES_FILE = 'triage/default-examples.csv';
 export const BANKING77_FILE = 'banking77/train.csv';
+export const BANKING77_TEST_FILE = 'banking77/test.csv';
 export const BITEXT_FILE = 'bitext/Bitext_Sample_Customer_Support_Training_Dataset.csv';
 
 /**
@@ -34,6 +35,11 @@ export function loadDefaultExamples(dataDir = findDataDir()): TrainingExample[] 
 /** BANKING77's training split: 10,003 real bank customer queries in 77 intents. */
 export function loadBanking77(dataDir = findDataDir()): TrainingExample[] {
   return readLabelledCsv(path.join(dataDir, BANKING77_FILE));
+}
+
+/** BANKING77's published test split (3,080 queries): evaluation only, never trained on. */
+export function loadBanking77Test(dataDir = findDataDir()): TrainingExample[] {
+  return readLabelledCsv(path.join(dataDir, BANKING77_TEST_FILE));
 }
 
 export interface BitextRow {

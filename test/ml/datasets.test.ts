@@ -1,4 +1,4 @@
-import { loadBanking77, loadBitext, loadDefaultExamples } from '../../src/ml/datasets';
+import { loadBanking77, loadBanking77Test, loadBitext, loadDefaultExamples } from '../../src/ml/datasets';
 
 /**
  * The shipped data sets as the loaders read them. The counts and fields are those the project's earlier
@@ -24,6 +24,16 @@ describe('data sets', () => {
     expect(examples).toHaveLength(10003);
     expect(examples[0]).toEqual({ text: 'I am still waiting on my card?', label: 'card_arrival' });
     expect(examples.at(-1)).toEqual({ text: 'Which countries are represented?', label: 'country_support' });
+  });
+
+  it("reads BANKING77's published test split: the same 77 intents, none of its queries in the training split", () => {
+    const test = loadBanking77Test();
+    expect(test).toHaveLength(3080);
+    expect(test[0]).toEqual({ text: 'How do I locate my card?', label: 'card_arrival' });
+    const trainLabels = new Set(loadBanking77().map((e) => e.label));
+    expect(new Set(test.map((e) => e.label))).toEqual(trainLabels);
+    const trainTexts = new Set(loadBanking77().map((e) => e.text));
+    expect(test.filter((e) => trainTexts.has(e.text))).toEqual([]);
   });
 
   it('reads Bitext, whose quoted replies hold commas, quotes and line breaks', () => {
