@@ -9,6 +9,7 @@ import knexFactory from 'knex';
 import { percentile } from '../src/ml/metrics';
 import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 import { type Floor, startFloor } from './floor';
+import { cpuBetween, cpuSnapshot, pidsWhere } from './cpu';
 import { type ProductProcess, startProductProcess } from './product-process';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -19,14 +20,15 @@ import { historySteps } from '../test/helpers/history-steps';
  * What the database has written so far: WAL bytes and rows inserted, updated or deleted (statistics). WAL is
  * the whole server's: the figure is the product's only on a server nothing else writes to meanwhile.
  */
-async function writeCounters(db: Knex): Promise<{ walBytes: number; rows: number }> {
+async function writeCounters(db: Knex): Promise<{ walBytes: number; rows: number; transactions: number }> {
   // Statistics reach pg_stat_* when backends flush them (at most a second later).
   await new Promise((r) => setTimeout(r, 1500));
   const { rows } = await db.raw(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal,
-            (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples`,
+            (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples,
+            (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database())::float8 AS xacts`,
   );
-  return { walBytes: Number(rows[0].wal), rows: Number(rows[0].tuples) };
+  return { walBytes: Number(rows[0].wal), rows: Number(rows[0].tuples), transactions: Number(rows[0].xacts) };
 }
 
 /** Per workflow: history events, serialized history bytes, regular and local activities. */
@@ -59,7 +61,12 @@ export interface TriageBenchOptions {
   latency: number;
   burst: number;
   burstRate: number;
+  /** The product process writes a V8 CPU profile into this folder when it stops (bench/profile.ts reads it). */
+  cpuProfileDir?: string;
 }
+
+/** The monotonic clock in microseconds: the clock of V8's CPU profiles, to cut a profile to a phase. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** One row of the printed table: what is measured, the floor, the product, the ratio and its target. */
 export type BenchRow = [figure: string, floor: string, product: string, ratio: string];
@@ -93,9 +100,19 @@ export async function benchTriage(
     product = await startProductProcess({
       databaseUrl: stack.databaseUrl,
       temporalAddress: stack.temporalAddress,
+      ...(options.cpuProfileDir
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=500'] }
+        : {}),
     });
     floor = await startFloor(stack.temporalAddress, stack.databaseUrl);
     const tenant = await product.createTenant();
+    const temporalPort = stack.temporalAddress.split(':').pop();
+    const temporalPids = pidsWhere((c) => c.includes('start-dev') && c.includes(`--port ${temporalPort} `));
+    const database = new URL(stack.databaseUrl).pathname.slice(1);
+    const cpu = () =>
+      cpuSnapshot({ productPid: product!.pid, temporalPids, database, benchPid: process.pid });
+    const perTicket = (c: Record<string, number>, n: number) =>
+      Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(((1000 * v) / n).toFixed(2))]));
     const counts = async (): Promise<Counts> => {
       const row = await db('tickets')
         .where({ tenant_id: tenant.id })
@@ -152,6 +169,8 @@ export async function benchTriage(
     const before = await counts();
     const writesBefore = await writeCounters(db);
     const intakeIds: string[] = [];
+    const cpuBefore = cpu();
+    const throughputStartUs = monotonicUs();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -169,6 +188,8 @@ export async function benchTriage(
       return c.triaged >= before.triaged + tickets;
     }, 600_000);
     const triagedSeconds = (performance.now() - started) / 1000;
+    const throughputEndUs = monotonicUs();
+    const productCpu = perTicket(cpuBetween(cpuBefore, cpu()), tickets);
     const productIntake = tickets / intakeSeconds;
     const productDrafted = tickets / ((draftedAt - started) / 1000);
     const productTriaged = tickets / triagedSeconds;
@@ -176,12 +197,15 @@ export async function benchTriage(
     const writes = {
       walBytes: (writesAfter.walBytes - writesBefore.walBytes) / tickets,
       rows: (writesAfter.rows - writesBefore.rows) / tickets,
+      transactions: (writesAfter.transactions - writesBefore.transactions) / tickets,
     };
     const productHistory = await historyCost(
       temporal,
       intakeIds.slice(0, 20).map((id) => `ticket-${id}`),
     );
+    const floorCpuBefore = cpu();
     const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+    const floorCpu = perTicket(cpuBetween(floorCpuBefore, cpu()), tickets);
     const floorHistory = await historyCost(temporal, floor.lastWorkflowIds.slice(0, 20));
     const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
 
@@ -209,7 +233,7 @@ export async function benchTriage(
       [
         'cost per triaged ticket (history, activities, writes)',
         `${round(floorHistory.events)} events, ${(floorHistory.bytes / 1024).toFixed(1)} KiB; ${round(floorHistory.localActivities)} local activities`,
-        `${round(productHistory.events)} events, ${(productHistory.bytes / 1024).toFixed(1)} KiB; ${round(productHistory.localActivities)} local + ${round(productHistory.regularActivities)} regular activities; ${round(writes.rows)} rows, ${(writes.walBytes / 1024).toFixed(1)} KiB WAL`,
+        `${round(productHistory.events)} events, ${(productHistory.bytes / 1024).toFixed(1)} KiB; ${round(productHistory.localActivities)} local + ${round(productHistory.regularActivities)} regular activities; ${round(writes.rows)} rows, ${(writes.walBytes / 1024).toFixed(1)} KiB WAL; ${round(writes.transactions)} DB transactions`,
         `${(productHistory.events / floorHistory.events).toFixed(2)}× the floor's events`,
       ],
       [
@@ -237,6 +261,11 @@ export async function benchTriage(
         `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
       ],
     ];
+    const cpuTotal = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    console.log(
+      `CPU ms per ticket, throughput phase: product ${cpuTotal(productCpu).toFixed(1)} ms ${JSON.stringify(productCpu)}; ` +
+        `floor (local) ${cpuTotal(floorCpu).toFixed(1)} ms ${JSON.stringify(floorCpu)}`,
+    );
     console.log(
       `product process RSS after the burst: ${rssMb.toFixed(0)} MB; load average ${os
         .loadavg()
@@ -269,8 +298,16 @@ export async function benchTriage(
           ratio: burstSeconds / arrivalSeconds,
         },
         product_rss_mb: rssMb,
+        cpu_ms_per_ticket: { product: productCpu, floor_local: floorCpu },
+        /** The throughput phase on the monotonic clock (µs): `npx tsx bench/profile.ts <profile> <start> <end>`. */
+        throughput_window_us: [throughputStartUs, throughputEndUs],
         cost_per_ticket: {
-          product: { ...productHistory, db_rows_written: writes.rows, wal_bytes: writes.walBytes },
+          product: {
+            ...productHistory,
+            db_rows_written: writes.rows,
+            wal_bytes: writes.walBytes,
+            db_transactions: writes.transactions,
+          },
           floor: floorHistory,
         },
       },
