@@ -23,11 +23,16 @@ function read(file: string): string | undefined {
   }
 }
 
-/** Thread names Node and the Temporal core give their threads, as groups a reader recognises. */
+/**
+ * Thread names Node and the Temporal core give their threads, as groups a reader recognises. Node names its
+ * worker threads (the SDK runs workflow code in one) and V8's helper threads all `node`: they are one group.
+ */
 function threadGroup(comm: string, isMain: boolean): string {
   if (isMain) return 'product: JS main thread (API, activities, SDK glue)';
   if (/^libuv-worker/.test(comm)) return 'product: libuv pool (crypto, dns, fs)';
-  if (/^V8 /.test(comm) || /^node$/.test(comm)) return 'product: V8 (GC helpers, compiler)';
+  // Node names its worker threads as its main thread: the SDK's workflow thread is among these.
+  if (/^V8 /.test(comm) || /^node$/.test(comm))
+    return 'product: workflow thread (worker_threads) + V8 helpers';
   if (/tokio|temporal|core/i.test(comm)) return `product: Temporal core (Rust, ${comm})`;
   return `product: thread ${comm}`;
 }
@@ -56,6 +61,8 @@ export function cpuSnapshot(options: {
   database: string;
   /** This process (the benchmark's driver and, in the same process, the floor's worker). */
   benchPid?: number;
+  /** PostgreSQL backends of the benchmark's own queries (its progress polls): counted apart. */
+  benchBackendPids?: number[];
 }): CpuSnapshot {
   const out: CpuSnapshot = new Map();
   const add = (k: string, v: number) => out.set(k, (out.get(k) ?? 0) + v);
@@ -70,7 +77,9 @@ export function cpuSnapshot(options: {
   }
   for (const pid of pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${options.database} `))) {
     const stat = read(`/proc/${pid}/stat`);
-    if (stat) add('PostgreSQL backends of the bench database', statSeconds(stat));
+    const own = options.benchBackendPids?.includes(pid);
+    if (stat)
+      add(own ? 'PostgreSQL: the bench’s own polls' : 'PostgreSQL backends (product)', statSeconds(stat));
   }
   if (options.benchPid) {
     const stat = read(`/proc/${options.benchPid}/stat`);

@@ -91,7 +91,11 @@ export async function benchTriage(
 ): Promise<{ rows: BenchRow[]; result: Record<string, unknown> }> {
   const { tickets, concurrency, latency: latencyCount, burst, burstRate } = options;
   const stack = await startEphemeralStack();
-  const db = knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } });
+  const db = knexFactory({
+    client: 'pg',
+    connection: { connectionString: stack.databaseUrl, application_name: 'triage-bench' },
+    pool: { min: 1, max: 2 },
+  });
   let product: ProductProcess | undefined;
   let floor: Floor | undefined;
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -109,8 +113,19 @@ export async function benchTriage(
     const temporalPort = stack.temporalAddress.split(':').pop();
     const temporalPids = pidsWhere((c) => c.includes('start-dev') && c.includes(`--port ${temporalPort} `));
     const database = new URL(stack.databaseUrl).pathname.slice(1);
-    const cpu = () =>
-      cpuSnapshot({ productPid: product!.pid, temporalPids, database, benchPid: process.pid });
+    // The bench's own connections (progress polls) are told apart by their application_name.
+    const benchBackendPids = async () =>
+      (await db.raw(`SELECT pid FROM pg_stat_activity WHERE application_name = 'triage-bench'`)).rows.map(
+        (r: { pid: number }) => r.pid,
+      ) as number[];
+    const cpu = async () =>
+      cpuSnapshot({
+        productPid: product!.pid,
+        temporalPids,
+        database,
+        benchPid: process.pid,
+        benchBackendPids: await benchBackendPids(),
+      });
     const perTicket = (c: Record<string, number>, n: number) =>
       Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(((1000 * v) / n).toFixed(2))]));
     const counts = async (): Promise<Counts> => {
@@ -169,7 +184,7 @@ export async function benchTriage(
     const before = await counts();
     const writesBefore = await writeCounters(db);
     const intakeIds: string[] = [];
-    const cpuBefore = cpu();
+    const cpuBefore = await cpu();
     const throughputStartUs = monotonicUs();
     const started = performance.now();
     let next = 0;
@@ -189,7 +204,7 @@ export async function benchTriage(
     }, 600_000);
     const triagedSeconds = (performance.now() - started) / 1000;
     const throughputEndUs = monotonicUs();
-    const productCpu = perTicket(cpuBetween(cpuBefore, cpu()), tickets);
+    const productCpu = perTicket(cpuBetween(cpuBefore, await cpu()), tickets);
     const productIntake = tickets / intakeSeconds;
     const productDrafted = tickets / ((draftedAt - started) / 1000);
     const productTriaged = tickets / triagedSeconds;
@@ -203,9 +218,9 @@ export async function benchTriage(
       temporal,
       intakeIds.slice(0, 20).map((id) => `ticket-${id}`),
     );
-    const floorCpuBefore = cpu();
+    const floorCpuBefore = await cpu();
     const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
-    const floorCpu = perTicket(cpuBetween(floorCpuBefore, cpu()), tickets);
+    const floorCpu = perTicket(cpuBetween(floorCpuBefore, await cpu()), tickets);
     const floorHistory = await historyCost(temporal, floor.lastWorkflowIds.slice(0, 20));
     const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
 

@@ -300,25 +300,28 @@ export class TicketRepository {
     }
     const id = crypto.randomUUID();
     try {
+      // insert … returning *: the row as written in one statement (insertAndFetch would read it back).
       const ticket = await withTenant(this.db, input.tenantId, (trx) =>
-        TicketModel.query(trx).insertAndFetch({
-          id,
-          tenant_id: input.tenantId,
-          title: input.title,
-          content: input.content,
-          requester_email: input.requesterEmail,
-          priority: input.priority,
-          priority_pinned: input.priorityPinned,
-          customer_tier: input.customerTier,
-          source: input.source,
-          metadata: input.metadata,
-          external_id: input.externalId,
-          created_by: input.createdBy,
-          idempotency_key: input.idempotencyKey,
-          request_hash: input.requestHash,
-          workflow_id: `ticket-${id}`,
-          status: 'new',
-        }),
+        TicketModel.query(trx)
+          .insert({
+            id,
+            tenant_id: input.tenantId,
+            title: input.title,
+            content: input.content,
+            requester_email: input.requesterEmail,
+            priority: input.priority,
+            priority_pinned: input.priorityPinned,
+            customer_tier: input.customerTier,
+            source: input.source,
+            metadata: input.metadata,
+            external_id: input.externalId,
+            created_by: input.createdBy,
+            idempotency_key: input.idempotencyKey,
+            request_hash: input.requestHash,
+            workflow_id: `ticket-${id}`,
+            status: 'new',
+          })
+          .returning('*'),
       );
       cacheText(input.tenantId, ticket.id, ticket);
       return { ticket, created: true };
@@ -350,12 +353,48 @@ export class TicketRepository {
   }
 
   async markWorkflowStarted(tenantId: string, ticketId: string): Promise<void> {
+    await this.markWorkflowsStarted(tenantId, [ticketId]);
+  }
+
+  private async markWorkflowsStarted(tenantId: string, ticketIds: string[]): Promise<void> {
     await withTenant(this.db, tenantId, (trx) =>
       TicketModel.query(trx)
         .patch({ workflow_started_at: new Date() } as Partial<TicketModel>)
-        .where({ tenant_id: tenantId, id: ticketId })
+        .where({ tenant_id: tenantId })
+        .whereIn('id', ticketIds)
         .whereNull('workflow_started_at'),
     );
+  }
+
+  private pendingStartMarks = new Map<string, string[]>();
+  private startMarksFlushing: Promise<void> | null = null;
+
+  /**
+   * Marks a started workflow in the background, batched: the marks of the requests of one moment are written
+   * together, one transaction per tenant, and the API answers without waiting for them. The mark only spares the
+   * outbox relay a start it would repeat: one lost in a crash makes the relay start the workflow again, which is
+   * idempotent. A mark that cannot be written is logged through `onError` and left to the relay.
+   */
+  markWorkflowStartedSoon(tenantId: string, ticketId: string, onError: (error: unknown) => void): void {
+    const ids = this.pendingStartMarks.get(tenantId) ?? [];
+    ids.push(ticketId);
+    this.pendingStartMarks.set(tenantId, ids);
+    this.startMarksFlushing ??= (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.pendingStartMarks.size > 0) {
+        const batch = this.pendingStartMarks;
+        this.pendingStartMarks = new Map();
+        for (const [tenant, ticketIds] of batch) {
+          await this.markWorkflowsStarted(tenant, ticketIds).catch(onError);
+        }
+      }
+      this.startMarksFlushing = null;
+    })();
+  }
+
+  /** Waits for the background marks (on shutdown). */
+  async flushStartMarks(): Promise<void> {
+    while (this.startMarksFlushing) await this.startMarksFlushing;
   }
 
   /**
