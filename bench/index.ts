@@ -4,7 +4,7 @@
  *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
  *                     --list-tickets 1000000 --list-runs 50
  *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-target 60
- *                     --only triage --cpu-prof DIR]
+ *                     --only triage --cpu-prof DIR --product-env NAME=value,…]
  *
  * 1. Triage (bench/triage.ts): the product as `npm start` runs it against a bare Temporal workflow of as many
  *    do-nothing steps, on the same dev server: latency, intake, throughput, a burst.
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** A folder: the product process writes a V8 CPU profile there (`node --cpu-prof`); see bench/profile.ts. */
     'cpu-prof': { type: 'string' },
+    /** The product's configuration for this run, `NAME=value[,NAME=value…]` (e.g. WORKER_WORKFLOW_TASK_SLOTS=40). */
+    'product-env': { type: 'string' },
   },
 });
 if (args.only !== undefined && args.only !== 'triage') throw new Error(`--only: 'triage' or nothing`);
@@ -64,6 +66,15 @@ async function main(): Promise<void> {
     burst: Number(args.burst),
     burstRate: Number(args['burst-rate']),
     ...(args['cpu-prof'] ? { cpuProfileDir: args['cpu-prof'] } : {}),
+    ...(args['product-env']
+      ? {
+          productEnv: Object.fromEntries(
+            args['product-env']
+              .split(',')
+              .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+          ),
+        }
+      : {}),
   });
   printTable(triage.rows);
   console.log(`load average at the end: ${loadAverage()}`);

@@ -63,6 +63,8 @@ export interface TriageBenchOptions {
   burstRate: number;
   /** The product process writes a V8 CPU profile into this folder when it stops (bench/profile.ts reads it). */
   cpuProfileDir?: string;
+  /** The product's configuration (environment variables) for this run. */
+  productEnv?: Record<string, string>;
 }
 
 /** The monotonic clock in microseconds: the clock of V8's CPU profiles, to cut a profile to a phase. */
@@ -104,6 +106,7 @@ export async function benchTriage(
     product = await startProductProcess({
       databaseUrl: stack.databaseUrl,
       temporalAddress: stack.temporalAddress,
+      ...(options.productEnv ? { env: options.productEnv } : {}),
       ...(options.cpuProfileDir
         ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=500'] }
         : {}),
