@@ -20,15 +20,37 @@ import { historySteps } from '../test/helpers/history-steps';
  * What the database has written so far: WAL bytes and rows inserted, updated or deleted (statistics). WAL is
  * the whole server's: the figure is the product's only on a server nothing else writes to meanwhile.
  */
-async function writeCounters(db: Knex): Promise<{ walBytes: number; rows: number; transactions: number }> {
+async function writeCounters(db: Knex): Promise<{
+  walBytes: number;
+  rows: number;
+  transactions: number;
+  activeMs: number;
+  functions: Record<string, { calls: number; selfMs: number; totalMs: number }>;
+}> {
   // Statistics reach pg_stat_* when backends flush them (at most a second later).
   await new Promise((r) => setTimeout(r, 1500));
   const { rows } = await db.raw(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal,
             (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples,
-            (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database())::float8 AS xacts`,
+            (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database())::float8 AS xacts,
+            (SELECT active_time FROM pg_stat_database WHERE datname = current_database())::float8 AS active`,
   );
-  return { walBytes: Number(rows[0].wal), rows: Number(rows[0].tuples), transactions: Number(rows[0].xacts) };
+  // The analytics rollup triggers' share (track_functions = 'pl' on the bench database).
+  const functions = await db.raw(
+    `SELECT funcname, calls::float8, self_time::float8, total_time::float8 FROM pg_stat_user_functions`,
+  );
+  return {
+    walBytes: Number(rows[0].wal),
+    rows: Number(rows[0].tuples),
+    transactions: Number(rows[0].xacts),
+    activeMs: Number(rows[0].active),
+    functions: Object.fromEntries(
+      functions.rows.map((f: { funcname: string; calls: number; self_time: number; total_time: number }) => [
+        f.funcname,
+        { calls: f.calls, selfMs: f.self_time, totalMs: f.total_time },
+      ]),
+    ),
+  };
 }
 
 /** Per workflow: history events, serialized history bytes, regular and local activities. */
@@ -103,6 +125,11 @@ export async function benchTriage(
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const temporal = new Client({ connection });
   try {
+    // PL/pgSQL functions (the analytics rollup triggers) timed in pg_stat_user_functions, for connections opened
+    // from now on: the product's.
+    await db.raw(
+      `ALTER DATABASE "${new URL(stack.databaseUrl).pathname.slice(1)}" SET track_functions = 'pl'`,
+    );
     product = await startProductProcess({
       databaseUrl: stack.databaseUrl,
       temporalAddress: stack.temporalAddress,
@@ -216,7 +243,26 @@ export async function benchTriage(
       walBytes: (writesAfter.walBytes - writesBefore.walBytes) / tickets,
       rows: (writesAfter.rows - writesBefore.rows) / tickets,
       transactions: (writesAfter.transactions - writesBefore.transactions) / tickets,
+      /** Milliseconds PostgreSQL's backends spent executing statements in this database (pg_stat_database). */
+      activeMs: (writesAfter.activeMs - writesBefore.activeMs) / tickets,
+      /** Per PL/pgSQL function: calls and milliseconds (total, including what it called) per ticket. */
+      functions: Object.fromEntries(
+        Object.entries(writesAfter.functions).map(([name, f]) => {
+          const b = writesBefore.functions[name] ?? { calls: 0, selfMs: 0, totalMs: 0 };
+          return [
+            name,
+            {
+              calls: Number(((f.calls - b.calls) / tickets).toFixed(2)),
+              ms: Number(((f.totalMs - b.totalMs) / tickets).toFixed(3)),
+            },
+          ];
+        }),
+      ),
     };
+    console.log(
+      `PostgreSQL per ticket: ${writes.transactions.toFixed(1)} transactions, ${writes.activeMs.toFixed(2)} ms executing statements; ` +
+        `PL/pgSQL functions (calls, ms): ${JSON.stringify(writes.functions)}`,
+    );
     const productHistory = await historyCost(
       temporal,
       intakeIds.slice(0, 20).map((id) => `ticket-${id}`),
