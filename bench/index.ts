@@ -3,7 +3,8 @@
  *
  *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
  *                     --list-tickets 1000000 --list-runs 50
- *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-target 60]
+ *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-target 60
+ *                     --only triage --cpu-prof DIR --product-env NAME=value,…]
  *
  * 1. Triage (bench/triage.ts): the product as `npm start` runs it against a bare Temporal workflow of as many
  *    do-nothing steps, on the same dev server: latency, intake, throughput, a burst.
@@ -31,8 +32,15 @@ const { values: args } = parseArgs({
     'sla-seeded': { type: 'string', default: '9800' },
     'sla-probes': { type: 'string', default: '200' },
     'sla-target': { type: 'string', default: '60' },
+    /** `triage`: the triage figures alone (no list, no SLA load), e.g. to compare a change against the floor. */
+    only: { type: 'string' },
+    /** A folder: the product process writes a V8 CPU profile there (`node --cpu-prof`); see bench/profile.ts. */
+    'cpu-prof': { type: 'string' },
+    /** The product's configuration for this run, `NAME=value[,NAME=value…]` (e.g. WORKER_WORKFLOW_TASK_SLOTS=40). */
+    'product-env': { type: 'string' },
   },
 });
+if (args.only !== undefined && args.only !== 'triage') throw new Error(`--only: 'triage' or nothing`);
 
 const loadAverage = () =>
   os
@@ -57,9 +65,21 @@ async function main(): Promise<void> {
     latency: Number(args.latency),
     burst: Number(args.burst),
     burstRate: Number(args['burst-rate']),
+    ...(args['cpu-prof'] ? { cpuProfileDir: args['cpu-prof'] } : {}),
+    ...(args['product-env']
+      ? {
+          productEnv: Object.fromEntries(
+            args['product-env']
+              .split(',')
+              .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+          ),
+        }
+      : {}),
   });
   printTable(triage.rows);
-  console.log(JSON.stringify(triage.result));
+  console.log(`load average at the end: ${loadAverage()}`);
+  console.log(JSON.stringify({ cores: os.cpus().length, load_average: os.loadavg(), ...triage.result }));
+  if (args.only === 'triage') return;
   const listTickets = Number(args['list-tickets']);
   // The list's figures are of its queries: the request quota is lifted, no worker runs.
   const list = await withProduct(

@@ -34,6 +34,8 @@ export async function startProductProcess(options: {
   databaseUrl: string;
   temporalAddress: string;
   env?: Record<string, string>;
+  /** Node's own options before the entry point (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<ProductProcess> {
   const port = await freePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-bench-product-'));
@@ -41,27 +43,31 @@ export async function startProductProcess(options: {
   // Kept after the run: what the product logged (warnings and errors) is part of the result.
   const logFile = path.join(os.tmpdir(), `triage-bench-product-${process.pid}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', out, out],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: workDir,
-      DATABASE_URL: options.databaseUrl,
-      TEMPORAL_ADDRESS: options.temporalAddress,
-      JWT_SECRET: jwtSecret,
-      SECRET_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
-      PAYLOAD_KEYS: `p1:${crypto.randomBytes(32).toString('base64')}`,
-      OUTBOUND_ALLOW_NETWORKS: '127.0.0.0/8',
-      // The benchmark measures the product, not its per-tenant request quotas.
-      RATE_LIMITS: 'free:0,standard:0,business:0,enterprise:0,starter:0,professional:0,global_enterprise:0',
-      ...options.env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', out, out],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: workDir,
+        DATABASE_URL: options.databaseUrl,
+        TEMPORAL_ADDRESS: options.temporalAddress,
+        JWT_SECRET: jwtSecret,
+        SECRET_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+        PAYLOAD_KEYS: `p1:${crypto.randomBytes(32).toString('base64')}`,
+        OUTBOUND_ALLOW_NETWORKS: '127.0.0.0/8',
+        // The benchmark measures the product, not its per-tenant request quotas.
+        RATE_LIMITS: 'free:0,standard:0,business:0,enterprise:0,starter:0,professional:0,global_enterprise:0',
+        ...options.env,
+      },
     },
-  });
+  );
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 300_000;

@@ -9,6 +9,7 @@ import knexFactory from 'knex';
 import { percentile } from '../src/ml/metrics';
 import { startEphemeralStack } from '../src/platform/ephemeral-stack';
 import { type Floor, startFloor } from './floor';
+import { cpuBetween, cpuSnapshot, pidsWhere } from './cpu';
 import { type ProductProcess, startProductProcess } from './product-process';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -19,14 +20,37 @@ import { historySteps } from '../test/helpers/history-steps';
  * What the database has written so far: WAL bytes and rows inserted, updated or deleted (statistics). WAL is
  * the whole server's: the figure is the product's only on a server nothing else writes to meanwhile.
  */
-async function writeCounters(db: Knex): Promise<{ walBytes: number; rows: number }> {
+async function writeCounters(db: Knex): Promise<{
+  walBytes: number;
+  rows: number;
+  transactions: number;
+  activeMs: number;
+  functions: Record<string, { calls: number; selfMs: number; totalMs: number }>;
+}> {
   // Statistics reach pg_stat_* when backends flush them (at most a second later).
   await new Promise((r) => setTimeout(r, 1500));
   const { rows } = await db.raw(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal,
-            (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples`,
+            (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables)::float8 AS tuples,
+            (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database())::float8 AS xacts,
+            (SELECT active_time FROM pg_stat_database WHERE datname = current_database())::float8 AS active`,
   );
-  return { walBytes: Number(rows[0].wal), rows: Number(rows[0].tuples) };
+  // The analytics rollup triggers' share (track_functions = 'pl' on the bench database).
+  const functions = await db.raw(
+    `SELECT funcname, calls::float8, self_time::float8, total_time::float8 FROM pg_stat_user_functions`,
+  );
+  return {
+    walBytes: Number(rows[0].wal),
+    rows: Number(rows[0].tuples),
+    transactions: Number(rows[0].xacts),
+    activeMs: Number(rows[0].active),
+    functions: Object.fromEntries(
+      functions.rows.map((f: { funcname: string; calls: number; self_time: number; total_time: number }) => [
+        f.funcname,
+        { calls: f.calls, selfMs: f.self_time, totalMs: f.total_time },
+      ]),
+    ),
+  };
 }
 
 /** Per workflow: history events, serialized history bytes, regular and local activities. */
@@ -59,7 +83,14 @@ export interface TriageBenchOptions {
   latency: number;
   burst: number;
   burstRate: number;
+  /** The product process writes a V8 CPU profile into this folder when it stops (bench/profile.ts reads it). */
+  cpuProfileDir?: string;
+  /** The product's configuration (environment variables) for this run. */
+  productEnv?: Record<string, string>;
 }
+
+/** The monotonic clock in microseconds: the clock of V8's CPU profiles, to cut a profile to a phase. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** One row of the printed table: what is measured, the floor, the product, the ratio and its target. */
 export type BenchRow = [figure: string, floor: string, product: string, ratio: string];
@@ -84,18 +115,49 @@ export async function benchTriage(
 ): Promise<{ rows: BenchRow[]; result: Record<string, unknown> }> {
   const { tickets, concurrency, latency: latencyCount, burst, burstRate } = options;
   const stack = await startEphemeralStack();
-  const db = knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } });
+  const db = knexFactory({
+    client: 'pg',
+    connection: { connectionString: stack.databaseUrl, application_name: 'triage-bench' },
+    pool: { min: 1, max: 2 },
+  });
   let product: ProductProcess | undefined;
   let floor: Floor | undefined;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const temporal = new Client({ connection });
   try {
+    // PL/pgSQL functions (the analytics rollup triggers) timed in pg_stat_user_functions, for connections opened
+    // from now on: the product's.
+    await db.raw(
+      `ALTER DATABASE "${new URL(stack.databaseUrl).pathname.slice(1)}" SET track_functions = 'pl'`,
+    );
     product = await startProductProcess({
       databaseUrl: stack.databaseUrl,
       temporalAddress: stack.temporalAddress,
+      ...(options.productEnv ? { env: options.productEnv } : {}),
+      ...(options.cpuProfileDir
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=500'] }
+        : {}),
     });
     floor = await startFloor(stack.temporalAddress, stack.databaseUrl);
     const tenant = await product.createTenant();
+    const temporalPort = stack.temporalAddress.split(':').pop();
+    const temporalPids = pidsWhere((c) => c.includes('start-dev') && c.includes(`--port ${temporalPort} `));
+    const database = new URL(stack.databaseUrl).pathname.slice(1);
+    // The bench's own connections (progress polls) are told apart by their application_name.
+    const benchBackendPids = async () =>
+      (await db.raw(`SELECT pid FROM pg_stat_activity WHERE application_name = 'triage-bench'`)).rows.map(
+        (r: { pid: number }) => r.pid,
+      ) as number[];
+    const cpu = async () =>
+      cpuSnapshot({
+        productPid: product!.pid,
+        temporalPids,
+        database,
+        benchPid: process.pid,
+        benchBackendPids: await benchBackendPids(),
+      });
+    const perTicket = (c: Record<string, number>, n: number) =>
+      Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(((1000 * v) / n).toFixed(2))]));
     const counts = async (): Promise<Counts> => {
       const row = await db('tickets')
         .where({ tenant_id: tenant.id })
@@ -152,6 +214,8 @@ export async function benchTriage(
     const before = await counts();
     const writesBefore = await writeCounters(db);
     const intakeIds: string[] = [];
+    const cpuBefore = await cpu();
+    const throughputStartUs = monotonicUs();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -169,6 +233,8 @@ export async function benchTriage(
       return c.triaged >= before.triaged + tickets;
     }, 600_000);
     const triagedSeconds = (performance.now() - started) / 1000;
+    const throughputEndUs = monotonicUs();
+    const productCpu = perTicket(cpuBetween(cpuBefore, await cpu()), tickets);
     const productIntake = tickets / intakeSeconds;
     const productDrafted = tickets / ((draftedAt - started) / 1000);
     const productTriaged = tickets / triagedSeconds;
@@ -176,12 +242,34 @@ export async function benchTriage(
     const writes = {
       walBytes: (writesAfter.walBytes - writesBefore.walBytes) / tickets,
       rows: (writesAfter.rows - writesBefore.rows) / tickets,
+      transactions: (writesAfter.transactions - writesBefore.transactions) / tickets,
+      /** Milliseconds PostgreSQL's backends spent executing statements in this database (pg_stat_database). */
+      activeMs: (writesAfter.activeMs - writesBefore.activeMs) / tickets,
+      /** Per PL/pgSQL function: calls and milliseconds (total, including what it called) per ticket. */
+      functions: Object.fromEntries(
+        Object.entries(writesAfter.functions).map(([name, f]) => {
+          const b = writesBefore.functions[name] ?? { calls: 0, selfMs: 0, totalMs: 0 };
+          return [
+            name,
+            {
+              calls: Number(((f.calls - b.calls) / tickets).toFixed(2)),
+              ms: Number(((f.totalMs - b.totalMs) / tickets).toFixed(3)),
+            },
+          ];
+        }),
+      ),
     };
+    console.log(
+      `PostgreSQL per ticket: ${writes.transactions.toFixed(1)} transactions, ${writes.activeMs.toFixed(2)} ms executing statements; ` +
+        `PL/pgSQL functions (calls, ms): ${JSON.stringify(writes.functions)}`,
+    );
     const productHistory = await historyCost(
       temporal,
       intakeIds.slice(0, 20).map((id) => `ticket-${id}`),
     );
+    const floorCpuBefore = await cpu();
     const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+    const floorCpu = perTicket(cpuBetween(floorCpuBefore, await cpu()), tickets);
     const floorHistory = await historyCost(temporal, floor.lastWorkflowIds.slice(0, 20));
     const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
 
@@ -209,7 +297,7 @@ export async function benchTriage(
       [
         'cost per triaged ticket (history, activities, writes)',
         `${round(floorHistory.events)} events, ${(floorHistory.bytes / 1024).toFixed(1)} KiB; ${round(floorHistory.localActivities)} local activities`,
-        `${round(productHistory.events)} events, ${(productHistory.bytes / 1024).toFixed(1)} KiB; ${round(productHistory.localActivities)} local + ${round(productHistory.regularActivities)} regular activities; ${round(writes.rows)} rows, ${(writes.walBytes / 1024).toFixed(1)} KiB WAL`,
+        `${round(productHistory.events)} events, ${(productHistory.bytes / 1024).toFixed(1)} KiB; ${round(productHistory.localActivities)} local + ${round(productHistory.regularActivities)} regular activities; ${round(writes.rows)} rows, ${(writes.walBytes / 1024).toFixed(1)} KiB WAL; ${round(writes.transactions)} DB transactions`,
         `${(productHistory.events / floorHistory.events).toFixed(2)}× the floor's events`,
       ],
       [
@@ -237,6 +325,11 @@ export async function benchTriage(
         `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
       ],
     ];
+    const cpuTotal = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    console.log(
+      `CPU ms per ticket, throughput phase: product ${cpuTotal(productCpu).toFixed(1)} ms ${JSON.stringify(productCpu)}; ` +
+        `floor (local) ${cpuTotal(floorCpu).toFixed(1)} ms ${JSON.stringify(floorCpu)}`,
+    );
     console.log(
       `product process RSS after the burst: ${rssMb.toFixed(0)} MB; load average ${os
         .loadavg()
@@ -269,8 +362,16 @@ export async function benchTriage(
           ratio: burstSeconds / arrivalSeconds,
         },
         product_rss_mb: rssMb,
+        cpu_ms_per_ticket: { product: productCpu, floor_local: floorCpu },
+        /** The throughput phase on the monotonic clock (µs): `npx tsx bench/profile.ts <profile> <start> <end>`. */
+        throughput_window_us: [throughputStartUs, throughputEndUs],
         cost_per_ticket: {
-          product: { ...productHistory, db_rows_written: writes.rows, wal_bytes: writes.walBytes },
+          product: {
+            ...productHistory,
+            db_rows_written: writes.rows,
+            wal_bytes: writes.walBytes,
+            db_transactions: writes.transactions,
+          },
           floor: floorHistory,
         },
       },

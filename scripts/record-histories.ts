@@ -311,6 +311,69 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
   'local-integration-checks-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
   'local-integration-checks-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
   'local-integration-checks-every-action': (ctx) => scenarios['every-action']!(ctx),
+  // After the patch `triage-in-fewer-steps`: the start's persist says whether models are offline, the models in
+  // one step, the result + completion + escalation triggers in one, an ITSM "none" answer reused.
+  'triage-in-fewer-steps-every-action': (ctx) => scenarios['every-action']!(ctx),
+  'triage-in-fewer-steps-ai-failed': (ctx) => scenarios['ai-failed']!(ctx),
+  'triage-in-fewer-steps-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
+  'triage-in-fewer-steps-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
+  'triage-in-fewer-steps-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
+  async 'triage-in-fewer-steps-escalation-trigger'({ h }) {
+    // A refund request: seed 003's triggers escalate it as soon as it is triaged (decided by completeTriage).
+    const tenant = await h.createTenant();
+    const id = await ticket(
+      h,
+      tenant,
+      'I was charged twice for my invoice this month, please refund the duplicate',
+    );
+    await eventually(async () => (await h.db('audit_log').where({ ticket_id: id, action: 'escalate' }))[0]);
+    await act(h, tenant.tokens.agent, id, 'resolve', { resolution: 'refunded' });
+    await act(h, tenant.tokens.agent, id, 'close');
+    return [id];
+  },
+  async 'triage-in-fewer-steps-helpers-fail'({ h }) {
+    // Retrieval and drafting fail inside the one model step: the ticket is triaged without them.
+    await h.stopWorker();
+    await h.startWorker({
+      retriever: {
+        retrieve: async () => {
+          throw new Error('vector store unavailable');
+        },
+      },
+      drafter: {
+        draft: async () => {
+          throw new Error('drafter unavailable');
+        },
+      },
+    } as never);
+    try {
+      const tenant = await h.createTenant();
+      const id = await ticket(h, tenant, 'The login page does not load on Safari');
+      await untilStatus(h, tenant, id, ['open']);
+      await act(h, tenant.tokens.agent, id, 'resolve', { resolution: 'browser update' });
+      await act(h, tenant.tokens.agent, id, 'close');
+      return [id];
+    } finally {
+      await h.stopWorker();
+      await h.startWorker();
+    }
+  },
+  async 'triage-in-fewer-steps-model-api'({ h }) {
+    // Models behind an API (not offline): the three model steps stay regular activities.
+    await h.stopWorker();
+    await h.startWorker({ modelsAreLocal: false });
+    try {
+      const tenant = await h.createTenant();
+      const id = await ticket(h, tenant, 'The mobile app logs me out every few minutes');
+      await untilStatus(h, tenant, id, ['open']);
+      await act(h, tenant.tokens.agent, id, 'resolve', { resolution: 'fixed in 4.2' });
+      await act(h, tenant.tokens.agent, id, 'close');
+      return [id];
+    } finally {
+      await h.stopWorker();
+      await h.startWorker();
+    }
+  },
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

@@ -52,14 +52,24 @@ runProcess('support-triage', async (context) => {
     codecEndpoint: `http://localhost:${config.http.port}/codec`,
   });
   lifecycle.onStop('temporal dev server', () => temporal.stop());
-  await startWorkerRuntime(context, {
+  const worker = await startWorkerRuntime(context, {
     dbs,
     ai,
     keys,
     temporalAddress: temporal.address,
     temporalUiUrl: temporal.uiUrl,
   });
-  const api = await startApiServer(context, { dbs, ai, keys, auth, temporalAddress: temporal.address });
+  // The API starts ticket workflows through the worker's connection, eagerly: the server hands the first workflow
+  // task back in the start's answer and this process's worker runs it at once (no round trip through the task
+  // queue). The dev server allows it (system.enableEagerWorkflowStart); a server that does not starts as usual.
+  const api = await startApiServer(context, {
+    dbs,
+    ai,
+    keys,
+    auth,
+    temporalAddress: temporal.address,
+    workerConnection: config.temporal.eagerStart ? worker.connection : undefined,
+  });
 
   logger.info(
     {

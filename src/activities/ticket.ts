@@ -84,16 +84,68 @@ function tenantList<T>(settings: Record<string, unknown>, key: string, fallback:
 export function createActivities(deps: ActivityDeps) {
   const { tickets, tenants, logger } = deps;
 
+  const notFound = (ticketId: string) =>
+    ApplicationFailure.create({
+      type: FAILURE_TICKET_NOT_FOUND,
+      message: `ticket ${ticketId} not found`,
+      nonRetryable: true,
+    });
+
   async function loadTicket(tenantId: string, ticketId: string) {
     const ticket = await tickets.findById(tenantId, ticketId);
-    if (!ticket) {
-      throw ApplicationFailure.create({
-        type: FAILURE_TICKET_NOT_FOUND,
-        message: `ticket ${ticketId} not found`,
-        nonRetryable: true,
-      });
-    }
+    if (!ticket) throw notFound(ticketId);
     return ticket;
+  }
+
+  /** The ticket's text (never changes): cached by the repository, so the steps of one triage read it once. */
+  async function loadText(tenantId: string, ticketId: string) {
+    const text = await tickets.findText(tenantId, ticketId);
+    if (!text) throw notFound(ticketId);
+    return text;
+  }
+
+  /** The tenant's categories and products for the classifier (its settings, or the product's defaults). */
+  function classifierLists(settings: Record<string, unknown>) {
+    return {
+      categories: tenantList<string | CategorySpec>(settings, 'categories', DEFAULT_CATEGORIES),
+      products: tenantList<string>(settings, 'products', PRODUCTS),
+    };
+  }
+
+  function triggersOf(settings: Record<string, unknown> | undefined): EscalationTriggers {
+    const configured = (settings as { escalation_triggers?: Partial<EscalationTriggers> } | undefined)
+      ?.escalation_triggers;
+    return { ...DEFAULT_ESCALATION_TRIGGERS, ...configured };
+  }
+
+  /** A change the database refuses on its data fails for good, with the reason (never the data). */
+  function refusalOf(change: TicketChange, error: unknown): unknown {
+    const refused = dataRefusal(error);
+    if (!refused) return error;
+    logger.warn(
+      { tenant_id: change.tenantId, ticket_id: change.ticketId, action: change.action, reason: refused },
+      'ticket change refused',
+    );
+    return ApplicationFailure.create({
+      type: 'InvalidData',
+      message: `the change holds data the database refuses (${refused})`,
+      nonRetryable: true,
+    });
+  }
+
+  /** The log line and metrics of a persisted change. */
+  async function changePersisted(change: TicketChange, applied: boolean): Promise<void> {
+    const log = {
+      tenant_id: change.tenantId,
+      ticket_id: change.ticketId,
+      action: change.action,
+      to: change.mirror.status,
+      applied,
+    };
+    if (change.slaEvent)
+      logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
+    else logger.info(log, 'ticket change');
+    if (applied) await countChange(change);
   }
 
   /** Metrics of a change applied for the first time (a retried activity counts nothing twice). */
@@ -105,7 +157,7 @@ export function createActivities(deps: ActivityDeps) {
     }
     if (change.action === 'triage_completed' || change.action === 'triage_failed') {
       metrics.ticketsTriaged.inc({ outcome: change.action === 'triage_completed' ? 'triaged' : 'failed' });
-      const ticket = await tickets.findById(change.tenantId, change.ticketId);
+      const ticket = await tickets.findText(change.tenantId, change.ticketId);
       if (ticket) metrics.triageDuration.observe((Date.now() - new Date(ticket.created_at).getTime()) / 1000);
     }
   }
@@ -121,56 +173,109 @@ export function createActivities(deps: ActivityDeps) {
       return { modelsAreLocal: deps.modelsAreLocal };
     },
 
-    /** Returns this worker's clock after the write: the ticket workflow plans its timers by it (TicketRun.now). */
-    async persistTicketChange(change: TicketChange): Promise<{ persistedAtMs: number }> {
+    /**
+     * Returns this worker's clock after the write: the ticket workflow plans its timers by it (TicketRun.now); and
+     * whether this worker's models are offline, which a triage started by this change needs to know (patch
+     * triage-in-fewer-steps: asked here instead of by a triageSetup step of its own).
+     */
+    async persistTicketChange(
+      change: TicketChange,
+    ): Promise<{ persistedAtMs: number; modelsAreLocal: boolean }> {
       let applied: boolean;
       try {
         ({ applied } = await tickets.applyChange(change));
       } catch (error) {
-        const refused = dataRefusal(error);
-        if (refused) {
-          // Fails the same way on every retry: not retried, and the reason (never the data) says why.
-          logger.warn(
-            {
-              tenant_id: change.tenantId,
-              ticket_id: change.ticketId,
-              action: change.action,
-              reason: refused,
-            },
-            'ticket change refused',
-          );
-          throw ApplicationFailure.create({
-            type: 'InvalidData',
-            message: `the change holds data the database refuses (${refused})`,
-            nonRetryable: true,
-          });
-        }
-        throw error;
+        throw refusalOf(change, error);
       }
-      const log = {
-        tenant_id: change.tenantId,
-        ticket_id: change.ticketId,
-        action: change.action,
-        to: change.mirror.status,
-        applied,
+      await changePersisted(change, applied);
+      return { persistedAtMs: Date.now(), modelsAreLocal: deps.modelsAreLocal };
+    },
+
+    /**
+     * Triage's three model steps in one local activity, for offline models (patch triage-in-fewer-steps): the
+     * ticket and the tenant are read once. A classification that fails fails the step (retried, then the ticket
+     * goes to ai_failed); retrieval and drafting only help, so their failure is answered, not thrown (an offline
+     * model fails the same way on every attempt), and the ticket is triaged without them.
+     */
+    async triageTicket(input: { tenantId: string; ticketId: string; limit: number }): Promise<{
+      classification: Classification;
+      passages: Passage[];
+      draft: Draft;
+      retrievalError?: string;
+      draftError?: string;
+    }> {
+      const [ticket, tenant] = await Promise.all([
+        loadText(input.tenantId, input.ticketId),
+        tenants.findByIdOrSlug(input.tenantId),
+      ]);
+      const text = ticketText(ticket);
+      const classification = await deps.classifier.classify({
+        text,
+        ...classifierLists(tenant?.settings ?? {}),
+      });
+      let passages: Passage[] = [];
+      let retrievalError: string | undefined;
+      try {
+        passages = await deps.retriever.retrieve({
+          tenantId: input.tenantId,
+          query: text,
+          limit: input.limit,
+        });
+      } catch (error) {
+        retrievalError = String(error);
+      }
+      let draft: Draft = { body: '', citations: [], model: 'none' };
+      let draftError: string | undefined;
+      try {
+        draft = await deps.drafter.draft({ text, classification, passages });
+      } catch (error) {
+        draftError = String(error);
+      }
+      return {
+        classification,
+        passages,
+        draft,
+        ...(retrievalError ? { retrievalError } : {}),
+        ...(draftError ? { draftError } : {}),
       };
-      if (change.slaEvent)
-        logger.warn({ ...log, clock: change.slaEvent.clock, kind: change.slaEvent.kind }, 'SLA alert');
-      else logger.info(log, 'ticket change');
-      if (applied) await countChange(change);
-      return { persistedAtMs: Date.now() };
+    },
+
+    /**
+     * The end of a triage in one local activity and one transaction (patch triage-in-fewer-steps): its result
+     * recorded, the change to `triage_completed` persisted, and seed 003's escalation triggers evaluated.
+     */
+    async completeTriage(input: {
+      record: TriageRecord;
+      change: TicketChange;
+      triggers: { sentiment: number; customerTier: CustomerTier; bestRetrievalScore: number | null };
+    }): Promise<{ persistedAtMs: number; decision: TriggerDecision | null }> {
+      const { record, change } = input;
+      let applied: boolean;
+      try {
+        ({ applied } = await tickets.recordTriageAndApplyChange(record, change));
+      } catch (error) {
+        throw refusalOf(change, error);
+      }
+      const persistedAtMs = Date.now();
+      await changePersisted(change, applied);
+      const [ticket, tenant] = await Promise.all([
+        loadText(change.tenantId, change.ticketId),
+        tenants.findByIdOrSlug(change.tenantId),
+      ]);
+      const decision = evaluateTriggers(triggersOf(tenant?.settings), {
+        text: ticketText(ticket),
+        ...input.triggers,
+      });
+      return { persistedAtMs, decision };
     },
 
     async classifyTicket(input: { tenantId: string; ticketId: string }): Promise<Classification> {
-      const ticket = await loadTicket(input.tenantId, input.ticketId);
-      const tenant = await tenants.findByIdOrSlug(input.tenantId);
-      const settings = tenant?.settings ?? {};
+      const [ticket, tenant] = await Promise.all([
+        loadText(input.tenantId, input.ticketId),
+        tenants.findByIdOrSlug(input.tenantId),
+      ]);
       return withHeartbeat(() =>
-        deps.classifier.classify({
-          text: ticketText(ticket),
-          categories: tenantList<string | CategorySpec>(settings, 'categories', DEFAULT_CATEGORIES),
-          products: tenantList<string>(settings, 'products', PRODUCTS),
-        }),
+        deps.classifier.classify({ text: ticketText(ticket), ...classifierLists(tenant?.settings ?? {}) }),
       );
     },
 
@@ -179,7 +284,7 @@ export function createActivities(deps: ActivityDeps) {
       ticketId: string;
       limit: number;
     }): Promise<Passage[]> {
-      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const ticket = await loadText(input.tenantId, input.ticketId);
       return withHeartbeat(() =>
         deps.retriever.retrieve({ tenantId: input.tenantId, query: ticketText(ticket), limit: input.limit }),
       );
@@ -191,7 +296,7 @@ export function createActivities(deps: ActivityDeps) {
       classification: Classification;
       passages: Passage[];
     }): Promise<Draft> {
-      const ticket = await loadTicket(input.tenantId, input.ticketId);
+      const ticket = await loadText(input.tenantId, input.ticketId);
       return withHeartbeat(() =>
         deps.drafter.draft({
           text: ticketText(ticket),
@@ -297,20 +402,16 @@ export function createActivities(deps: ActivityDeps) {
       customerTier: CustomerTier;
       bestRetrievalScore: number | null;
     }): Promise<TriggerDecision | null> {
-      const ticket = await loadTicket(input.tenantId, input.ticketId);
-      const tenant = await tenants.findByIdOrSlug(input.tenantId);
-      const configured = (
-        tenant?.settings as { escalation_triggers?: Partial<EscalationTriggers> } | undefined
-      )?.escalation_triggers;
-      return evaluateTriggers(
-        { ...DEFAULT_ESCALATION_TRIGGERS, ...configured },
-        {
-          text: ticketText(ticket),
-          sentiment: input.sentiment,
-          customerTier: input.customerTier,
-          bestRetrievalScore: input.bestRetrievalScore,
-        },
-      );
+      const [ticket, tenant] = await Promise.all([
+        loadText(input.tenantId, input.ticketId),
+        tenants.findByIdOrSlug(input.tenantId),
+      ]);
+      return evaluateTriggers(triggersOf(tenant?.settings), {
+        text: ticketText(ticket),
+        sentiment: input.sentiment,
+        customerTier: input.customerTier,
+        bestRetrievalScore: input.bestRetrievalScore,
+      });
     },
 
     async listOpenTicketIds(input: {

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Databases } from '../stores/db';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
@@ -53,10 +54,18 @@ export async function startApi(options: {
   payloadKeys?: string;
   /** The SSRF policy that checks tenant-configured URLs; default: from `config.outbound`. */
   outbound?: OutboundPolicy;
+  /**
+   * A worker's connection in the same process (`npm start`): the API's client shares it and starts ticket
+   * workflows eagerly (requestEagerStart). It belongs to the worker, which closes it.
+   */
+  workerConnection?: NativeConnection;
 }): Promise<ApiRuntime> {
   const { config, logger } = options;
   const { app: db, platform } = options.dbs;
-  const connection = await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
+  const ownConnection = options.workerConnection
+    ? undefined
+    : await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
+  const connection = options.workerConnection ?? ownConnection!;
   const codec = options.payloadKeys ? new AesGcmPayloadCodec(options.payloadKeys) : undefined;
   const client = new Client({
     connection,
@@ -68,6 +77,7 @@ export async function startApi(options: {
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
     historyEventLimit: config.ticketHistoryEventLimit,
     updateTimeoutMs: config.workflowUpdateTimeoutMs,
+    eagerStart: options.workerConnection !== undefined,
   });
   const app = createApp({
     db,
@@ -138,7 +148,8 @@ export async function startApi(options: {
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(force);
-      await connection.close();
+      await tickets.flushStartMarks();
+      await ownConnection?.close();
     },
   };
 }
@@ -152,6 +163,7 @@ export async function startApiServer(
     keys: ProcessKeys;
     auth: AppConfig['auth'];
     temporalAddress: string;
+    workerConnection?: NativeConnection;
   },
 ): Promise<ApiRuntime> {
   const api = await startApi({
@@ -163,6 +175,7 @@ export async function startApiServer(
     temporalAddress: options.temporalAddress,
     logger,
     payloadKeys: options.keys.payloadKeys,
+    workerConnection: options.workerConnection,
   });
   lifecycle.onStop('api', () => api.stop());
   return api;

@@ -42,6 +42,8 @@ export interface TicketWorkflowsOptions {
    * call would otherwise hang until the client gives up. Past it the API answers 503 with Retry-After.
    */
   updateTimeoutMs?: number;
+  /** Ask the server to hand a new ticket's first workflow task to this process's worker (a shared connection). */
+  eagerStart?: boolean;
 }
 
 export const DEFAULT_UPDATE_TIMEOUT_MS = 10_000;
@@ -51,6 +53,7 @@ const RETRY_AFTER_SECONDS = 5;
 export class TicketWorkflows {
   private readonly historyEventLimit?: number;
   private readonly updateTimeoutMs: number;
+  private readonly eagerStart: boolean;
 
   constructor(
     private readonly client: Client,
@@ -59,6 +62,7 @@ export class TicketWorkflows {
   ) {
     this.historyEventLimit = options.historyEventLimit;
     this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+    this.eagerStart = options.eagerStart ?? false;
   }
 
   /** Runs a call to a ticket workflow within the timeout; past it, a 503 problem with Retry-After. */
@@ -97,6 +101,7 @@ export class TicketWorkflows {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        ...(this.eagerStart ? { requestEagerStart: true } : {}),
         priority: tenantFairness(ticket.tenant_id),
         typedSearchAttributes: [
           { key: searchAttributes.tenantId, value: ticket.tenant_id },

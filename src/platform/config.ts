@@ -38,6 +38,10 @@ const schema = z.object({
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(16),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(600),
+  TEMPORAL_EAGER_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
@@ -163,6 +167,8 @@ export interface AppConfig {
      * Zero disables the cache (every task replays). At least the workflow task slots.
      */
     maxCachedWorkflows: number;
+    /** `npm start`: the API starts ticket workflows eagerly through the worker's connection (TEMPORAL_EAGER_START). */
+    eagerStart: boolean;
   };
   /** Port of the worker-only process's /metrics (the API serves its own on its port). */
   metricsPort: number;
@@ -274,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       taskQueue: c.TEMPORAL_TASK_QUEUE,
       slots: { activities: c.WORKER_ACTIVITY_SLOTS, workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS },
       maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
+      eagerStart: c.TEMPORAL_EAGER_START,
       cliPath: c.TEMPORAL_CLI_PATH,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,

@@ -229,7 +229,13 @@ async function waitForTemporal(address: string, deadlineMs: number, child?: Chil
  * deploy/temporal/dynamicconfig.yaml). Fairness dispatches backlogged tasks round-robin over the fairness keys the
  * product gives every workflow (the tenant id, see src/api/tenant-fairness.ts).
  */
-export const DYNAMIC_CONFIG = ['frontend.enableExecuteMultiOperation=true', 'matching.enableFairness=true'];
+export const DYNAMIC_CONFIG = [
+  'frontend.enableExecuteMultiOperation=true',
+  'matching.enableFairness=true',
+  // A ticket's first workflow task handed back in the start's answer to the worker sharing the API's connection
+  // (`npm start`), instead of a round trip through the task queue: see src/main.ts.
+  'system.enableEagerWorkflowStart=true',
+];
 
 export async function startTemporalDevServer(options: {
   cliPath: string;

@@ -255,6 +255,33 @@ export function ticketListQuery(
     .limit(take);
 }
 
+/** What never changes on a ticket once it is written: its text and its creation time. */
+export interface TicketText {
+  title: string | null;
+  content: string;
+  created_at: Date;
+}
+
+/**
+ * The immutable part of recently created or read tickets, for this process: triage reads a ticket's text in
+ * several steps (models, escalation triggers, metrics), and a ticket created by this process's API is triaged by
+ * its worker a few milliseconds later. Title, content and creation time are never updated (tickets change
+ * through messages and the workflow's mirror columns), so an entry is never stale; it is keyed by tenant, as read
+ * under that tenant's row-level security. Bounded in entries and in age: a miss only reads the row again.
+ */
+const TEXT_CACHE_ENTRIES = 2000;
+const TEXT_CACHE_MAX_AGE_MS = 10 * 60_000;
+const textCache = new Map<string, { text: TicketText; at: number }>();
+
+function cacheText(tenantId: string, ticketId: string, row: TicketText): TicketText {
+  const text = { title: row.title, content: row.content, created_at: row.created_at };
+  const key = `${tenantId}/${ticketId}`;
+  textCache.delete(key);
+  textCache.set(key, { text, at: Date.now() });
+  if (textCache.size > TEXT_CACHE_ENTRIES) textCache.delete(textCache.keys().next().value!);
+  return text;
+}
+
 export class TicketRepository {
   /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the outbox scan. */
   constructor(
@@ -273,26 +300,30 @@ export class TicketRepository {
     }
     const id = crypto.randomUUID();
     try {
+      // insert … returning *: the row as written in one statement (insertAndFetch would read it back).
       const ticket = await withTenant(this.db, input.tenantId, (trx) =>
-        TicketModel.query(trx).insertAndFetch({
-          id,
-          tenant_id: input.tenantId,
-          title: input.title,
-          content: input.content,
-          requester_email: input.requesterEmail,
-          priority: input.priority,
-          priority_pinned: input.priorityPinned,
-          customer_tier: input.customerTier,
-          source: input.source,
-          metadata: input.metadata,
-          external_id: input.externalId,
-          created_by: input.createdBy,
-          idempotency_key: input.idempotencyKey,
-          request_hash: input.requestHash,
-          workflow_id: `ticket-${id}`,
-          status: 'new',
-        }),
+        TicketModel.query(trx)
+          .insert({
+            id,
+            tenant_id: input.tenantId,
+            title: input.title,
+            content: input.content,
+            requester_email: input.requesterEmail,
+            priority: input.priority,
+            priority_pinned: input.priorityPinned,
+            customer_tier: input.customerTier,
+            source: input.source,
+            metadata: input.metadata,
+            external_id: input.externalId,
+            created_by: input.createdBy,
+            idempotency_key: input.idempotencyKey,
+            request_hash: input.requestHash,
+            workflow_id: `ticket-${id}`,
+            status: 'new',
+          })
+          .returning('*'),
       );
+      cacheText(input.tenantId, ticket.id, ticket);
       return { ticket, created: true };
     } catch (error) {
       if (input.idempotencyKey && isUniqueViolation(error, 'tickets_tenant_id_idempotency_key_unique')) {
@@ -322,12 +353,48 @@ export class TicketRepository {
   }
 
   async markWorkflowStarted(tenantId: string, ticketId: string): Promise<void> {
+    await this.markWorkflowsStarted(tenantId, [ticketId]);
+  }
+
+  private async markWorkflowsStarted(tenantId: string, ticketIds: string[]): Promise<void> {
     await withTenant(this.db, tenantId, (trx) =>
       TicketModel.query(trx)
         .patch({ workflow_started_at: new Date() } as Partial<TicketModel>)
-        .where({ tenant_id: tenantId, id: ticketId })
+        .where({ tenant_id: tenantId })
+        .whereIn('id', ticketIds)
         .whereNull('workflow_started_at'),
     );
+  }
+
+  private pendingStartMarks = new Map<string, string[]>();
+  private startMarksFlushing: Promise<void> | null = null;
+
+  /**
+   * Marks a started workflow in the background, batched: the marks of the requests of one moment are written
+   * together, one transaction per tenant, and the API answers without waiting for them. The mark only spares the
+   * outbox relay a start it would repeat: one lost in a crash makes the relay start the workflow again, which is
+   * idempotent. A mark that cannot be written is logged through `onError` and left to the relay.
+   */
+  markWorkflowStartedSoon(tenantId: string, ticketId: string, onError: (error: unknown) => void): void {
+    const ids = this.pendingStartMarks.get(tenantId) ?? [];
+    ids.push(ticketId);
+    this.pendingStartMarks.set(tenantId, ids);
+    this.startMarksFlushing ??= (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.pendingStartMarks.size > 0) {
+        const batch = this.pendingStartMarks;
+        this.pendingStartMarks = new Map();
+        for (const [tenant, ticketIds] of batch) {
+          await this.markWorkflowsStarted(tenant, ticketIds).catch(onError);
+        }
+      }
+      this.startMarksFlushing = null;
+    })();
+  }
+
+  /** Waits for the background marks (on shutdown). */
+  async flushStartMarks(): Promise<void> {
+    while (this.startMarksFlushing) await this.startMarksFlushing;
   }
 
   /**
@@ -346,6 +413,17 @@ export class TicketRepository {
     return withTenant(this.db, tenantId, (trx) =>
       TicketModel.query(trx).where({ tenant_id: tenantId, id: ticketId }).first(),
     );
+  }
+
+  /** A ticket's text and creation time (see TicketText): from this process's cache, or read and cached. */
+  async findText(tenantId: string, ticketId: string): Promise<TicketText | undefined> {
+    const key = `${tenantId}/${ticketId}`;
+    const hit = textCache.get(key);
+    if (hit && Date.now() - hit.at < TEXT_CACHE_MAX_AGE_MS) return hit.text;
+    const row: TicketText | undefined = await withTenant(this.db, tenantId, (trx) =>
+      trx('tickets').where({ tenant_id: tenantId, id: ticketId }).first('title', 'content', 'created_at'),
+    );
+    return row ? cacheText(tenantId, ticketId, row) : undefined;
   }
 
   async findDetail(tenantId: string, ticketId: string): Promise<TicketModel | undefined> {
@@ -424,44 +502,61 @@ export class TicketRepository {
 
   /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
+    return withTenant(this.db, change.tenantId, (trx) => this.applyChangeIn(trx, change));
+  }
+
+  /**
+   * A triage's result and the change that completes it, in one transaction (one round of BEGIN / set_config /
+   * COMMIT instead of two). Both halves are idempotent (run id, event id), so a retried activity applies nothing
+   * twice; `applied` is the change's.
+   */
+  async recordTriageAndApplyChange(
+    record: TriageRecord,
+    change: TicketChange,
+  ): Promise<{ applied: boolean }> {
     return withTenant(this.db, change.tenantId, async (trx) => {
-      const inserted = await trx(AuditEntryModel.tableName)
-        .insert({
-          tenant_id: change.tenantId,
-          ticket_id: change.ticketId,
-          actor_type: change.actor.role,
-          actor_id: change.actor.id,
-          action: change.action,
-          from_status: change.fromStatus,
-          to_status: change.mirror.status,
-          changes: JSON.stringify(change.details ?? {}),
-          event_id: change.eventId,
-        })
-        .onConflict('event_id')
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) return { applied: false };
-      if (change.message) {
-        await MessageModel.query(trx).insert({
-          ticket_id: change.ticketId,
-          tenant_id: change.tenantId,
-          author_type: change.message.authorType,
-          author_id: change.message.authorId,
-          body: change.message.body,
-          is_public: change.message.isPublic,
-          event_id: change.eventId,
-        });
-      }
-      if (change.slaEvent) {
-        await this.insertSlaEvent(trx, {
-          ...change.slaEvent,
-          ticketId: change.ticketId,
-          tenantId: change.tenantId,
-        });
-      }
-      await this.writeMirror(trx, change.ticketId, change.stateVersion, change.mirror);
-      return { applied: true };
+      await this.recordTriageIn(trx, record);
+      return this.applyChangeIn(trx, change);
     });
+  }
+
+  private async applyChangeIn(trx: Knex.Transaction, change: TicketChange): Promise<{ applied: boolean }> {
+    const inserted = await trx(AuditEntryModel.tableName)
+      .insert({
+        tenant_id: change.tenantId,
+        ticket_id: change.ticketId,
+        actor_type: change.actor.role,
+        actor_id: change.actor.id,
+        action: change.action,
+        from_status: change.fromStatus,
+        to_status: change.mirror.status,
+        changes: JSON.stringify(change.details ?? {}),
+        event_id: change.eventId,
+      })
+      .onConflict('event_id')
+      .ignore()
+      .returning('id');
+    if (inserted.length === 0) return { applied: false };
+    if (change.message) {
+      await MessageModel.query(trx).insert({
+        ticket_id: change.ticketId,
+        tenant_id: change.tenantId,
+        author_type: change.message.authorType,
+        author_id: change.message.authorId,
+        body: change.message.body,
+        is_public: change.message.isPublic,
+        event_id: change.eventId,
+      });
+    }
+    if (change.slaEvent) {
+      await this.insertSlaEvent(trx, {
+        ...change.slaEvent,
+        ticketId: change.ticketId,
+        tenantId: change.tenantId,
+      });
+    }
+    await this.writeMirror(trx, change.ticketId, change.stateVersion, change.mirror);
+    return { applied: true };
   }
 
   async writeMirror(db: Knex, ticketId: string, stateVersion: number, mirror: TicketMirror): Promise<void> {
@@ -480,34 +575,36 @@ export class TicketRepository {
 
   /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */
   async recordTriage(record: TriageRecord): Promise<void> {
-    await withTenant(this.db, record.tenantId, async (trx) => {
-      const exists = await TriageResultModel.query(trx).where({ run_id: record.runId }).first();
-      if (exists) return;
-      await TriageResultModel.query(trx)
-        .patch({ is_current: false } as Partial<TriageResultModel>)
-        .where({ ticket_id: record.ticketId, is_current: true });
-      const c = record.classification;
-      await TriageResultModel.query(trx).insert({
-        ticket_id: record.ticketId,
-        tenant_id: record.tenantId,
-        run_id: record.runId,
-        category: c.category,
-        urgency: c.urgency,
-        suggested_priority: c.suggestedPriority,
-        sentiment: c.sentiment,
-        product: c.product,
-        language: c.language,
-        confidence: c.confidence,
-        reasoning: c.reasoning,
-        draft_reply: record.draft.body,
-        citations: record.draft.citations,
-        passages: record.passages,
-        model_used: c.model,
-        latency_ms: c.latencyMs,
-        prompt_tokens: c.promptTokens,
-        completion_tokens: c.completionTokens,
-        is_current: true,
-      });
+    await withTenant(this.db, record.tenantId, (trx) => this.recordTriageIn(trx, record));
+  }
+
+  private async recordTriageIn(trx: Knex.Transaction, record: TriageRecord): Promise<void> {
+    const exists = await TriageResultModel.query(trx).where({ run_id: record.runId }).first();
+    if (exists) return;
+    await TriageResultModel.query(trx)
+      .patch({ is_current: false } as Partial<TriageResultModel>)
+      .where({ ticket_id: record.ticketId, is_current: true });
+    const c = record.classification;
+    await TriageResultModel.query(trx).insert({
+      ticket_id: record.ticketId,
+      tenant_id: record.tenantId,
+      run_id: record.runId,
+      category: c.category,
+      urgency: c.urgency,
+      suggested_priority: c.suggestedPriority,
+      sentiment: c.sentiment,
+      product: c.product,
+      language: c.language,
+      confidence: c.confidence,
+      reasoning: c.reasoning,
+      draft_reply: record.draft.body,
+      citations: record.draft.citations,
+      passages: record.passages,
+      model_used: c.model,
+      latency_ms: c.latencyMs,
+      prompt_tokens: c.promptTokens,
+      completion_tokens: c.completionTokens,
+      is_current: true,
     });
   }
 

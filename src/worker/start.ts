@@ -4,11 +4,13 @@ import type { AiStack } from '../connectors/ai/stack';
 import { createOutboundPolicy } from '../platform/net/outbound-policy';
 import type { ProcessContext, ProcessKeys } from '../platform/startup';
 import { ensureSearchAttributes } from '../platform/temporal-server';
+import type { NativeConnection } from '@temporalio/worker';
 import { createWorker, defaultActivityDeps, installRuntime } from '.';
 
 /**
  * Warms up the models and makes sure the search attributes exist, then runs a worker on the task queue. A worker
- * that fails stops the process (exit 1); the stop step lets it finish the tasks in flight.
+ * that fails stops the process (exit 1); the stop step lets it finish the tasks in flight. Answers the worker's
+ * connection: an API in the same process starts workflows through it, eagerly (see src/main.ts).
  */
 export async function startWorkerRuntime(
   { config, logger, lifecycle }: ProcessContext,
@@ -20,7 +22,7 @@ export async function startWorkerRuntime(
     /** The Temporal UI that notifications link to (the dev server's with `npm start`). */
     temporalUiUrl: string | undefined;
   },
-): Promise<void> {
+): Promise<{ connection: NativeConnection }> {
   const { dbs, ai, keys, temporalAddress } = options;
   await Promise.all([
     ai.warmUp(),
@@ -60,4 +62,5 @@ export async function startWorkerRuntime(
     // A worker that fails, even while draining, fails this step too: the exit code is then 1.
     await run;
   });
+  return { connection };
 }

@@ -87,6 +87,9 @@ test('the corpus covers every path of a ticket', () => {
       // Since the patch local-integration-checks.
       'itsmConfigured',
       'dispatchTicketEvent',
+      // Since the patch triage-in-fewer-steps.
+      'triageTicket',
+      'completeTriage',
     ].map((a) => `local:${a}`),
   ];
   expect(expected.filter((x) => !seen.has(x))).toEqual([]);

@@ -114,7 +114,12 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
         tenantPolicy(tenant),
         tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs),
       );
-      await tickets.markWorkflowStarted(ticket.tenant_id, ticket.id);
+      tickets.markWorkflowStartedSoon(ticket.tenant_id, ticket.id, (error) =>
+        logger.warn(
+          { ticketId: ticket.id, err: error },
+          'workflow start not marked: left to the outbox relay',
+        ),
+      );
       return true;
     } catch (error) {
       logger.warn({ ticketId: ticket.id, err: error }, 'workflow start deferred to the outbox relay');

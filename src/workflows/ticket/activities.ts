@@ -14,6 +14,7 @@ type StoreSteps = Only<
   | 'listNotificationTargets'
   | 'recordNotificationOutcome'
   | 'itsmConfigured'
+  | 'completeTriage'
 >;
 type ModelSteps = Only<'classifyTicket' | 'retrieveKnowledge' | 'draftReply'>;
 
@@ -70,6 +71,22 @@ export function modelSteps(setup: { modelsAreLocal: boolean } | null): ModelStep
   return setup?.modelsAreLocal ? localModels : remoteModels;
 }
 export const triageSetup = proxyLocalActivities<Only<'triageSetup'>>({ ...localOptions, retry: storeRetry });
+
+/**
+ * Patch: triage in fewer steps. Each local activity is a round of the workflow task (an activation, a marker in
+ * the history) and each step read the ticket and the tenant again: 14 local activities per ticket before. Now
+ * the persisted change that starts a triage tells whether the models are offline (no triageSetup step); offline
+ * models run as one step (triageTicket); the result, the `triage_completed` change and the escalation triggers
+ * are one step and one transaction (completeTriage); a tenant found to have no ITSM tool is not asked again for
+ * the next events within ITSM_CHECK_REUSE_MS of workflow time. Runs recorded before it replay step by step.
+ */
+export const TRIAGE_IN_FEWER_STEPS = 'triage-in-fewer-steps';
+
+/** How long a ticket takes a tenant's "no ITSM tool" answer as still true (workflow time). */
+export const ITSM_CHECK_REUSE_MS = 60_000;
+
+/** Offline models in one local activity (patch triage-in-fewer-steps), with the model steps' retry policy. */
+export const localTriage = proxyLocalActivities<Only<'triageTicket'>>({ ...localOptions, retry: modelRetry });
 
 /**
  * ITSM tools can be down for hours: retry for a day, never blocking the ticket's lifecycle. Attempts are not

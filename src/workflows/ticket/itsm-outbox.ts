@@ -4,7 +4,13 @@
  * ItsmSync search attribute says `failed`) and the next one goes out.
  */
 import { condition, log, patched, uuid4 } from '@temporalio/workflow';
-import { LOCAL_INTEGRATION_CHECKS, itsm, store } from './activities';
+import {
+  ITSM_CHECK_REUSE_MS,
+  LOCAL_INTEGRATION_CHECKS,
+  TRIAGE_IN_FEWER_STEPS,
+  itsm,
+  store,
+} from './activities';
 import type { TicketRun } from './run';
 
 export async function runItsmOutbox(run: TicketRun): Promise<void> {
@@ -16,8 +22,9 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
     // A tenant without a tool: the event has nowhere to go (as the sync itself would find), no activity for it.
     if (
       patched(LOCAL_INTEGRATION_CHECKS) &&
-      !(await store().itsmConfigured({ tenantId: run.state.tenantId }))
+      (knownWithoutItsm(run) || !(await store().itsmConfigured({ tenantId: run.state.tenantId })))
     ) {
+      if (!knownWithoutItsm(run)) run.itsmAbsentAtMs = Date.now();
       run.itsmConfigured = false;
       run.itsmQueue.shift();
       run.publishSearchAttributes();
@@ -42,4 +49,17 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
     run.itsmQueue.shift();
     run.publishSearchAttributes();
   }
+}
+
+/**
+ * Patch triage-in-fewer-steps: a tenant found to have no ITSM tool less than ITSM_CHECK_REUSE_MS ago (workflow
+ * time) is taken to have none still, and the next event is dropped without asking again (the events of a new
+ * ticket come within a second of each other).
+ */
+function knownWithoutItsm(run: TicketRun): boolean {
+  return (
+    run.itsmAbsentAtMs !== null &&
+    Date.now() - run.itsmAbsentAtMs < ITSM_CHECK_REUSE_MS &&
+    patched(TRIAGE_IN_FEWER_STEPS)
+  );
 }

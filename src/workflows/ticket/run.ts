@@ -48,9 +48,11 @@ export class TicketRun {
   itsmFailed: number;
   /** False once the tenant turned out to have no ITSM tool: the ItsmSync search attribute says so. */
   itsmConfigured = true;
+  /** Workflow time at which the tenant was last found to have no ITSM tool (null: not in this run). */
+  itsmAbsentAtMs: number | null = null;
   /** Alerts whose notifications are still being delivered: carried across continue-as-new and delivered there. */
   readonly pendingNotifications: SlaAlert[];
-  readonly backgroundWork = new Set<Promise<void>>();
+  readonly backgroundWork = new Set<Promise<unknown>>();
   readonly triage: { done: boolean };
   /** Why SLA arithmetic fails on this ticket's data (no alerts are timed meanwhile); null while it works. */
   slaUnavailable: string | null = null;
@@ -94,7 +96,7 @@ export class TicketRun {
   }
 
   /** Work that runs beside the main loop (notifications, signalled changes); awaited before the workflow ends. */
-  background(work: Promise<void>): void {
+  background(work: Promise<unknown>): void {
     const tracked = work
       .catch((error) => log.error('background work failed', { error: String(error) }))
       .finally(() => this.backgroundWork.delete(tracked));
@@ -111,18 +113,34 @@ export class TicketRun {
     return Math.max(Date.now(), this.persistedAtMs);
   }
 
-  /** Persists the next state, then makes it current. Call inside exclusive(). */
-  async commit(next: TicketState, change: ChangeRecord): Promise<void> {
+  /**
+   * Persists the next state, then makes it current. Call inside exclusive(). Answers what the persisting step
+   * answered (nothing from regular activities and runs recorded before the report).
+   */
+  async commit(
+    next: TicketState,
+    change: ChangeRecord,
+  ): Promise<{ persistedAtMs?: number; modelsAreLocal?: boolean } | undefined> {
+    const persisted = await store().persistTicketChange(this.nextChange(next, change));
+    this.committed(next, persisted);
+    return persisted;
+  }
+
+  /** The next state's change as a persisting step writes it (its state version counted). */
+  nextChange(next: TicketState, change: ChangeRecord): TicketChange {
     this.stateVersion += 1;
-    const persisted = await store().persistTicketChange({
+    return {
       ...change,
       ticketId: this.state.ticketId,
       tenantId: this.state.tenantId,
       stateVersion: this.stateVersion,
       fromStatus: this.state.status,
       mirror: ticketMirror(next, Date.now()),
-    });
-    // Regular activities (and runs recorded before the report) return nothing.
+    };
+  }
+
+  /** Makes a persisted state current. */
+  committed(next: TicketState, persisted: { persistedAtMs?: number } | undefined): void {
     if (persisted?.persistedAtMs) this.persistedAtMs = Math.max(this.persistedAtMs, persisted.persistedAtMs);
     this.state = next;
     this.changes += 1;

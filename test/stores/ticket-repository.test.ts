@@ -1,0 +1,135 @@
+/**
+ * The triage's end in one transaction (patch triage-in-fewer-steps): the result, the audit entry and the mirror
+ * are written together and once, however often the activity is retried; and a ticket's text, read once per
+ * process, is only ever the tenant's own.
+ */
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { type PlatformDb, createAppDb, createDb } from '../../src/stores/db';
+import { TenantRepository } from '../../src/stores/tenant-repository';
+import { type TicketChange, TicketRepository, type TriageRecord } from '../../src/stores/ticket-repository';
+
+let platform: PlatformDb;
+let app: Knex;
+let tickets: TicketRepository;
+let tenantA: string;
+let tenantB: string;
+
+beforeAll(async () => {
+  platform = createDb(process.env.TEST_DATABASE_URL!, 2);
+  app = createAppDb(process.env.TEST_DATABASE_URL!, 4);
+  tickets = new TicketRepository(app, platform);
+  const tenants = new TenantRepository(app, platform);
+  const create = async () =>
+    (
+      await tenants.create({
+        slug: `repo-${crypto.randomUUID().slice(0, 8)}`,
+        name: 'Repository',
+        tier: 'standard',
+        settings: {},
+      })
+    ).id;
+  tenantA = await create();
+  tenantB = await create();
+});
+afterAll(async () => {
+  await Promise.all([app?.destroy(), platform?.destroy()]);
+});
+
+async function newTicket(tenantId: string, content: string) {
+  const { ticket } = await tickets.create({
+    tenantId,
+    title: 'Double charge',
+    content,
+    requesterEmail: null,
+    priority: 'medium',
+    priorityPinned: false,
+    customerTier: 'standard',
+    source: 'api',
+    metadata: {},
+    externalId: null,
+    createdBy: 'test',
+    idempotencyKey: null,
+    requestHash: 'h',
+  });
+  // Marked started at once: the outbox relay of another test file's API (same database) must leave it alone.
+  await tickets.markWorkflowStarted(tenantId, ticket.id);
+  return ticket;
+}
+
+test('the triage result and its completion are written together, once, however often retried', async () => {
+  const ticket = await newTicket(tenantA, 'I was charged twice');
+  const record: TriageRecord = {
+    runId: crypto.randomUUID(),
+    ticketId: ticket.id,
+    tenantId: tenantA,
+    classification: {
+      category: 'billing',
+      urgency: 'medium',
+      suggestedPriority: 'medium',
+      sentiment: 3,
+      product: 'Billing',
+      language: 'en',
+      confidence: 0.9,
+      reasoning: 'test',
+      model: 'test',
+      latencyMs: 1,
+      promptTokens: 0,
+      completionTokens: 0,
+    },
+    passages: [],
+    draft: { body: 'We will refund it.', citations: [], model: 'test' },
+  };
+  const change = {
+    eventId: crypto.randomUUID(),
+    ticketId: ticket.id,
+    tenantId: tenantA,
+    stateVersion: 2,
+    actor: { role: 'system', id: 'ticket-workflow' },
+    action: 'triage_completed',
+    fromStatus: 'triaging',
+    mirror: {
+      status: 'open',
+      priority: 'medium',
+      category: 'billing',
+      assignee: null,
+      escalation_level: 0,
+      reopen_count: 0,
+      first_response_at: null,
+      resolved_at: null,
+      closed_at: null,
+      sla_state: 'on_track',
+      sla_clocks: null,
+    },
+  } as unknown as TicketChange;
+
+  expect(await tickets.recordTriageAndApplyChange(record, change)).toEqual({ applied: true });
+  expect(await tickets.recordTriageAndApplyChange(record, change)).toEqual({ applied: false });
+
+  const results = await platform('triage_results').where({ ticket_id: ticket.id });
+  expect(results).toHaveLength(1);
+  expect(results[0]).toMatchObject({
+    category: 'billing',
+    draft_reply: 'We will refund it.',
+    is_current: true,
+  });
+  expect(
+    await platform('audit_log').where({ ticket_id: ticket.id, action: 'triage_completed' }),
+  ).toHaveLength(1);
+  expect(await platform('tickets').where({ id: ticket.id }).first()).toMatchObject({
+    status: 'open',
+    category: 'billing',
+    state_version: 2,
+  });
+});
+
+test("a ticket's text is read for its own tenant only", async () => {
+  const ticket = await newTicket(tenantA, 'The export fails');
+  expect(await tickets.findText(tenantA, ticket.id)).toMatchObject({
+    title: 'Double charge',
+    content: 'The export fails',
+  });
+  // Another tenant naming the same id finds nothing: the cache is keyed by tenant, the read bound to it.
+  expect(await tickets.findText(tenantB, ticket.id)).toBeUndefined();
+  expect(await tickets.findText(tenantA, crypto.randomUUID())).toBeUndefined();
+});
