@@ -8,7 +8,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { createDb, migrateToLatest } from '../stores/db';
 import { startEmbeddedPostgres } from './postgres';
-import { findTemporalCli, freePort, startTemporalDevServer } from './temporal-server';
+import { type RunningTemporal, findTemporalCli, freePort, startTemporalDevServer } from './temporal-server';
 
 export interface EphemeralStack {
   databaseUrl: string;
@@ -47,14 +47,23 @@ async function freshTemporal(workDir: string, stops: Array<() => Promise<void>>)
   if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
   const cliPath = await findTemporalCli(process.env.TEMPORAL_CLI_PATH);
   if (!cliPath) throw new Error('no temporal CLI: install Go or set TEMPORAL_CLI_PATH / TEMPORAL_ADDRESS');
-  const server = await startTemporalDevServer({
-    cliPath,
-    dbFile: path.join(workDir, 'temporal.db'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-    logFile: path.join(workDir, 'temporal.log'),
-  });
+  // A port found free can be taken before the server binds it (outgoing connections draw from the same range):
+  // the server then exits at once ("bind: address already in use"), and another pair of ports is tried.
+  let server: RunningTemporal | undefined;
+  for (let attempt = 1; !server; attempt++) {
+    try {
+      server = await startTemporalDevServer({
+        cliPath,
+        dbFile: path.join(workDir, `temporal-${attempt}.db`),
+        port: await freePort(),
+        uiPort: await freePort(),
+        namespace: 'default',
+        logFile: path.join(workDir, 'temporal.log'),
+      });
+    } catch (error) {
+      if (attempt >= 3 || !/exited with/.test(String(error))) throw error;
+    }
+  }
   stops.push(() => server.stop());
   return server.address;
 }
