@@ -18,19 +18,36 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-/** Each rollup table and when one of its rows holds anything (decrements may leave rows of zeros). */
+/**
+ * Each rollup table: its key without the shard, and its figures. A group's rows (one per writer's shard,
+ * migration 20261202060000) are summed, as readers do; a group holds anything when a sum is not zero (decrements
+ * may leave rows of zeros, or shards that cancel out).
+ */
 const TABLES = new Map([
-  ['ticket_rollup_counts', 'tickets <> 0 OR met <> 0 OR breached <> 0'],
-  ['ticket_rollup_assignees', 'handled <> 0 OR resolved <> 0 OR reopened <> 0'],
-  ['ticket_rollup_latencies', 'tickets <> 0'],
+  [
+    'ticket_rollup_counts',
+    { key: 'grain, period_start, dimension, key', figures: ['tickets', 'met', 'breached'] },
+  ],
+  [
+    'ticket_rollup_assignees',
+    { key: 'grain, period_start, assignee', figures: ['handled', 'resolved', 'reopened'] },
+  ],
+  [
+    'ticket_rollup_latencies',
+    { key: 'grain, period_start, measure, assignee, bucket', figures: ['tickets'] },
+  ],
 ]);
 
-/** The tenant's non-zero rollup rows, in a stable order. */
+/** The tenant's non-zero rollup groups, in a stable order. */
 async function rollups(db: Harness['db'], tenantId: string): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const [table, nonZero] of TABLES) {
+  for (const [table, { key, figures }] of TABLES) {
+    const sums = figures.map((f) => `sum(${f})::int AS ${f}`).join(', ');
+    const nonZero = figures.map((f) => `${f} <> 0`).join(' OR ');
     const { rows } = await db.raw(
-      `SELECT (to_jsonb(r) - 'tenant_id')::text AS row FROM ${table} r WHERE tenant_id = ? AND (${nonZero}) ORDER BY 1`,
+      `SELECT to_jsonb(g)::text AS row
+         FROM (SELECT ${key}, ${sums} FROM ${table} WHERE tenant_id = ? GROUP BY ${key}) g
+        WHERE ${nonZero} ORDER BY 1`,
       [tenantId],
     );
     out[table] = (rows as Array<{ row: string }>).map((r) => r.row);
