@@ -232,6 +232,11 @@ async function waitForTemporal(address: string, deadlineMs: number, child?: Chil
 export const DYNAMIC_CONFIG = [
   'frontend.enableExecuteMultiOperation=true',
   'matching.enableFairness=true',
+  // Fairness orders the tasks within one task-queue partition. With the default four, a tenant's ticket lands in
+  // one of them beside a quarter of another tenant's burst and waits until pollers reach that partition (its first
+  // task went out 3rd to 11th of 25 behind a burst of 24). New tasks go to one partition; all four are still read,
+  // so tasks a server with the default wrote before are dispatched too.
+  'matching.numTaskqueueWritePartitions=1',
   // A ticket's first workflow task handed back in the start's answer to the worker sharing the API's connection
   // (`npm start`), instead of a round trip through the task queue: see src/main.ts.
   'system.enableEagerWorkflowStart=true',

@@ -71,5 +71,7 @@ test("another tenant's ticket is not queued behind one tenant's burst", async ()
     `fairness: the other tenant's ticket got its first task ${dispatchOrder.indexOf(other) + 1}. and was ` +
       `triaged ${triageOrder.indexOf(other) + 1}. of ${BURST + 1}`,
   );
-  expect(dispatchOrder.indexOf(other)).toBeLessThan(BURST / 3);
+  // Fairness is exact within one task-queue partition, and the server writes new tasks to one (DYNAMIC_CONFIG):
+  // 2nd of 25 at load 7.5. Written to the default four partitions it went out 6th and 16th at that load.
+  expect(dispatchOrder.indexOf(other)).toBeLessThan(4);
 }, 400_000);
