@@ -374,6 +374,18 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
       await h.startWorker();
     }
   },
+  // ticketWorkflowV2: the same paths in the type with every patch built in (no patch markers, no
+  // TemporalChangeVersion upserts), see src/workflows/ticket/versions.ts.
+  'v2-every-action': (ctx) => scenarios['every-action']!(ctx),
+  'v2-ai-failed': (ctx) => scenarios['ai-failed']!(ctx),
+  'v2-sla-notification': (ctx) => scenarios['sla-notification']!(ctx),
+  'v2-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
+  'v2-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
+  'v2-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
+  'v2-escalation-trigger': (ctx) => scenarios['triage-in-fewer-steps-escalation-trigger']!(ctx),
+  'v2-helpers-fail': (ctx) => scenarios['triage-in-fewer-steps-helpers-fail']!(ctx),
+  'v2-model-api': (ctx) => scenarios['triage-in-fewer-steps-model-api']!(ctx),
+  'v2-auto-close': (ctx) => scenarios['auto-close']!(ctx),
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

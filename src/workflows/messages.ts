@@ -10,7 +10,12 @@ import type { SlaAlert, SlaPolicy } from '../domain/sla';
 import type { Actor, TicketState } from '../domain/ticket-state';
 import type { CustomerTier, Priority } from '../domain/vocabulary';
 
-export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
+/**
+ * The workflow type new tickets start as: the ticket workflow with its patches built in (see
+ * src/workflows/ticket/versions.ts). Tickets started before it run on as TICKET_WORKFLOW_V1_TYPE.
+ */
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflowV2';
+export const TICKET_WORKFLOW_V1_TYPE = 'ticketWorkflow';
 
 export function ticketWorkflowId(ticketId: string): string {
   return `ticket-${ticketId}`;

@@ -2,9 +2,10 @@
  * The ticket workflow's activity proxies, one per retry policy, each typed with only the activities it may call:
  * calling a model through the database policy (or the reverse) does not type-check.
  */
-import { type RetryPolicy, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { type RetryPolicy, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createAgentActivities } from '../../activities/agents';
 import type { TicketActivities } from '../../activities/ticket';
+import { LOCAL_INTEGRATION_CHECKS, LOCAL_SHORT_STEPS, patched } from './versions';
 
 type Only<K extends keyof TicketActivities> = Pick<TicketActivities, K>;
 type StoreSteps = Only<
@@ -17,13 +18,6 @@ type StoreSteps = Only<
   | 'completeTriage'
 >;
 type ModelSteps = Only<'classifyTicket' | 'retrieveKnowledge' | 'draftReply'>;
-
-/**
- * Patch: short steps (Postgres writes of a few ms, offline models) run as local activities. A regular activity
- * costs a round trip through the server each (~100 ms on the dev server); a local one runs inside the workflow
- * task and is recorded as a marker. Runs recorded before it replay with regular activities.
- */
-export const LOCAL_SHORT_STEPS = 'local-short-steps';
 
 /** Postgres writes: retried until they succeed, so a database outage delays a change but never drops it. */
 const storeRetry: RetryPolicy = {
@@ -72,16 +66,6 @@ export function modelSteps(setup: { modelsAreLocal: boolean } | null): ModelStep
 }
 export const triageSetup = proxyLocalActivities<Only<'triageSetup'>>({ ...localOptions, retry: storeRetry });
 
-/**
- * Patch: triage in fewer steps. Each local activity is a round of the workflow task (an activation, a marker in
- * the history) and each step read the ticket and the tenant again: 14 local activities per ticket before. Now
- * the persisted change that starts a triage tells whether the models are offline (no triageSetup step); offline
- * models run as one step (triageTicket); the result, the `triage_completed` change and the escalation triggers
- * are one step and one transaction (completeTriage); a tenant found to have no ITSM tool is not asked again for
- * the next events within ITSM_CHECK_REUSE_MS of workflow time. Runs recorded before it replay step by step.
- */
-export const TRIAGE_IN_FEWER_STEPS = 'triage-in-fewer-steps';
-
 /** How long a ticket takes a tenant's "no ITSM tool" answer as still true (workflow time). */
 export const ITSM_CHECK_REUSE_MS = 60_000;
 
@@ -122,13 +106,6 @@ const localAgentEvents = proxyLocalActivities<AgentEventSteps>({
   scheduleToCloseTimeout: '1 hour',
   retry: agentEventRetry,
 });
-
-/**
- * Patch: the integrations a ticket event may go to are checked by local activities first. Most tenants have no
- * ITSM tool or no agent for an event; a regular activity per event (two per ticket each) only to find that out
- * cost a server round trip and history events each.
- */
-export const LOCAL_INTEGRATION_CHECKS = 'local-integration-checks';
 
 /**
  * Tenant AI agents triggered by ticket events: a read of the tenant's triggers and, for each, a workflow start —

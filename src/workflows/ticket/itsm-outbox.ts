@@ -3,15 +3,10 @@
  * long the tool is down; the ticket's lifecycle never waits for it. An event that gives up is counted (the
  * ItsmSync search attribute says `failed`) and the next one goes out.
  */
-import { condition, log, patched, uuid4 } from '@temporalio/workflow';
-import {
-  ITSM_CHECK_REUSE_MS,
-  LOCAL_INTEGRATION_CHECKS,
-  TRIAGE_IN_FEWER_STEPS,
-  itsm,
-  store,
-} from './activities';
+import { condition, log, uuid4 } from '@temporalio/workflow';
+import { ITSM_CHECK_REUSE_MS, itsm, store } from './activities';
 import type { TicketRun } from './run';
+import { LOCAL_INTEGRATION_CHECKS, TRIAGE_IN_FEWER_STEPS, patched } from './versions';
 
 export async function runItsmOutbox(run: TicketRun): Promise<void> {
   for (;;) {

@@ -2,7 +2,7 @@
  * The state one run of a ticket workflow holds, and the one way to change it: `exclusive` serialises changes,
  * `commit` persists the next state to Postgres before it becomes current and republishes the search attributes.
  */
-import { log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ItsmEvent } from '../../connectors/itsm/ports';
 import type { SlaAlert } from '../../domain/sla';
 import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
@@ -10,19 +10,10 @@ import { type Actor, type TicketState, newTicketState, ticketSlaState } from '..
 import type { TicketChange } from '../../stores/ticket-repository';
 import { type TicketWorkflowInput, searchAttributes } from '../messages';
 import { agentEvents, store } from './activities';
+import { AGENT_TICKET_EVENTS, SEARCH_ATTRIBUTES_ON_CHANGE, patched } from './versions';
 
 /** An ITSM event waiting to go out. `eventId` is fixed when it is queued, so a re-send is recognised. */
 export type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'> & { eventId?: string };
-
-/** Patch: the ticket workflow fires ticket events for the tenant's AI agents. */
-export const AGENT_TICKET_EVENTS = 'agent-ticket-events';
-
-/**
- * Patch: search attributes are upserted only when one of them changed. Each upsert is a command, an event in the
- * history (replayed on every cache miss) and a visibility write on the server; the ITSM outbox republished them
- * unchanged before and after every event. Runs recorded before it upsert on every publish.
- */
-export const SEARCH_ATTRIBUTES_ON_CHANGE = 'search-attributes-on-change';
 
 export const SYSTEM: Actor = { id: 'ticket-workflow', role: 'system' };
 const MAX_REMEMBERED_ACTIONS = 200;

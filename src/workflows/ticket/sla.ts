@@ -8,7 +8,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,20 +23,7 @@ import { type TicketAction, type TicketState, applyAction } from '../../domain/t
 import type { TicketWorkflowInput } from '../messages';
 import { notifier, store } from './activities';
 import { type ChangeRecord, SYSTEM, type TicketRun } from './run';
-
-/**
- * Patch: continue-as-new carries the ITSM queue, pending notifications and failure count instead of waiting for
- * them to drain (the old wait stopped the SLA clocks, possibly for a day). Runs recorded before it keep the wait.
- */
-export const CONTINUE_AS_NEW_CARRIES_WORK = 'continue-as-new-carries-work';
-
-/**
- * Patch: SLA arithmetic that fails on the ticket's data (CalendarHorizonError, a target that is not a number)
- * is recorded (`sla_unavailable` in the audit log, with the reason) and the ticket goes on without alert timers,
- * instead of failing the workflow task on every attempt — a wedged ticket that answered no query and took no
- * action. Runs recorded before it only keep the reason in memory.
- */
-export const SLA_UNAVAILABLE_RECORDED = 'sla-unavailable-recorded';
+import { CONTINUE_AS_NEW_CARRIES_WORK, SLA_UNAVAILABLE_RECORDED, patched } from './versions';
 
 type SlaOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 

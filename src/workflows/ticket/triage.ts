@@ -3,7 +3,7 @@
  * failing sends the ticket to ai_failed (still workable); retrieval and drafting only help, so their failure
  * leaves the ticket triaged without them. Then seed 003's escalation triggers are checked once.
  */
-import { log, patched, uuid4 } from '@temporalio/workflow';
+import { log, uuid4 } from '@temporalio/workflow';
 import { triggerEscalationLevel } from '../../domain/ticket-rules';
 import {
   type TicketAction,
@@ -15,16 +15,9 @@ import {
 } from '../../domain/ticket-state';
 import type { Classification, Draft, Passage } from '../../domain/triage';
 import type { TriggerDecision } from '../../domain/escalation-triggers';
-import {
-  LOCAL_SHORT_STEPS,
-  TRIAGE_IN_FEWER_STEPS,
-  failureReason,
-  localTriage,
-  modelSteps,
-  store,
-  triageSetup,
-} from './activities';
+import { failureReason, localTriage, modelSteps, store, triageSetup } from './activities';
 import { SYSTEM, type TicketRun } from './run';
+import { LOCAL_SHORT_STEPS, TRIAGE_IN_FEWER_STEPS, patched } from './versions';
 
 const PASSAGE_LIMIT = 5;
 

@@ -1,0 +1,78 @@
+/**
+ * Every patch of the ticket workflow, and the workflow types that carry them.
+ *
+ * Tickets live for weeks, so a change to the commands the workflow emits is guarded by a patch: runs recorded
+ * before it take the old path on replay. A patch costs every new ticket two history events the first time it is
+ * asked (its marker, and an upsert of the TemporalChangeVersion search attribute, a visibility write on the
+ * server): eight of a triaged ticket's thirty. `ticketWorkflowV2` is the same workflow with all the patches below
+ * built in: its runs take the new paths without asking, so without those events. Runs of `ticketWorkflow` (every
+ * ticket started before it) keep asking and replay as recorded; both types stay registered. Patches added after
+ * V2 are asked with `patched()` from '@temporalio/workflow' in both types.
+ */
+import { patched as askPatch, workflowInfo } from '@temporalio/workflow';
+import { TICKET_WORKFLOW_TYPE } from '../messages';
+
+/**
+ * Short steps (Postgres writes of a few ms, offline models) run as local activities. A regular activity costs a
+ * round trip through the server each (~100 ms on the dev server); a local one runs inside the workflow task and is
+ * recorded as a marker. Runs recorded before it replay with regular activities.
+ */
+export const LOCAL_SHORT_STEPS = 'local-short-steps';
+
+/**
+ * The integrations a ticket event may go to are checked by local activities first. Most tenants have no ITSM tool
+ * or no agent for an event; a regular activity per event (two per ticket each) only to find that out cost a server
+ * round trip and history events each.
+ */
+export const LOCAL_INTEGRATION_CHECKS = 'local-integration-checks';
+
+/**
+ * Triage in fewer steps. Each local activity is a round of the workflow task (an activation, a marker in the
+ * history) and each step read the ticket and the tenant again: 14 local activities per ticket before. Now the
+ * persisted change that starts a triage tells whether the models are offline (no triageSetup step); offline
+ * models run as one step (triageTicket); the result, the `triage_completed` change and the escalation triggers
+ * are one step and one transaction (completeTriage); a tenant found to have no ITSM tool is not asked again for
+ * the next events within ITSM_CHECK_REUSE_MS of workflow time. Runs recorded before it replay step by step.
+ */
+export const TRIAGE_IN_FEWER_STEPS = 'triage-in-fewer-steps';
+
+/**
+ * Search attributes are upserted only when one of them changed. Each upsert is a command, an event in the
+ * history (replayed on every cache miss) and a visibility write on the server; the ITSM outbox republished them
+ * unchanged before and after every event. Runs recorded before it upsert on every publish.
+ */
+export const SEARCH_ATTRIBUTES_ON_CHANGE = 'search-attributes-on-change';
+
+/** The ticket workflow fires ticket events for the tenant's AI agents. */
+export const AGENT_TICKET_EVENTS = 'agent-ticket-events';
+
+/**
+ * Continue-as-new carries the ITSM queue, pending notifications and failure count instead of waiting for them to
+ * drain (the old wait stopped the SLA clocks, possibly for a day). Runs recorded before it keep the wait.
+ */
+export const CONTINUE_AS_NEW_CARRIES_WORK = 'continue-as-new-carries-work';
+
+/**
+ * SLA arithmetic that fails on the ticket's data (CalendarHorizonError, a target that is not a number) is recorded
+ * (`sla_unavailable` in the audit log, with the reason) and the ticket goes on without alert timers, instead of
+ * failing the workflow task on every attempt — a wedged ticket that answered no query and took no action. Runs
+ * recorded before it only keep the reason in memory.
+ */
+export const SLA_UNAVAILABLE_RECORDED = 'sla-unavailable-recorded';
+
+/** The patches `ticketWorkflowV2` (TICKET_WORKFLOW_TYPE) was born with. Never add to this set. */
+const BUILT_INTO_V2: ReadonlySet<string> = new Set([
+  LOCAL_SHORT_STEPS,
+  LOCAL_INTEGRATION_CHECKS,
+  TRIAGE_IN_FEWER_STEPS,
+  SEARCH_ATTRIBUTES_ON_CHANGE,
+  AGENT_TICKET_EVENTS,
+  CONTINUE_AS_NEW_CARRIES_WORK,
+  SLA_UNAVAILABLE_RECORDED,
+]);
+
+/** Whether this run takes a patch's new path: always in a V2 run, as recorded (or newly marked) in a V1 run. */
+export function patched(patchId: string): boolean {
+  if (BUILT_INTO_V2.has(patchId) && workflowInfo().workflowType === TICKET_WORKFLOW_TYPE) return true;
+  return askPatch(patchId);
+}
