@@ -234,7 +234,7 @@ export const DYNAMIC_CONFIG = [
   'matching.enableFairness=true',
   // Fairness orders the tasks within one task-queue partition. With the default four, a tenant's ticket lands in
   // one of them beside a quarter of another tenant's burst and waits until pollers reach that partition (its first
-  // task went out 3rd to 11th of 25 behind a burst of 24). New tasks go to one partition; all four are still read,
+  // task went out 1st to 16th of 25 behind a burst of 24, later under load). New tasks go to one partition; all four are still read,
   // so tasks a server with the default wrote before are dispatched too.
   'matching.numTaskqueueWritePartitions=1',
   // A ticket's first workflow task handed back in the start's answer to the worker sharing the API's connection

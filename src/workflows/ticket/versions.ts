@@ -6,8 +6,8 @@
  * asked (its marker, and an upsert of the TemporalChangeVersion search attribute, a visibility write on the
  * server): eight of a triaged ticket's thirty. `ticketWorkflowV2` is the same workflow with all the patches below
  * built in: its runs take the new paths without asking, so without those events. Runs of `ticketWorkflow` (every
- * ticket started before it) keep asking and replay as recorded; both types stay registered. Patches added after
- * V2 are asked with `patched()` from '@temporalio/workflow' in both types.
+ * ticket started before it) keep asking and replay as recorded; both types stay registered. A patch added after
+ * V2 goes through `patched()` below too: an id not in BUILT_INTO_V2 is asked (and marked) in both types.
  */
 import { patched as askPatch, workflowInfo } from '@temporalio/workflow';
 import { TICKET_WORKFLOW_TYPE } from '../messages';
