@@ -39,7 +39,7 @@ runProcess('support-triage', async (context) => {
   const applied = await migrateToLatest(dbs.platform);
   logger.info({ applied: applied.map((m) => path.basename(m)) }, 'database migrated');
 
-  const ai = openAiStack(context, dbs.app);
+  const ai = openAiStack(context, dbs);
   const temporal = await resolveTemporal({
     address: config.temporal.address,
     cliPath: config.temporal.cliPath,

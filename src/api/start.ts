@@ -61,7 +61,7 @@ export async function startApi(options: {
   workerConnection?: NativeConnection;
 }): Promise<ApiRuntime> {
   const { config, logger } = options;
-  const { app: db, platform } = options.dbs;
+  const { app: db, platform, tenantConfig } = options.dbs;
   const ownConnection = options.workerConnection
     ? undefined
     : await Connection.connect({ address: options.temporalAddress, connectTimeout: 30_000 });
@@ -73,7 +73,7 @@ export async function startApi(options: {
     ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
   });
   const tickets = new TicketRepository(db, platform);
-  const tenants = new TenantRepository(db, platform);
+  const tenants = new TenantRepository(db, platform, tenantConfig);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
     historyEventLimit: config.ticketHistoryEventLimit,
     updateTimeoutMs: config.workflowUpdateTimeoutMs,
@@ -85,12 +85,12 @@ export async function startApi(options: {
     tenants,
     notifications: new NotificationRepository(db, options.secrets),
     reports: new ReportRepository(db),
-    integrations: new IntegrationRepository(db, options.secrets),
+    integrations: new IntegrationRepository(db, options.secrets, tenantConfig),
     knowledge: new KnowledgeRepository(db),
     ai: options.ai,
     workflows,
     agents: {
-      repository: new AgentRepository(db, options.secrets, platform),
+      repository: new AgentRepository(db, options.secrets, platform, tenantConfig),
       analytics: new AnalyticsRepository(db),
       runs: new AgentRuns(client, config.temporal.taskQueue),
       llmConfigured: config.openai !== undefined,

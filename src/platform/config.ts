@@ -26,6 +26,7 @@ const schema = z.object({
   DATABASE_APP_URL: optionalString,
   EMBEDDED_PG_PORT: port(5433),
   DB_POOL_MAX: z.coerce.number().int().min(1).default(10),
+  TENANT_CONFIG_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -145,7 +146,14 @@ export interface AppConfig {
   logLevel: RawConfig['LOG_LEVEL'];
   dataDir: string;
   /** `appUrl`: the application's own login (a member of the row-level security role); default: `url`'s. */
-  database: { url: string | undefined; appUrl: string | undefined; embeddedPort: number; poolMax: number };
+  database: {
+    url: string | undefined;
+    appUrl: string | undefined;
+    embeddedPort: number;
+    poolMax: number;
+    /** How long a cached tenant configuration may be served at most (0: no cache); see tenant-config-cache.ts. */
+    tenantConfigMaxAgeMs: number;
+  };
   temporal: {
     address: string | undefined;
     namespace: string;
@@ -273,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appUrl: c.DATABASE_APP_URL,
       embeddedPort: c.EMBEDDED_PG_PORT,
       poolMax: c.DB_POOL_MAX,
+      tenantConfigMaxAgeMs: c.TENANT_CONFIG_CACHE_MAX_AGE_MS,
     },
     temporal: {
       address: c.TEMPORAL_ADDRESS,

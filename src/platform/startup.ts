@@ -6,7 +6,6 @@
  * parts are `startApiServer` (src/api/start.ts) and `startWorkerRuntime` (src/worker/start.ts), kept next to
  * what they start so that each process loads only its own (the API process never loads the Temporal worker).
  */
-import type { Knex } from 'knex';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { resolvePayloadKeys, resolveSecretKeys } from './dev-secret';
 import { type SecretBox, secretBoxFromEnv } from './crypto/secrets';
@@ -60,18 +59,23 @@ export function resolveProcessKeys(config: AppConfig): ProcessKeys {
  * platform's (the owner: migrations and the few operations across tenants).
  */
 export function openDatabases(
-  { config, lifecycle }: ProcessContext,
+  { config, logger, lifecycle }: ProcessContext,
   url: string,
   appUrl: string | undefined = config.database.appUrl,
 ): Databases {
-  const dbs = createDatabases({ url, appUrl, poolMax: config.database.poolMax });
+  const dbs = createDatabases({
+    url,
+    appUrl,
+    poolMax: config.database.poolMax,
+    tenantConfig: { logger, maxAgeMs: config.database.tenantConfigMaxAgeMs },
+  });
   lifecycle.onStop('database pools', () => destroyDatabases(dbs));
   return dbs;
 }
 
-/** The AI stack (models, vector store, knowledge search); its tenants' retrieval models are kept in `db`. */
-export function openAiStack({ config, logger, lifecycle }: ProcessContext, db: Knex): AiStack {
-  const ai = createAiStack(config, logger, undefined, db);
+/** The AI stack (models, vector store, knowledge search); its tenants' retrieval models are kept in the database. */
+export function openAiStack({ config, logger, lifecycle }: ProcessContext, dbs: Databases): AiStack {
+  const ai = createAiStack(config, logger, undefined, dbs.app, dbs.tenantConfig);
   lifecycle.onStop('ai stack', () => ai.close());
   return ai;
 }
@@ -92,6 +96,6 @@ export function attachToServices(
   }
   const keys = resolveProcessKeys(context.config);
   const dbs = openDatabases(context, database.url);
-  const ai = openAiStack(context, dbs.app);
+  const ai = openAiStack(context, dbs);
   return { temporalAddress: temporal.address, keys, dbs, ai };
 }

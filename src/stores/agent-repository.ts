@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { Model, type RelationMappings } from 'objection';
 import { BaseModel } from './models';
 import { type PlatformDb, withTenant } from './db';
+import { type TenantConfigCache, uncachedTenantConfig } from './tenant-config-cache';
 import type {
   AgentKind,
   AgentStatus,
@@ -189,18 +190,34 @@ export interface StepRecord {
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 export class AgentRepository {
-  /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the webhook. */
+  /**
+   * `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the webhook;
+   * `tenantConfig`: where the agents a ticket event starts are kept between tickets.
+   */
   constructor(
     private readonly db: Knex,
     private readonly secrets: SecretBox,
     private readonly platform: PlatformDb,
+    private readonly tenantConfig: TenantConfigCache = uncachedTenantConfig,
   ) {}
+
+  /** A change to the tenant's agents or triggers: what this process cached of them is dropped once it commits. */
+  private async changeAgents<T>(
+    tenantId: string,
+    work: (trx: Knex.Transaction) => PromiseLike<T>,
+  ): Promise<T> {
+    try {
+      return await withTenant(this.db, tenantId, work);
+    } finally {
+      this.tenantConfig.invalidate(tenantId);
+    }
+  }
 
   // ---- agents and versions -------------------------------------------------------------------------------
 
   /** Creates the agent (draft) and its version 1 together. */
   async create(input: NewAgent): Promise<AgentModel> {
-    return withTenant(this.db, input.tenantId, async (trx) => {
+    return this.changeAgents(input.tenantId, async (trx) => {
       const agent = await AgentModel.query(trx).insertAndFetch({
         tenant_id: input.tenantId,
         name: input.name,
@@ -257,7 +274,7 @@ export class AgentRepository {
     actor: string,
     rolledBackFrom?: number,
   ): Promise<{ agent: AgentModel; newVersion: number | null } | undefined> {
-    return withTenant(this.db, tenantId, async (trx) => {
+    return this.changeAgents(tenantId, async (trx) => {
       const current = await AgentModel.query(trx).findOne({ tenant_id: tenantId, id }).forUpdate();
       if (!current) return undefined;
       let newVersion: number | null = null;
@@ -293,7 +310,7 @@ export class AgentRepository {
 
   /** Moves the agent from `from` to `to`; false when it was not in `from` any more (a concurrent change). */
   async setStatus(tenantId: string, id: string, from: AgentStatus, to: AgentStatus): Promise<boolean> {
-    const n = await withTenant(this.db, tenantId, (trx) =>
+    const n = await this.changeAgents(tenantId, (trx) =>
       trx('agents').where({ tenant_id: tenantId, id, status: from }).update({ status: to }),
     );
     return n > 0;
@@ -324,7 +341,7 @@ export class AgentRepository {
   // ---- triggers ------------------------------------------------------------------------------------------
 
   async createTrigger(input: NewTrigger): Promise<AgentTriggerModel> {
-    return withTenant(this.db, input.tenantId, (trx) =>
+    return this.changeAgents(input.tenantId, (trx) =>
       AgentTriggerModel.query(trx).insertAndFetch({
         agent_id: input.agentId,
         tenant_id: input.tenantId,
@@ -361,14 +378,14 @@ export class AgentRepository {
     id: string,
     patch: Partial<AgentTriggerModel>,
   ): Promise<AgentTriggerModel | undefined> {
-    return withTenant(this.db, tenantId, async (trx) => {
+    return this.changeAgents(tenantId, async (trx) => {
       await AgentTriggerModel.query(trx).patch(patch).where({ tenant_id: tenantId, agent_id: agentId, id });
       return AgentTriggerModel.query(trx).findOne({ tenant_id: tenantId, agent_id: agentId, id });
     });
   }
 
   async deleteTrigger(tenantId: string, agentId: string, id: string): Promise<boolean> {
-    const n = await withTenant(this.db, tenantId, (trx) =>
+    const n = await this.changeAgents(tenantId, (trx) =>
       trx('agent_triggers').where({ tenant_id: tenantId, agent_id: agentId, id }).delete(),
     );
     return n > 0;
@@ -383,6 +400,15 @@ export class AgentRepository {
 
   /** Active agents of the tenant with a trigger on this ticket event, with the trigger's id. */
   async ticketEventTargets(
+    tenantId: string,
+    event: TicketEvent,
+  ): Promise<Array<{ agentId: string; triggerId: string }>> {
+    return this.tenantConfig.get(tenantId, `ticket-event-targets:${event}`, () =>
+      this.readTicketEventTargets(tenantId, event),
+    );
+  }
+
+  private async readTicketEventTargets(
     tenantId: string,
     event: TicketEvent,
   ): Promise<Array<{ agentId: string; triggerId: string }>> {

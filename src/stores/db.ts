@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../platform/logger';
+import {
+  type TenantConfigCache,
+  listeningTenantConfigCache,
+  uncachedTenantConfig,
+} from './tenant-config-cache';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
@@ -55,10 +61,14 @@ declare const platformBrand: unique symbol;
  */
 export type PlatformDb = Knex & { readonly [platformBrand]: true };
 
-/** The application's pool (role APP_ROLE, row-level security) and the platform's (owner, none). */
+/**
+ * The application's pool (role APP_ROLE, row-level security), the platform's (owner, none), and what this
+ * process keeps of its tenants' configuration (read through when caching is off).
+ */
 export interface Databases {
   app: Knex;
   platform: PlatformDb;
+  tenantConfig: TenantConfigCache;
 }
 
 /**
@@ -99,15 +109,22 @@ export function createDatabases(options: {
   appUrl?: string;
   poolMax: number;
   platformPoolMax?: number;
+  /** Cache tenant configuration, dropped on PostgreSQL's change notifications; every read goes through when unset. */
+  tenantConfig?: { logger: Logger; maxAgeMs: number };
 }): Databases {
+  const { tenantConfig } = options;
   return {
     platform: createDb(options.url, options.platformPoolMax ?? Math.min(options.poolMax, 2)),
     app: createAppDb(options.appUrl ?? options.url, options.poolMax),
+    tenantConfig:
+      tenantConfig && tenantConfig.maxAgeMs > 0
+        ? listeningTenantConfigCache({ url: options.url, ...tenantConfig })
+        : uncachedTenantConfig,
   };
 }
 
 export async function destroyDatabases(dbs: Databases): Promise<void> {
-  await Promise.all([dbs.app.destroy(), dbs.platform.destroy()]);
+  await Promise.all([dbs.tenantConfig.stop(), dbs.app.destroy(), dbs.platform.destroy()]);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

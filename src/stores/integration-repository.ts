@@ -1,6 +1,7 @@
 /** A tenant's ITSM connection (credentials sealed), its tickets' external references, and inbound dedup. */
 import type { Knex } from 'knex';
 import { isUniqueViolation, withTenant } from './db';
+import { type TenantConfigCache, uncachedTenantConfig } from './tenant-config-cache';
 import {
   type ItsmConfig,
   type ParseResult,
@@ -17,9 +18,11 @@ export interface OpenedIntegration {
 }
 
 export class IntegrationRepository {
+  /** `tenantConfig`: where whether the tenant has an active tool is kept between tickets. */
   constructor(
     private readonly db: Knex,
     private readonly secrets: SecretBox,
+    private readonly tenantConfig: TenantConfigCache = uncachedTenantConfig,
   ) {}
 
   async save(tenantId: string, config: ItsmConfig, inboundSecret: string | null): Promise<void> {
@@ -33,17 +36,23 @@ export class IntegrationRepository {
       inbound_secret_sealed: inboundSecret ? this.secrets.seal(inboundSecret, tenantId) : null,
       is_active: true,
     };
-    await withTenant(this.db, tenantId, (trx) =>
-      trx('tenant_integrations').insert(row).onConflict('tenant_id').merge(),
-    );
+    try {
+      await withTenant(this.db, tenantId, (trx) =>
+        trx('tenant_integrations').insert(row).onConflict('tenant_id').merge(),
+      );
+    } finally {
+      this.tenantConfig.invalidate(tenantId);
+    }
   }
 
   /** Whether the tenant has an active ITSM tool (nothing opened). */
   async isActive(tenantId: string): Promise<boolean> {
-    const row = await withTenant(this.db, tenantId, (trx) =>
-      trx('tenant_integrations').where({ tenant_id: tenantId, is_active: true }).first('tenant_id'),
-    );
-    return row !== undefined;
+    return this.tenantConfig.get(tenantId, 'itsm-active', async () => {
+      const row = await withTenant(this.db, tenantId, (trx) =>
+        trx('tenant_integrations').where({ tenant_id: tenantId, is_active: true }).first('tenant_id'),
+      );
+      return row !== undefined;
+    });
   }
 
   /** The configuration with credentials opened: for activities and the inbound route only. */
@@ -69,10 +78,14 @@ export class IntegrationRepository {
   }
 
   async remove(tenantId: string): Promise<boolean> {
-    const deleted = await withTenant(this.db, tenantId, (trx) =>
-      trx('tenant_integrations').where({ tenant_id: tenantId }).delete(),
-    );
-    return deleted > 0;
+    try {
+      const deleted = await withTenant(this.db, tenantId, (trx) =>
+        trx('tenant_integrations').where({ tenant_id: tenantId }).delete(),
+      );
+      return deleted > 0;
+    } finally {
+      this.tenantConfig.invalidate(tenantId);
+    }
   }
 
   async findRef(tenantId: string, ticketId: string, system: ToolType): Promise<ExternalRef | undefined> {

@@ -5,6 +5,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
+import { type TenantConfigCache, uncachedTenantConfig } from './tenant-config-cache';
 import { withTenant } from './db';
 import {
   type TenantRetrievalModel,
@@ -56,7 +57,14 @@ function cachedSource(
   };
 }
 
-export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore {
+/**
+ * `tenantConfig` keeps the latest version per tenant between retrievals (every retrieval asked before); a new
+ * version written by any process is announced by the table's trigger and drops it.
+ */
+export function createPostgresRetrievalModelStore(
+  db: Knex,
+  tenantConfig: TenantConfigCache = uncachedTenantConfig,
+): RetrievalModelStore {
   async function latest(tenantId: string): Promise<RetrievalModelInfo | null> {
     const row = await withTenant(db, tenantId, (trx) =>
       trx('kb_retrieval_models')
@@ -75,7 +83,10 @@ export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore
   }
   return {
     latest,
-    current: cachedSource(latest, load),
+    current: cachedSource(
+      (tenantId) => tenantConfig.get(tenantId, 'retrieval-model', () => latest(tenantId)),
+      load,
+    ),
     async save(tenantId, model) {
       return withTenant(db, tenantId, async (trx) => {
         const row = await trx('kb_retrieval_models')
@@ -96,7 +107,7 @@ export function createPostgresRetrievalModelStore(db: Knex): RetrievalModelStore
           .where('version', '<', version - 1)
           .delete();
         return version;
-      });
+      }).finally(() => tenantConfig.invalidate(tenantId));
     },
     async exclusive(tenantId, work) {
       // A transaction-scoped advisory lock, held on one connection for the duration of the work.

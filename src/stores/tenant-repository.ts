@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { type PlatformDb, isUniqueViolation, withTenant } from './db';
 import { TenantModel } from './models';
+import { type TenantConfigCache, uncachedTenantConfig } from './tenant-config-cache';
 
 export class DuplicateTenantError extends Error {
   constructor(readonly field: 'slug' | 'name') {
@@ -18,7 +19,11 @@ export class TenantRepository {
   constructor(
     private readonly db: Knex,
     private readonly platform: PlatformDb,
+    private readonly tenantConfig: TenantConfigCache = uncachedTenantConfig,
   ) {}
+
+  /** Tenant ids by slug as last read: a token's slug finds its tenant in the cache (checked against its row). */
+  private readonly idsBySlug = new Map<string, string>();
 
   async create(input: {
     slug: string;
@@ -34,15 +39,34 @@ export class TenantRepository {
     }
   }
 
-  /** Tokens name their tenant by id or by slug. */
+  /** Tokens name their tenant by id or by slug. The row is shared with other readers: never change it. */
   async findByIdOrSlug(idOrSlug: string): Promise<TenantModel | undefined> {
-    const q = TenantModel.query(this.db);
-    return (UUID.test(idOrSlug) ? q.where({ id: idOrSlug }) : q.where({ slug: idOrSlug })).first();
+    if (UUID.test(idOrSlug)) return this.findById(idOrSlug);
+    const knownId = this.idsBySlug.get(idOrSlug);
+    if (knownId) {
+      const tenant = await this.findById(knownId);
+      if (tenant?.slug === idOrSlug) return tenant;
+    }
+    const tenant = await TenantModel.query(this.db).where({ slug: idOrSlug }).first();
+    if (tenant) this.idsBySlug.set(idOrSlug, tenant.id);
+    return tenant;
+  }
+
+  private async findById(id: string): Promise<TenantModel | undefined> {
+    const tenant = await this.tenantConfig.get(id, 'tenant', async () =>
+      TenantModel.query(this.db).findById(id),
+    );
+    if (tenant) this.idsBySlug.set(tenant.slug, tenant.id);
+    return tenant;
   }
 
   async updateSettings(id: string, settings: object): Promise<TenantModel> {
-    return withTenant(this.db, id, (trx) =>
-      TenantModel.query(trx).patchAndFetchById(id, { settings } as Partial<TenantModel>),
-    );
+    try {
+      return await withTenant(this.db, id, (trx) =>
+        TenantModel.query(trx).patchAndFetchById(id, { settings } as Partial<TenantModel>),
+      );
+    } finally {
+      this.tenantConfig.invalidate(id);
+    }
   }
 }

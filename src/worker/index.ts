@@ -70,13 +70,13 @@ export function defaultActivityDeps({
   openai,
   kbFitDebounce,
 }: DefaultDepsOptions): WorkerDeps {
-  const { app: db, platform } = dbs;
+  const { app: db, platform, tenantConfig } = dbs;
   const tickets = new TicketRepository(db, platform);
-  const tenants = new TenantRepository(db, platform);
+  const tenants = new TenantRepository(db, platform, tenantConfig);
   const notifications = new NotificationRepository(db, secrets);
   const limiters = createRateLimiterRegistry();
   const itsm = createItsmGateway({
-    integrations: new IntegrationRepository(db, secrets),
+    integrations: new IntegrationRepository(db, secrets, tenantConfig),
     tickets,
     rateLimiterFor: (tenantId, perMinute) => limiters.get(tenantId, perMinute),
     publicUrl: links.publicUrl,
@@ -104,7 +104,7 @@ export function defaultActivityDeps({
     itsm,
     logger,
     agents: {
-      agents: new AgentRepository(db, secrets, platform),
+      agents: new AgentRepository(db, secrets, platform, tenantConfig),
       analytics: new AnalyticsRepository(db),
       tickets,
       tenants,

@@ -135,7 +135,12 @@ export async function startHarness(
         { write: (line: string) => options.logLines!.push(line) },
       )
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const dbs = createDatabases({ url: databaseUrl, poolMax: 5, platformPoolMax: 5 });
+  const dbs = createDatabases({
+    url: databaseUrl,
+    poolMax: 5,
+    platformPoolMax: 5,
+    tenantConfig: { logger, maxAgeMs: config.database.tenantConfigMaxAgeMs },
+  });
   const db = dbs.platform;
   const outbound = options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-harness-'));
@@ -144,6 +149,7 @@ export async function startHarness(
     logger,
     SHARED_MODEL_CACHE,
     dbs.app,
+    dbs.tenantConfig,
   );
   await ai.warmUp();
   const api = await startApi({

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Knex } from 'knex';
+import type { TenantConfigCache } from '../../stores/tenant-config-cache';
 import { createOfflineClassifier, createSparseEncoder, loadLsaEmbedder } from '../../ml';
 import { defaultEmbeddingCorpus } from '../../ml/embedding';
 import {
@@ -52,6 +53,8 @@ export function createAiStack(
   cacheDir = path.join(config.dataDir, 'models'),
   /** Where tenants' retrieval models are kept, shared by API and worker; without it, in this process only. */
   db?: Knex,
+  /** Where the latest model's version is kept between retrievals (read every time without it). */
+  tenantConfig?: TenantConfigCache,
 ): AiStack {
   const offlineClassifier = createOfflineClassifier({ cacheDir });
   const offlineDrafter = createLocalDrafter();
@@ -86,7 +89,7 @@ export function createAiStack(
   // With an embeddings API the fitted models keep its vectors as the dense part (`external`) and choose the
   // fusion weight and calibration for them; offline, each tenant gets an LSA model of its own.
   const retrievalModels = {
-    store: db ? createPostgresRetrievalModelStore(db) : createMemoryRetrievalModelStore(),
+    store: db ? createPostgresRetrievalModelStore(db, tenantConfig) : createMemoryRetrievalModelStore(),
     prior: () => (prior ??= defaultEmbeddingCorpus()),
     external: config.openai !== undefined,
   };
