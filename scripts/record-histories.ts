@@ -386,6 +386,18 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
   'v2-helpers-fail': (ctx) => scenarios['triage-in-fewer-steps-helpers-fail']!(ctx),
   'v2-model-api': (ctx) => scenarios['triage-in-fewer-steps-model-api']!(ctx),
   'v2-auto-close': (ctx) => scenarios['auto-close']!(ctx),
+  // ticketWorkflowV3: V2 with its own patches built in (search attributes by changed key, no ItsmSync flip for a
+  // tenant without a tool, one SLA timer per wake time), see src/workflows/ticket/versions.ts.
+  'v3-every-action': (ctx) => scenarios['every-action']!(ctx),
+  'v3-ai-failed': (ctx) => scenarios['ai-failed']!(ctx),
+  'v3-sla-notification': (ctx) => scenarios['sla-notification']!(ctx),
+  'v3-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
+  'v3-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
+  'v3-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
+  'v3-escalation-trigger': (ctx) => scenarios['triage-in-fewer-steps-escalation-trigger']!(ctx),
+  'v3-helpers-fail': (ctx) => scenarios['triage-in-fewer-steps-helpers-fail']!(ctx),
+  'v3-model-api': (ctx) => scenarios['triage-in-fewer-steps-model-api']!(ctx),
+  'v3-auto-close': (ctx) => scenarios['auto-close']!(ctx),
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

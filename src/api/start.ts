@@ -74,10 +74,12 @@ export async function startApi(options: {
   });
   const tickets = new TicketRepository(db, platform);
   const tenants = new TenantRepository(db, platform, tenantConfig);
+  const integrations = new IntegrationRepository(db, options.secrets, tenantConfig);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
     historyEventLimit: config.ticketHistoryEventLimit,
     updateTimeoutMs: config.workflowUpdateTimeoutMs,
     eagerStart: options.workerConnection !== undefined,
+    itsmConfigured: (tenantId) => integrations.isActive(tenantId),
   });
   const app = createApp({
     db,
@@ -85,7 +87,7 @@ export async function startApi(options: {
     tenants,
     notifications: new NotificationRepository(db, options.secrets),
     reports: new ReportRepository(db),
-    integrations: new IntegrationRepository(db, options.secrets, tenantConfig),
+    integrations,
     knowledge: new KnowledgeRepository(db),
     ai: options.ai,
     workflows,

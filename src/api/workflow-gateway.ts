@@ -44,6 +44,11 @@ export interface TicketWorkflowsOptions {
   updateTimeoutMs?: number;
   /** Ask the server to hand a new ticket's first workflow task to this process's worker (a shared connection). */
   eagerStart?: boolean;
+  /**
+   * Whether the tenant has an active ITSM tool (a cached read): a new ticket starts knowing it, so its ItsmSync
+   * does not show its first event `pending` while the workflow finds out. Unset: the workflow finds out.
+   */
+  itsmConfigured?: (tenantId: string) => Promise<boolean>;
 }
 
 export const DEFAULT_UPDATE_TIMEOUT_MS = 10_000;
@@ -54,6 +59,7 @@ export class TicketWorkflows {
   private readonly historyEventLimit?: number;
   private readonly updateTimeoutMs: number;
   private readonly eagerStart: boolean;
+  private readonly itsmConfigured?: (tenantId: string) => Promise<boolean>;
 
   constructor(
     private readonly client: Client,
@@ -63,6 +69,7 @@ export class TicketWorkflows {
     this.historyEventLimit = options.historyEventLimit;
     this.updateTimeoutMs = options.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
     this.eagerStart = options.eagerStart ?? false;
+    this.itsmConfigured = options.itsmConfigured;
   }
 
   /** Runs a call to a ticket workflow within the timeout; past it, a 503 problem with Retry-After. */
@@ -83,6 +90,7 @@ export class TicketWorkflows {
 
   /** Starts the ticket's workflow; starting one that already exists is a success, so callers may retry. */
   async start(ticket: TicketModel, policy: SlaPolicy, autoCloseAfterMs: number): Promise<void> {
+    const itsmConfigured = await this.itsmConfigured?.(ticket.tenant_id);
     const input: TicketWorkflowInput = {
       ticketId: ticket.id,
       tenantId: ticket.tenant_id,
@@ -93,6 +101,7 @@ export class TicketWorkflows {
       policy,
       autoCloseAfterMs,
       ...(this.historyEventLimit ? { historyEventLimit: this.historyEventLimit } : {}),
+      ...(itsmConfigured !== undefined ? { carriedItsmConfigured: itsmConfigured } : {}),
     };
     try {
       await this.client.workflow.start(TICKET_WORKFLOW_TYPE, {

@@ -7,6 +7,7 @@ import {
   listeningTenantConfigCache,
   uncachedTenantConfig,
 } from './tenant-config-cache';
+import { TenantAwarePgClient, type TenantTransactionConfig, setsTenantAtBegin } from './tenant-transactions';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
@@ -38,7 +39,7 @@ export const migrationSource: Knex.MigrationSource<MigrationFile> = {
 
 export function knexConfig(url: string, poolMax = 10): Knex.Config {
   return {
-    client: 'pg',
+    client: TenantAwarePgClient as unknown as Knex.Config['client'],
     connection: url,
     pool: { min: 0, max: poolMax },
     migrations: { migrationSource, tableName: 'knex_migrations' },
@@ -133,7 +134,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Runs `work` in a transaction bound to one tenant: `app.tenant_id` is set for this transaction only
  * (set_config(…, true)), so a pooled connection never carries it into another tenant's work. On the application's
  * pool the row-level security policies then let `work` see and write that tenant's rows only, whatever its
- * queries say. Inside a transaction it opens a savepoint.
+ * queries say. Inside a transaction it opens a savepoint. On the product's pools the tenant is set in the same
+ * round trip as BEGIN (tenant-transactions.ts).
  */
 export async function withTenant<T>(
   db: Knex,
@@ -141,6 +143,10 @@ export async function withTenant<T>(
   work: (trx: Knex.Transaction) => PromiseLike<T>,
 ): Promise<T> {
   if (!UUID.test(tenantId)) throw new Error('withTenant needs a tenant id (a uuid)');
+  if (setsTenantAtBegin(db)) {
+    const config: TenantTransactionConfig = { tenantId };
+    return db.transaction(async (trx) => await work(trx), config);
+  }
   return db.transaction(async (trx) => {
     await trx.raw(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
     return await work(trx);

@@ -12,9 +12,10 @@ import type { CustomerTier, Priority } from '../domain/vocabulary';
 
 /**
  * The workflow type new tickets start as: the ticket workflow with its patches built in (see
- * src/workflows/ticket/versions.ts). Tickets started before it run on as TICKET_WORKFLOW_V1_TYPE.
+ * src/workflows/ticket/versions.ts). Tickets started before it run on as the type they started as.
  */
-export const TICKET_WORKFLOW_TYPE = 'ticketWorkflowV2';
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflowV3';
+export const TICKET_WORKFLOW_V2_TYPE = 'ticketWorkflowV2';
 export const TICKET_WORKFLOW_V1_TYPE = 'ticketWorkflow';
 
 export function ticketWorkflowId(ticketId: string): string {
@@ -38,6 +39,10 @@ export interface TicketWorkflowInput {
   /** ITSM events not yet sent (the head may have been in flight), and how many gave up so far. */
   carriedItsmQueue?: CarriedItsmEvent[];
   carriedItsmFailed?: number;
+  /**
+   * Whether the tenant has an ITSM tool, as last known: carried by continue-as-new, and given by the API when it
+   * starts a ticket (from its own read of the tenant's integration).
+   */
   carriedItsmConfigured?: boolean;
   /** SLA alerts whose notifications were still being delivered. */
   carriedNotifications?: SlaAlert[];

@@ -43,9 +43,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 }
 
 /**
- * The type new tickets start as (TICKET_WORKFLOW_TYPE): the same workflow, with every patch in versions.ts taken
- * without recording it. `ticketWorkflow` stays registered for the tickets started before.
+ * The tickets started between V2 and V3: the same workflow, with the patches versions.ts lists for V2 taken
+ * without recording them.
  */
 export async function ticketWorkflowV2(input: TicketWorkflowInput): Promise<TicketLiveView> {
+  return ticketWorkflow(input);
+}
+
+/**
+ * The type new tickets start as (TICKET_WORKFLOW_TYPE): the same workflow, with every patch versions.ts lists for
+ * V3 taken without recording it. `ticketWorkflow` and `ticketWorkflowV2` stay registered for older tickets.
+ */
+export async function ticketWorkflowV3(input: TicketWorkflowInput): Promise<TicketLiveView> {
   return ticketWorkflow(input);
 }

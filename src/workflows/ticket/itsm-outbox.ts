@@ -6,7 +6,12 @@
 import { condition, log, uuid4 } from '@temporalio/workflow';
 import { ITSM_CHECK_REUSE_MS, itsm, store } from './activities';
 import type { TicketRun } from './run';
-import { LOCAL_INTEGRATION_CHECKS, TRIAGE_IN_FEWER_STEPS, patched } from './versions';
+import {
+  ITSM_STATE_WITHOUT_TOOL,
+  LOCAL_INTEGRATION_CHECKS,
+  TRIAGE_IN_FEWER_STEPS,
+  patched,
+} from './versions';
 
 export async function runItsmOutbox(run: TicketRun): Promise<void> {
   for (;;) {
@@ -24,6 +29,11 @@ export async function runItsmOutbox(run: TicketRun): Promise<void> {
       run.itsmQueue.shift();
       run.publishSearchAttributes();
       continue;
+    }
+    // The tenant has a tool after all (patch itsm-state-without-tool): from now on its events are pending.
+    if (!run.itsmConfigured && patched(ITSM_STATE_WITHOUT_TOOL)) {
+      run.itsmConfigured = true;
+      run.publishSearchAttributes();
     }
     try {
       const outcome = await itsm.syncTicketToItsm.executeWithOptions({ summary: `ITSM: ${next.type}` }, [

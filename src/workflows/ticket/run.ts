@@ -2,7 +2,7 @@
  * The state one run of a ticket workflow holds, and the one way to change it: `exclusive` serialises changes,
  * `commit` persists the next state to Postgres before it becomes current and republishes the search attributes.
  */
-import { log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ItsmEvent } from '../../connectors/itsm/ports';
 import type { SlaAlert } from '../../domain/sla';
 import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
@@ -10,7 +10,13 @@ import { type Actor, type TicketState, newTicketState, ticketSlaState } from '..
 import type { TicketChange } from '../../stores/ticket-repository';
 import { type TicketWorkflowInput, searchAttributes } from '../messages';
 import { agentEvents, store } from './activities';
-import { AGENT_TICKET_EVENTS, SEARCH_ATTRIBUTES_ON_CHANGE, patched } from './versions';
+import {
+  AGENT_TICKET_EVENTS,
+  ITSM_STATE_WITHOUT_TOOL,
+  SEARCH_ATTRIBUTES_CHANGED_KEYS,
+  SEARCH_ATTRIBUTES_ON_CHANGE,
+  patched,
+} from './versions';
 
 /** An ITSM event waiting to go out. `eventId` is fixed when it is queued, so a re-send is recognised. */
 export type ItsmQueued = Pick<ItsmEvent, 'type' | 'sourceEventId' | 'note'> & { eventId?: string };
@@ -152,7 +158,9 @@ export class TicketRun {
     const { state } = this;
     const slaState = ticketSlaState(state, now);
     const clocks = clockStates(state, now);
-    const itsm = itsmSyncState(this.itsmQueue.length, this.itsmFailed, this.itsmConfigured);
+    // Events queued for a tenant known to have no tool are dropped, not pending (patch itsm-state-without-tool).
+    const queued = !this.itsmConfigured && patched(ITSM_STATE_WITHOUT_TOOL) ? 0 : this.itsmQueue.length;
+    const itsm = itsmSyncState(queued, this.itsmFailed, this.itsmConfigured);
     // What the Temporal UI shows as the workflow's current details.
     setCurrentDetails(
       [
@@ -173,6 +181,14 @@ export class TicketRun {
       ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
       ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
     ];
+    if (patched(SEARCH_ATTRIBUTES_CHANGED_KEYS)) {
+      const visible = workflowInfo().typedSearchAttributes;
+      const changed = attributes.filter(
+        ({ key, value }) => JSON.stringify(visible.get(key)) !== JSON.stringify(value),
+      );
+      if (changed.length > 0) upsertSearchAttributes(changed);
+      return;
+    }
     const serialised = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
     if (serialised === this.publishedAttributes && patched(SEARCH_ATTRIBUTES_ON_CHANGE)) return;
     this.publishedAttributes = serialised;

@@ -4,10 +4,13 @@
  * It also decides when the run continues as new, without ever stopping the clocks to wait for slow work.
  */
 import {
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
+  sleep,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,7 +26,7 @@ import { type TicketAction, type TicketState, applyAction } from '../../domain/t
 import type { TicketWorkflowInput } from '../messages';
 import { notifier, store } from './activities';
 import { type ChangeRecord, SYSTEM, type TicketRun } from './run';
-import { CONTINUE_AS_NEW_CARRIES_WORK, SLA_UNAVAILABLE_RECORDED, patched } from './versions';
+import { CONTINUE_AS_NEW_CARRIES_WORK, SLA_TIMER_KEPT, SLA_UNAVAILABLE_RECORDED, patched } from './versions';
 
 type SlaOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -183,9 +186,36 @@ function readyToContinue(run: TicketRun): boolean {
   return allHandlersFinished() && run.pendingChanges === 0;
 }
 
+/** A durable timer for the loop's next wake-up, kept across state changes that leave its time as it is. */
+interface WakeTimer {
+  at: number;
+  fired: boolean;
+  cancel(): void;
+}
+
+function startWakeTimer(at: number, waitMs: number, summary: string): WakeTimer {
+  const scope = new CancellationScope();
+  const timer: WakeTimer = { at, fired: false, cancel: () => scope.cancel() };
+  scope
+    .run(() => sleep(waitMs, { summary }))
+    .then(
+      () => {
+        timer.fired = true;
+      },
+      (error) => {
+        // Cancelled: the wake time moved or the ticket closed. A timer fails no other way.
+        if (!isCancellation(error)) log.error('SLA timer failed', { error: String(error) });
+      },
+    );
+  return timer;
+}
+
 /** Runs the clocks until the ticket is closed; continues as new on the way when the history grows long. */
 export async function runLifecycle(run: TicketRun): Promise<void> {
   let continuing = false;
+  // Patch sla-timer-kept: decided once per run, so a run replays with the loop it was recorded with.
+  const keepsTimer = patched(SLA_TIMER_KEPT);
+  let timer: WakeTimer | undefined;
   while (run.state.status !== 'closed') {
     if (continueAsNewDue(run)) {
       if (patched(CONTINUE_AS_NEW_CARRIES_WORK)) {
@@ -218,6 +248,10 @@ export async function runLifecycle(run: TicketRun): Promise<void> {
     const woken = () => run.changes !== seen || (continuing && readyToContinue(run));
     const closeAt = autoCloseAt(run.state, run.input.autoCloseAfterMs);
     const wakeAt = Math.min(alert?.dueAtMs ?? Infinity, closeAt ?? Infinity);
+    if (timer && timer.at !== wakeAt) {
+      timer.cancel();
+      timer = undefined;
+    }
     if (wakeAt === Infinity) {
       await condition(woken);
       continue;
@@ -226,8 +260,20 @@ export async function runLifecycle(run: TicketRun): Promise<void> {
     // The timer's summary tells ops in the Temporal UI what it waits for.
     const summary =
       alert && alert.dueAtMs === wakeAt ? alertSummary(alert) : 'auto-close of the resolved ticket';
-    if (waitMs > 0 && (await condition(woken, waitMs, { summary }))) continue;
+    if (keepsTimer) {
+      if (waitMs > 0 && !timer?.fired) {
+        const current = (timer ??= startWakeTimer(wakeAt, waitMs, summary));
+        await condition(() => woken() || current.fired);
+        if (!current.fired) continue;
+      }
+      // Due without it (the workflow's clock passed the time meanwhile): the timer goes.
+      if (timer && !timer.fired) timer.cancel();
+      timer = undefined;
+      // A change that came with the timer may have moved what is owed: look again before firing.
+      if (woken()) continue;
+    } else if (waitMs > 0 && (await condition(woken, waitMs, { summary }))) continue;
     if (alert && alert.dueAtMs <= run.now()) await fireDueAlert(run);
     else if (closeAt !== null && closeAt <= run.now()) await autoClose(run);
   }
+  if (timer && !timer.fired) timer.cancel();
 }

@@ -7,10 +7,14 @@
  * server): eight of a triaged ticket's thirty. `ticketWorkflowV2` is the same workflow with all the patches below
  * built in: its runs take the new paths without asking, so without those events. Runs of `ticketWorkflow` (every
  * ticket started before it) keep asking and replay as recorded; both types stay registered. A patch added after
- * V2 goes through `patched()` below too: an id not in BUILT_INTO_V2 is asked (and marked) in both types.
+ * V2 goes through `patched()` below too: an id not built into a run's type is asked (and marked) in that run.
+ *
+ * `ticketWorkflowV3` (new tickets since) has the patches below BUILT_INTO_V2 built in as well: they change the
+ * commands of a triaged ticket (fewer search-attribute upserts, one SLA timer instead of one per state change),
+ * and a patch would cost the two events each that they save. Runs of V1 and V2 ask for them like any patch.
  */
 import { patched as askPatch, workflowInfo } from '@temporalio/workflow';
-import { TICKET_WORKFLOW_TYPE } from '../messages';
+import { TICKET_WORKFLOW_TYPE, TICKET_WORKFLOW_V2_TYPE } from '../messages';
 
 /**
  * Short steps (Postgres writes of a few ms, offline models) run as local activities. A regular activity costs a
@@ -60,7 +64,27 @@ export const CONTINUE_AS_NEW_CARRIES_WORK = 'continue-as-new-carries-work';
  */
 export const SLA_UNAVAILABLE_RECORDED = 'sla-unavailable-recorded';
 
-/** The patches `ticketWorkflowV2` (TICKET_WORKFLOW_TYPE) was born with. Never add to this set. */
+/**
+ * Search attributes are upserted key by key, only those whose value differs from what the workflow's search
+ * attributes already hold (the start's, set by the API, and every upsert since): the first publish of a new
+ * ticket no longer repeats what its start set, and a change upserts only what it changed.
+ */
+export const SEARCH_ATTRIBUTES_CHANGED_KEYS = 'search-attributes-changed-keys';
+
+/**
+ * Events queued for a tenant known to have no ITSM tool show `not_configured`, not `pending`: the outbox drops
+ * them, and the flip to `pending` and back cost two upserts per event (six of a triaged ticket's ten).
+ */
+export const ITSM_STATE_WITHOUT_TOOL = 'itsm-state-without-tool';
+
+/**
+ * The SLA loop keeps its timer while the time it waits for stays the same: a state change used to cancel the
+ * timer and start a new one (a condition with a timeout, some 20 workflow promises, each with a stack trace
+ * captured by the SDK; two history events when the change came in a later workflow task).
+ */
+export const SLA_TIMER_KEPT = 'sla-timer-kept';
+
+/** The patches `ticketWorkflowV2` was born with. Never add to this set. */
 const BUILT_INTO_V2: ReadonlySet<string> = new Set([
   LOCAL_SHORT_STEPS,
   LOCAL_INTEGRATION_CHECKS,
@@ -71,8 +95,21 @@ const BUILT_INTO_V2: ReadonlySet<string> = new Set([
   SLA_UNAVAILABLE_RECORDED,
 ]);
 
-/** Whether this run takes a patch's new path: always in a V2 run, as recorded (or newly marked) in a V1 run. */
+/** The patches `ticketWorkflowV3` (TICKET_WORKFLOW_TYPE) was born with. Never add to this set. */
+const BUILT_INTO_V3: ReadonlySet<string> = new Set([
+  ...BUILT_INTO_V2,
+  SEARCH_ATTRIBUTES_CHANGED_KEYS,
+  ITSM_STATE_WITHOUT_TOOL,
+  SLA_TIMER_KEPT,
+]);
+
+const BUILT_IN: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  [TICKET_WORKFLOW_V2_TYPE, BUILT_INTO_V2],
+  [TICKET_WORKFLOW_TYPE, BUILT_INTO_V3],
+]);
+
+/** Whether this run takes a patch's new path: always when its type was born with it, else as recorded or marked. */
 export function patched(patchId: string): boolean {
-  if (BUILT_INTO_V2.has(patchId) && workflowInfo().workflowType === TICKET_WORKFLOW_TYPE) return true;
+  if (BUILT_IN.get(workflowInfo().workflowType)?.has(patchId)) return true;
   return askPatch(patchId);
 }
