@@ -201,16 +201,9 @@ export class AgentRepository {
     private readonly tenantConfig: TenantConfigCache = uncachedTenantConfig,
   ) {}
 
-  /** A change to the tenant's agents or triggers: what this process cached of them is dropped once it commits. */
-  private async changeAgents<T>(
-    tenantId: string,
-    work: (trx: Knex.Transaction) => PromiseLike<T>,
-  ): Promise<T> {
-    try {
-      return await withTenant(this.db, tenantId, work);
-    } finally {
-      this.tenantConfig.invalidate(tenantId);
-    }
+  /** A change to the tenant's agents or triggers: what this process cached of them is dropped once it ran. */
+  private changeAgents<T>(tenantId: string, work: (trx: Knex.Transaction) => PromiseLike<T>): Promise<T> {
+    return this.tenantConfig.changing(tenantId, () => withTenant(this.db, tenantId, work));
   }
 
   // ---- agents and versions -------------------------------------------------------------------------------

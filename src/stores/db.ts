@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from '../platform/logger';
+import { isUuid } from '../domain/uuid';
 import {
   type TenantConfigCache,
   listeningTenantConfigCache,
@@ -128,8 +129,6 @@ export async function destroyDatabases(dbs: Databases): Promise<void> {
   await Promise.all([dbs.tenantConfig.stop(), dbs.app.destroy(), dbs.platform.destroy()]);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Runs `work` in a transaction bound to one tenant: `app.tenant_id` is set for this transaction only
  * (set_config(…, true)), so a pooled connection never carries it into another tenant's work. On the application's
@@ -142,7 +141,7 @@ export async function withTenant<T>(
   tenantId: string,
   work: (trx: Knex.Transaction) => PromiseLike<T>,
 ): Promise<T> {
-  if (!UUID.test(tenantId)) throw new Error('withTenant needs a tenant id (a uuid)');
+  if (!isUuid(tenantId)) throw new Error('withTenant needs a tenant id (a uuid)');
   if (setsTenantAtBegin(db)) {
     const config: TenantTransactionConfig = { tenantId };
     return db.transaction(async (trx) => await work(trx), config);

@@ -36,13 +36,11 @@ export class IntegrationRepository {
       inbound_secret_sealed: inboundSecret ? this.secrets.seal(inboundSecret, tenantId) : null,
       is_active: true,
     };
-    try {
-      await withTenant(this.db, tenantId, (trx) =>
+    await this.tenantConfig.changing(tenantId, () =>
+      withTenant(this.db, tenantId, (trx) =>
         trx('tenant_integrations').insert(row).onConflict('tenant_id').merge(),
-      );
-    } finally {
-      this.tenantConfig.invalidate(tenantId);
-    }
+      ),
+    );
   }
 
   /** Whether the tenant has an active ITSM tool (nothing opened). */
@@ -78,14 +76,12 @@ export class IntegrationRepository {
   }
 
   async remove(tenantId: string): Promise<boolean> {
-    try {
-      const deleted = await withTenant(this.db, tenantId, (trx) =>
+    const deleted = await this.tenantConfig.changing(tenantId, () =>
+      withTenant(this.db, tenantId, (trx) =>
         trx('tenant_integrations').where({ tenant_id: tenantId }).delete(),
-      );
-      return deleted > 0;
-    } finally {
-      this.tenantConfig.invalidate(tenantId);
-    }
+      ),
+    );
+    return deleted > 0;
   }
 
   async findRef(tenantId: string, ticketId: string, system: ToolType): Promise<ExternalRef | undefined> {

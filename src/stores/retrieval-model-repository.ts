@@ -88,26 +88,28 @@ export function createPostgresRetrievalModelStore(
       load,
     ),
     async save(tenantId, model) {
-      return withTenant(db, tenantId, async (trx) => {
-        const row = await trx('kb_retrieval_models')
-          .where({ tenant_id: tenantId })
-          .max('version as max')
-          .first();
-        const version = Number(row?.max ?? 0) + 1;
-        await trx('kb_retrieval_models').insert({
-          tenant_id: tenantId,
-          version,
-          fitted_chunks: model.fit.chunks,
-          dense_weight: model.denseWeight,
-          summary: JSON.stringify({ fit: model.fit, calibration: model.calibration }),
-          model: encodeModel(model),
+      const write = () =>
+        withTenant(db, tenantId, async (trx) => {
+          const row = await trx('kb_retrieval_models')
+            .where({ tenant_id: tenantId })
+            .max('version as max')
+            .first();
+          const version = Number(row?.max ?? 0) + 1;
+          await trx('kb_retrieval_models').insert({
+            tenant_id: tenantId,
+            version,
+            fitted_chunks: model.fit.chunks,
+            dense_weight: model.denseWeight,
+            summary: JSON.stringify({ fit: model.fit, calibration: model.calibration }),
+            model: encodeModel(model),
+          });
+          await trx('kb_retrieval_models')
+            .where({ tenant_id: tenantId })
+            .where('version', '<', version - 1)
+            .delete();
+          return version;
         });
-        await trx('kb_retrieval_models')
-          .where({ tenant_id: tenantId })
-          .where('version', '<', version - 1)
-          .delete();
-        return version;
-      }).finally(() => tenantConfig.invalidate(tenantId));
+      return tenantConfig.changing(tenantId, write);
     },
     async exclusive(tenantId, work) {
       // A transaction-scoped advisory lock, held on one connection for the duration of the work.

@@ -19,17 +19,27 @@ export const TENANT_CONFIG_CHANNEL = 'tenant_config';
 export interface TenantConfigCache {
   /** The cached value of `key` for the tenant, or `load()`'s (kept while no change of the tenant is heard of). */
   get<T>(tenantId: string, key: string, load: () => Promise<T>): Promise<T>;
-  /** Drops the tenant's entries: its configuration was just changed through this process. */
-  invalidate(tenantId: string): void;
+  /**
+   * Runs a write of the tenant's configuration through this process, then drops the tenant's entries (also when
+   * the write failed: it may have committed), so this process reads its own writes without waiting for NOTIFY.
+   */
+  changing<T>(tenantId: string, write: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
 /** Every read goes to the database (caching switched off, and tests of a repository alone). */
 export const uncachedTenantConfig: TenantConfigCache = {
   get: (_tenantId, _key, load) => load(),
-  invalidate: () => undefined,
+  changing: (_tenantId, write) => write(),
   stop: async () => undefined,
 };
+
+/** Closes a listening connection without hearing from it again. */
+function close(client: pg.Client | undefined): Promise<void> {
+  client?.removeAllListeners();
+  client?.on('error', () => undefined);
+  return client?.end().catch(() => undefined) ?? Promise.resolve();
+}
 
 interface Entry {
   value: Promise<unknown>;
@@ -62,11 +72,8 @@ export function listeningTenantConfigCache(options: {
     if (listening) logger.warn({ reason }, 'tenant configuration cache: listener lost, reading through');
     listening = false;
     entries.clear();
-    const dead = client;
+    void close(client);
     client = undefined;
-    dead?.removeAllListeners();
-    dead?.on('error', () => undefined);
-    void dead?.end().catch(() => undefined);
     if (stopped || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
@@ -121,7 +128,13 @@ export function listeningTenantConfigCache(options: {
       });
       return value;
     },
-    invalidate,
+    async changing<T>(tenantId: string, write: () => Promise<T>): Promise<T> {
+      try {
+        return await write();
+      } finally {
+        invalidate(tenantId);
+      }
+    },
     async stop() {
       stopped = true;
       listening = false;
@@ -129,9 +142,7 @@ export function listeningTenantConfigCache(options: {
       if (reconnectTimer) clearTimeout(reconnectTimer);
       const last = client;
       client = undefined;
-      last?.removeAllListeners();
-      last?.on('error', () => undefined);
-      await last?.end().catch(() => undefined);
+      await close(last);
     },
   };
 }

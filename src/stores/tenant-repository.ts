@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { type PlatformDb, isUniqueViolation, withTenant } from './db';
 import { TenantModel } from './models';
+import { isUuid } from '../domain/uuid';
 import { type TenantConfigCache, uncachedTenantConfig } from './tenant-config-cache';
 
 export class DuplicateTenantError extends Error {
@@ -8,8 +9,6 @@ export class DuplicateTenantError extends Error {
     super(`a tenant with this ${field} already exists`);
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class TenantRepository {
   /**
@@ -41,7 +40,7 @@ export class TenantRepository {
 
   /** Tokens name their tenant by id or by slug. The row is shared with other readers: never change it. */
   async findByIdOrSlug(idOrSlug: string): Promise<TenantModel | undefined> {
-    if (UUID.test(idOrSlug)) return this.findById(idOrSlug);
+    if (isUuid(idOrSlug)) return this.findById(idOrSlug);
     const knownId = this.idsBySlug.get(idOrSlug);
     if (knownId) {
       const tenant = await this.findById(knownId);
@@ -61,12 +60,10 @@ export class TenantRepository {
   }
 
   async updateSettings(id: string, settings: object): Promise<TenantModel> {
-    try {
-      return await withTenant(this.db, id, (trx) =>
+    return this.tenantConfig.changing(id, () =>
+      withTenant(this.db, id, (trx) =>
         TenantModel.query(trx).patchAndFetchById(id, { settings } as Partial<TenantModel>),
-      );
-    } finally {
-      this.tenantConfig.invalidate(id);
-    }
+      ),
+    );
   }
 }

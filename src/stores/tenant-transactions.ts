@@ -11,8 +11,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { Knex } from 'knex';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../domain/uuid';
 
 /** The transaction config that names the tenant (knex passes unknown keys through to the transaction). */
 export interface TenantTransactionConfig extends Knex.TransactionConfig {
@@ -45,7 +44,7 @@ class TenantTransaction extends PgTransaction {
   ) {
     super(client, container, config, outerTx);
     // A nested transaction is a savepoint: its tenant is set by a statement of its own (withTenant).
-    this.tenantId = !outerTx && config?.tenantId && UUID.test(config.tenantId) ? config.tenantId : undefined;
+    this.tenantId = !outerTx && config?.tenantId && isUuid(config.tenantId) ? config.tenantId : undefined;
   }
 
   override begin(connection: unknown): Promise<unknown> {

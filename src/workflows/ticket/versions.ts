@@ -9,9 +9,10 @@
  * ticket started before it) keep asking and replay as recorded; both types stay registered. A patch added after
  * V2 goes through `patched()` below too: an id not built into a run's type is asked (and marked) in that run.
  *
- * `ticketWorkflowV3` (new tickets since) has the patches below BUILT_INTO_V2 built in as well: they change the
- * commands of a triaged ticket (fewer search-attribute upserts, one SLA timer instead of one per state change),
- * and a patch would cost the two events each that they save. Runs of V1 and V2 ask for them like any patch.
+ * `ticketWorkflowV3` (new tickets since) has V2's patches built in and three of its own (BUILT_INTO_V3): they
+ * change the commands of a triaged ticket (fewer search-attribute upserts, one SLA timer instead of one per state
+ * change), and as asked patches they would cost the two events each that they save. Runs of V1 and V2 ask for
+ * them like any patch.
  */
 import { patched as askPatch, workflowInfo } from '@temporalio/workflow';
 import { TICKET_WORKFLOW_TYPE, TICKET_WORKFLOW_V2_TYPE } from '../messages';
