@@ -18,6 +18,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Plain CommonJS, preloaded by the worker's command (docker-compose.yml); tsc does not copy it into dist.
+COPY --from=build /app/src/worker/workflow-thread-preload.cjs ./src/worker/
 # Training data of the offline models (trained at first start, then cached under DATA_DIR).
 COPY --from=build /app/data ./data
 COPY package.json ./

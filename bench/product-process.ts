@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { freePort } from '../src/platform/temporal-server';
+import { WORKFLOW_THREAD_PRELOAD } from '../src/worker/workflow-stack-traces';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -45,7 +46,14 @@ export async function startProductProcess(options: {
   const out = fs.openSync(logFile, 'a');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'],
+    [
+      ...(options.nodeArgs ?? []),
+      '--require',
+      `./${WORKFLOW_THREAD_PRELOAD}`,
+      '--import',
+      'tsx',
+      'src/main.ts',
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', out, out],

@@ -36,6 +36,7 @@ import { applyTriageResult, markTriageStarted, newTicketState } from '../src/dom
 import type { CustomerTier } from '../src/domain/vocabulary';
 import type { TenantModel } from '../src/stores/models';
 import { TICKET_WORKFLOW_TYPE, type TicketWorkflowInput, ticketWorkflowId } from '../src/workflows/messages';
+import { WORKFLOW_THREAD_PRELOAD } from '../src/worker/workflow-stack-traces';
 
 const ROOT = path.resolve(__dirname, '..');
 const MiB = 1024 * 1024;
@@ -119,27 +120,33 @@ function spawnWorker(
   // The models the harness trained are reused (trained once per machine, not once per process).
   fs.symlinkSync(SHARED_MODEL_CACHE, path.join(dataDir, 'models'));
   const out = fs.openSync(path.join(dataDir, 'worker.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      // glibc's malloc arenas (MALLOC_ARENA_MAX=2 bounds them), when this process was given the setting.
-      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.temporalAddress,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
-      SECRET_KEYS: TEST_SECRET_KEYS,
-      PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
-      METRICS_PORT: String(metricsPort),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      ...extra,
+  const child = spawn(
+    process.execPath,
+    ['--require', `./${WORKFLOW_THREAD_PRELOAD}`, '--import', 'tsx', 'src/worker/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        // glibc's malloc arenas (MALLOC_ARENA_MAX=2 bounds them), when this process was given the setting.
+        ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+        NODE_ENV: 'test',
+        // The workflow threads as production runs them (src/worker/workflow-thread-preload.cjs).
+        WORKFLOW_STACK_TRACES: 'off',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: h.databaseUrl,
+        TEMPORAL_ADDRESS: h.temporalAddress,
+        TEMPORAL_TASK_QUEUE: h.taskQueue,
+        TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
+        SECRET_KEYS: TEST_SECRET_KEYS,
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+        METRICS_PORT: String(metricsPort),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        ...extra,
+      },
+      stdio: ['ignore', out, out],
     },
-    stdio: ['ignore', out, out],
-  });
+  );
   fs.closeSync(out);
   return child;
 }

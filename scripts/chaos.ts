@@ -29,6 +29,7 @@ import {
 } from '../src/platform/temporal-server';
 import { seededRandom, shuffled } from '../src/ml/random';
 import { FakeJira } from '../test/fixtures/fake-itsm/jira';
+import { WORKFLOW_THREAD_PRELOAD } from '../src/worker/workflow-stack-traces';
 
 const ROOT = path.resolve(__dirname, '..');
 const FAULTS = ['kill worker', 'kill api', 'kill product', 'restart postgres', 'restart temporal'];
@@ -113,11 +114,15 @@ function spawnEntry(stack: Stack, name: 'api' | 'worker'): ChildProcess {
         })
       : entryEnv(stack, { METRICS_PORT: '0', DATA_DIR: path.join(stack.workDir, 'worker') });
   const out = fs.openSync(path.join(stack.workDir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', `./${WORKFLOW_THREAD_PRELOAD}`, '--import', 'tsx', entry],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', out, out],
+    },
+  );
   fs.closeSync(out);
   return child;
 }

@@ -43,6 +43,7 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).optional(),
   METRICS_PORT: port(9465),
 
   JWT_SECRET: optionalString,
@@ -177,6 +178,12 @@ export interface AppConfig {
     maxCachedWorkflows: number;
     /** `npm start`: the API starts ticket workflows eagerly through the worker's connection (TEMPORAL_EAGER_START). */
     eagerStart: boolean;
+    /**
+     * Whether the SDK records where workflow code's promises were made, for the `__stack_trace` query (the
+     * Temporal UI's "Stack Trace" tab): WORKFLOW_STACK_TRACES, by default off in production (it costs a quarter of
+     * the workflow thread's CPU), on elsewhere. See src/worker/workflow-stack-traces.ts.
+     */
+    workflowStackTraces: boolean;
   };
   /** Port of the worker-only process's /metrics (the API serves its own on its port). */
   metricsPort: number;
@@ -290,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       slots: { activities: c.WORKER_ACTIVITY_SLOTS, workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS },
       maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
       eagerStart: c.TEMPORAL_EAGER_START,
+      workflowStackTraces: (c.WORKFLOW_STACK_TRACES ?? (c.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
       cliPath: c.TEMPORAL_CLI_PATH,
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT,

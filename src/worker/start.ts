@@ -6,6 +6,7 @@ import type { ProcessContext, ProcessKeys } from '../platform/startup';
 import { ensureSearchAttributes } from '../platform/temporal-server';
 import type { NativeConnection } from '@temporalio/worker';
 import { createWorker, defaultActivityDeps, installRuntime } from '.';
+import { setWorkflowStackTraces } from './workflow-stack-traces';
 
 /**
  * Warms up the models and makes sure the search attributes exist, then runs a worker on the task queue. A worker
@@ -29,6 +30,8 @@ export async function startWorkerRuntime(
     ensureSearchAttributes(temporalAddress, config.temporal.namespace, logger),
   ]);
   installRuntime(logger, { metricsBindAddress: config.temporal.metricsAddress });
+  const stackTraces = setWorkflowStackTraces(config.temporal.workflowStackTraces, logger);
+  logger.info({ workflowStackTraces: stackTraces ? 'on' : 'off' }, 'workflow threads');
   const { worker, connection } = await createWorker({
     address: temporalAddress,
     namespace: config.temporal.namespace,

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { SignJWT } from 'jose';
+import { Client, Connection } from '@temporalio/client';
+import { ticketWorkflowId } from '../../src/workflows/messages';
 import { freePort } from '../../src/platform/temporal-server';
 import { ROOT, type Spawned, spawnEntry, waitForHttp } from '../helpers/processes';
 
@@ -145,6 +147,16 @@ test('built api and worker, with the compose environment: ready, a ticket triage
   }
   expect(ticket.status).toBe('open');
 
+  // The workflow threads run without the SDK's per-promise stack capture (WORKFLOW_STACK_TRACES is off by default
+  // in production, and the compose command preloads the switch): the stack trace query says so.
+  const connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
+  try {
+    const handle = new Client({ connection }).workflow.getHandle(ticketWorkflowId(id));
+    await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+  } finally {
+    await connection.close();
+  }
+
   const text = async (url: string) => (await fetch(url)).text();
   const apiMetrics = await text(`http://127.0.0.1:${apiPort}/metrics`);
   expect(apiMetrics).toMatch(/http_requests_total\{method="POST",route="\/v1\/tickets",status="201"\} 1/);
@@ -160,4 +172,6 @@ test('built api and worker, with the compose environment: ready, a ticket triage
   const [w, a] = await Promise.all([worker.exited, api.exited]);
   expect({ worker: w.code, api: a.code }).toEqual({ worker: 0, api: 0 });
   expect(worker.output() + api.output()).not.toMatch(/IllegalStateError|development package/);
+  // No workflow task failed on the way (the SDK retries one, and the ticket may still get there).
+  expect(worker.output()).not.toMatch(/Failing workflow task/);
 });

@@ -18,6 +18,7 @@ import {
   spawnEntry,
   waitForHttp,
 } from '../helpers/processes';
+import { WORKFLOW_THREAD_PRELOAD } from '../../src/worker/workflow-stack-traces';
 
 jest.setTimeout(300_000);
 
@@ -117,7 +118,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 test('SIGKILL: the dev server does not outlive the product', async () => {
   const p = await ports();
   // node itself (no npm in between), so the kill reaches the process that started the dev server.
-  const { s, temporalPid } = await start(p, ['--import', 'tsx', 'src/main.ts']);
+  const { s, temporalPid } = await start(p, [
+    '--require',
+    `./${WORKFLOW_THREAD_PRELOAD}`,
+    '--import',
+    'tsx',
+    'src/main.ts',
+  ]);
   s.child.kill('SIGKILL');
   await s.exited;
   await expectAllGone(temporalPid, p);
