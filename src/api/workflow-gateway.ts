@@ -9,7 +9,12 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcDeadlineError,
 } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  type SearchAttributePair,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type { TicketModel } from '../stores/models';
 import type { TicketLiveView } from '../domain/live-view';
 import type { SlaPolicy } from '../domain/sla';
@@ -30,7 +35,10 @@ import {
   type TicketWorkflowInput,
   getTicketStateQuery,
   searchAttributes,
+  ticketStateSearchAttributes,
 } from '../workflows/messages';
+import { newTicketState } from '../domain/ticket-state';
+import { itsmSyncState } from '../domain/ticket-rules';
 import { problems } from './problems';
 import { tenantFairness } from './tenant-fairness';
 
@@ -112,14 +120,7 @@ export class TicketWorkflows {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         ...(this.eagerStart ? { requestEagerStart: true } : {}),
         priority: tenantFairness(ticket.tenant_id),
-        typedSearchAttributes: [
-          { key: searchAttributes.tenantId, value: ticket.tenant_id },
-          { key: searchAttributes.status, value: ticket.status },
-          { key: searchAttributes.priority, value: ticket.priority },
-          { key: searchAttributes.customerTier, value: ticket.customer_tier },
-          { key: searchAttributes.slaState, value: 'on_track' },
-          { key: searchAttributes.escalationLevel, value: 0 },
-        ],
+        typedSearchAttributes: startSearchAttributes(input),
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -251,5 +252,28 @@ export class TicketWorkflows {
       return problems.conflict('ticket-closed', 'the ticket is closed and its workflow has completed');
     }
     return error;
+  }
+}
+
+/**
+ * A new ticket's search attributes: those its workflow's first publish would set (the ITSM state as its outbox
+ * starts, nothing queued), so that publish upserts nothing. When the ticket's SLA arithmetic fails (the workflow
+ * records why and goes on without alert timers), the few that need none.
+ */
+export function startSearchAttributes(input: TicketWorkflowInput): SearchAttributePair[] {
+  const fixed: SearchAttributePair[] = [
+    { key: searchAttributes.tenantId, value: input.tenantId },
+    { key: searchAttributes.customerTier, value: input.customerTier },
+  ];
+  try {
+    const itsm = itsmSyncState(0, 0, input.carriedItsmConfigured ?? true);
+    return [...fixed, ...ticketStateSearchAttributes(newTicketState(input), Date.now(), itsm)];
+  } catch {
+    return [
+      ...fixed,
+      { key: searchAttributes.status, value: 'new' },
+      { key: searchAttributes.priority, value: input.priority },
+      { key: searchAttributes.escalationLevel, value: 0 },
+    ];
   }
 }

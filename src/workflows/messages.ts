@@ -2,12 +2,13 @@
  * The ticket workflow's messages and search attributes, declared once: the workflow implements them, the API
  * sends them. Side-effect free so both can import it.
  */
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { type SearchAttributePair, SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TicketLiveView } from '../domain/live-view';
 import type { ItsmEventType } from '../connectors/itsm/ports';
 import type { SlaAlert, SlaPolicy } from '../domain/sla';
-import type { Actor, TicketState } from '../domain/ticket-state';
+import { type Actor, type TicketState, ticketSlaState } from '../domain/ticket-state';
+import { type ItsmSyncState, clockStates } from '../domain/ticket-rules';
 import type { CustomerTier, Priority } from '../domain/vocabulary';
 
 /**
@@ -144,6 +145,28 @@ export const searchAttributes = {
   escalationLevel: defineSearchAttributeKey('EscalationLevel', SearchAttributeType.INT),
   itsmSync: defineSearchAttributeKey('ItsmSync', SearchAttributeType.KEYWORD),
 } as const;
+
+/**
+ * The search attributes that show where a ticket stands (TenantId and CustomerTier are set once, at start). The
+ * workflow publishes them after every change; the API starts a ticket with those of its first state, so that the
+ * workflow's first publish finds them all in place and upserts nothing (search-attributes-changed-keys).
+ */
+export function ticketStateSearchAttributes(
+  state: TicketState,
+  nowMs: number,
+  itsm: ItsmSyncState,
+): SearchAttributePair[] {
+  return [
+    { key: searchAttributes.itsmSync, value: itsm },
+    { key: searchAttributes.slaClocks, value: clockStates(state, nowMs) },
+    { key: searchAttributes.status, value: state.status },
+    { key: searchAttributes.priority, value: state.priority },
+    { key: searchAttributes.slaState, value: ticketSlaState(state, nowMs) },
+    { key: searchAttributes.escalationLevel, value: state.escalationLevel },
+    ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
+    ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
+  ];
+}
 
 export const INGEST_DOCUMENT_WORKFLOW_TYPE = 'ingestDocumentWorkflow';
 

@@ -8,7 +8,7 @@ import type { SlaAlert } from '../../domain/sla';
 import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
 import { type Actor, type TicketState, newTicketState, ticketSlaState } from '../../domain/ticket-state';
 import type { TicketChange } from '../../stores/ticket-repository';
-import { type TicketWorkflowInput, searchAttributes } from '../messages';
+import { type TicketWorkflowInput, ticketStateSearchAttributes } from '../messages';
 import { agentEvents, store } from './activities';
 import {
   AGENT_TICKET_EVENTS,
@@ -171,16 +171,7 @@ export class TicketRun {
         ...(this.slaUnavailable ? [`SLA unavailable: ${this.slaUnavailable}`] : []),
       ].join('\n\n'),
     );
-    const attributes = [
-      { key: searchAttributes.itsmSync, value: itsm },
-      { key: searchAttributes.slaClocks, value: clocks },
-      { key: searchAttributes.status, value: state.status },
-      { key: searchAttributes.priority, value: state.priority },
-      { key: searchAttributes.slaState, value: slaState },
-      { key: searchAttributes.escalationLevel, value: state.escalationLevel },
-      ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
-      ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),
-    ];
+    const attributes = ticketStateSearchAttributes(state, now, itsm);
     if (patched(SEARCH_ATTRIBUTES_CHANGED_KEYS)) {
       const visible = workflowInfo().typedSearchAttributes;
       const changed = attributes.filter(
