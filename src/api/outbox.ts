@@ -1,7 +1,9 @@
 /**
  * The outbox relay: a ticket row is written before its workflow is started, so a crash between the two
  * leaves a row with workflow_started_at unset. This relay starts those workflows. Starting is idempotent
- * (the workflow id is the ticket's), so a race with the API's own start is harmless.
+ * (the workflow id is the ticket's), so a race with the API's own start is harmless. Each pass also folds the
+ * analytics rollup deltas the ticket writes left (migration 20261204000000), so that they do not pile up for
+ * tenants nobody reads analytics of.
  */
 import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
@@ -16,6 +18,8 @@ export interface OutboxDeps {
   logger: Logger;
   graceMs: number;
   defaultAutoCloseAfterMs: number;
+  /** Folds pending rollup deltas of every tenant (a bounded batch); answers how many. */
+  foldRollups?: () => Promise<number>;
 }
 
 /** One pass: returns how many workflows it started. */
@@ -41,11 +45,11 @@ export async function relayUnstartedTickets(deps: OutboxDeps): Promise<number> {
 export function startOutboxRelay(deps: OutboxDeps, intervalMs: number): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() =>
-      relayUnstartedTickets(deps).catch((error) =>
-        deps.logger.warn({ err: error }, 'outbox relay pass failed'),
-      ),
-    );
+    running = running
+      .then(() => relayUnstartedTickets(deps))
+      .catch((error) => deps.logger.warn({ err: error }, 'outbox relay pass failed'))
+      .then(() => deps.foldRollups?.())
+      .catch((error) => deps.logger.warn({ err: error }, 'rollup fold failed'));
   }, intervalMs);
   return {
     async stop() {

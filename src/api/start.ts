@@ -73,6 +73,7 @@ export async function startApi(options: {
     ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
   });
   const tickets = new TicketRepository(db, platform);
+  const analytics = new AnalyticsRepository(db, platform);
   const tenants = new TenantRepository(db, platform, tenantConfig);
   const integrations = new IntegrationRepository(db, options.secrets, tenantConfig);
   const workflows = new TicketWorkflows(client, config.temporal.taskQueue, {
@@ -93,7 +94,7 @@ export async function startApi(options: {
     workflows,
     agents: {
       repository: new AgentRepository(db, options.secrets, platform, tenantConfig),
-      analytics: new AnalyticsRepository(db),
+      analytics,
       runs: new AgentRuns(client, config.temporal.taskQueue),
       llmConfigured: config.openai !== undefined,
       modelAllowList: config.agents.modelAllowList,
@@ -135,6 +136,7 @@ export async function startApi(options: {
             logger,
             graceMs: config.outbox.graceMs,
             defaultAutoCloseAfterMs: config.autoCloseAfterMs,
+            foldRollups: () => analytics.foldPendingRollups(),
           },
           config.outbox.intervalMs,
         );

@@ -182,11 +182,41 @@ const COUNTS_SQL = `
   HAVING sum(tickets) > 0`;
 
 export class AnalyticsRepository {
-  constructor(private readonly db: Knex) {}
+  /** `platform` (the owner's pool) folds every tenant's rollup deltas; without it, only a reader's own. */
+  constructor(
+    private readonly db: Knex,
+    private readonly platform?: Knex,
+  ) {}
 
   /** One query bound to the tenant (row-level security), on a connection of its own: several run in parallel. */
   private raw(tenantId: string, sql: string, bindings: readonly Knex.RawBinding[]) {
     return withTenant(this.db, tenantId, (trx) => trx.raw(sql, bindings));
+  }
+
+  /**
+   * A query of the rollups, after folding the tenant's pending deltas into them (migration 20261204000000): the
+   * writes committed before it are all counted.
+   */
+  private rollupRaw(tenantId: string, sql: string, bindings: readonly Knex.RawBinding[]) {
+    return withTenant(this.db, tenantId, async (trx) => {
+      await trx.raw('SELECT ticket_rollup_fold(?::uuid, NULL)', [tenantId]);
+      return trx.raw(sql, bindings);
+    });
+  }
+
+  /** Folds the tenant's pending rollup deltas; answers how many. */
+  async foldRollups(tenantId: string): Promise<number> {
+    return withTenant(this.db, tenantId, async (trx) => {
+      const { rows } = await trx.raw('SELECT ticket_rollup_fold(?::uuid, NULL) AS folded', [tenantId]);
+      return Number(rows[0].folded);
+    });
+  }
+
+  /** Folds the oldest pending rollup deltas of every tenant, at most `limit`; answers how many. */
+  async foldPendingRollups(limit = 5000): Promise<number> {
+    if (!this.platform) throw new Error('folding every tenant needs the platform pool');
+    const { rows } = await this.platform.raw('SELECT ticket_rollup_fold(NULL, ?) AS folded', [limit]);
+    return Number(rows[0].folded);
   }
 
   /** Tickets, met and breached by dimension (category, priority, tier, channel) of tickets created in [from, to). */
@@ -196,7 +226,7 @@ export class AnalyticsRepository {
     to: Date,
   ): Promise<Array<{ dimension: string; key: string; tickets: number; met: number; breached: number }>> {
     const { ctes, bindings } = rangeSql(tenantId, from, to);
-    const { rows } = await this.raw(tenantId, `WITH ${ctes} ${COUNTS_SQL} ORDER BY dimension, key`, [
+    const { rows } = await this.rollupRaw(tenantId, `WITH ${ctes} ${COUNTS_SQL} ORDER BY dimension, key`, [
       ...bindings,
       tenantId,
     ]);
@@ -214,7 +244,7 @@ export class AnalyticsRepository {
     // One statement (one plan, one read of the edge): counts, latency histograms and assignees, told apart
     // by `part`.
     const { ctes, bindings } = rangeSql(tenantId, from, to);
-    const { rows } = await this.raw(
+    const { rows } = await this.rollupRaw(
       tenantId,
       `WITH ${ctes}
        SELECT 'count' AS part, dimension AS a, key AS b, NULL::smallint AS bucket,

@@ -1,10 +1,12 @@
 /**
  * The analytics rollups (migration 20261202010000), kept by triggers as tickets and SLA events are written,
  * stay equal to a rebuild from the raw rows (the migration's backfill) after creates, single and bulk updates
- * (triage, assignment, resolve, reopen, priority change, escalation), breaches and deletions: no drift.
+ * (triage, assignment, resolve, reopen, priority change, escalation), breaches and deletions: no drift. Small
+ * writes leave their facts as deltas (migration 20261204000000), folded by readers and by the API's relay; bulk
+ * statements apply at once.
  */
 import crypto from 'node:crypto';
-import { LATENCY_RATIOS } from '../../src/stores/analytics-repository';
+import { AnalyticsRepository, LATENCY_RATIOS } from '../../src/stores/analytics-repository';
 import { type Harness, type TestTenant, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -38,8 +40,9 @@ const TABLES = new Map([
   ],
 ]);
 
-/** The tenant's non-zero rollup groups, in a stable order. */
+/** The tenant's non-zero rollup groups, in a stable order, its pending deltas folded in first (as readers do). */
 async function rollups(db: Harness['db'], tenantId: string): Promise<Record<string, string[]>> {
+  await db.raw('SELECT ticket_rollup_fold(?::uuid, NULL)', [tenantId]);
   const out: Record<string, string[]> = {};
   for (const [table, { key, figures }] of TABLES) {
     const sums = figures.map((f) => `sum(${f})::int AS ${f}`).join(', ');
@@ -95,8 +98,8 @@ const newTicket = (owner: TestTenant, i: number, extra: object = {}) => {
 };
 
 test('rollups equal a rebuild from the raw rows after every kind of write', async () => {
-  // Creates: one bulk statement per tenant and single rows, some already triaged and assigned.
-  const bulk = Array.from({ length: 60 }, (_, i) =>
+  // Creates: one bulk statement (applied at once) and single rows, some already triaged and assigned.
+  const bulk = Array.from({ length: 90 }, (_, i) =>
     newTicket(i % 5 === 0 ? other : tenant, i, i % 3 === 0 ? { category: 'billing', assignee: 'alice' } : {}),
   );
   await h.db('tickets').insert(bulk);
@@ -178,6 +181,46 @@ test('rollups equal a rebuild from the raw rows after every kind of write', asyn
   expect(counts.ticket_rollup_counts!.length).toBeGreaterThan(50);
   expect(counts.ticket_rollup_latencies!.some((r) => r.includes('"handling"'))).toBe(true);
   expect(counts.ticket_rollup_counts!.some((r) => /"breached": [1-9]/.test(r))).toBe(true);
+});
+
+test('small writes leave deltas, folded by readers and by the relay; a bulk statement applies at once', async () => {
+  const own = await h.createTenant();
+  const pending = async () =>
+    Number((await h.db('ticket_rollup_deltas').where({ tenant_id: own.id }).count('* as n'))[0]!.n);
+  const counted = async () =>
+    Number(
+      (
+        await h.db.raw(
+          `SELECT coalesce(sum(tickets), 0)::int AS n FROM ticket_rollup_counts
+            WHERE tenant_id = ? AND grain = 'day' AND dimension = 'priority'`,
+          [own.id],
+        )
+      ).rows[0].n,
+    );
+  const repository = new AnalyticsRepository(h.appDb, h.db);
+  const [from, to] = [new Date(Date.UTC(2026, 4, 1)), new Date(Date.UTC(2026, 7, 1))];
+  const compliant = async () =>
+    (await repository.slaCompliance(own.id, from, to)).by_priority.reduce((n, row) => n + row.tickets, 0);
+
+  await h.db('tickets').insert(newTicket(own, 1));
+  expect([await pending(), await counted()]).toEqual([1, 0]);
+  // A read folds the tenant's deltas first: it counts every committed write.
+  expect(await compliant()).toBe(1);
+  expect([await pending(), await counted()]).toEqual([0, 1]);
+
+  // More than 64 facts in one statement: applied by the statement itself.
+  await h.db('tickets').insert(Array.from({ length: 70 }, (_, i) => newTicket(own, 10 + i)));
+  expect([await pending(), await counted()]).toEqual([0, 71]);
+
+  // A change and its undo before the next fold cancel out; the relay's pass folds every tenant's deltas.
+  const single = newTicket(own, 100);
+  await h.db('tickets').insert(single);
+  await h.db('tickets').where({ id: single.id }).update({ priority: 'critical' });
+  await h.db('tickets').where({ id: single.id }).update({ priority: single.priority });
+  expect(await pending()).toBe(3);
+  expect(await repository.foldPendingRollups()).toBeGreaterThanOrEqual(3);
+  expect([await pending(), await counted()]).toEqual([0, 72]);
+  expect(await compliant()).toBe(72);
 });
 
 test('the SQL histograms use the ratios the repository reads them with (LATENCY_RATIOS)', async () => {

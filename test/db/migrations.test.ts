@@ -51,6 +51,7 @@ test('up, down, up again', async () => {
     'ticket_external_refs',
     'ticket_rollup_assignees',
     'ticket_rollup_counts',
+    'ticket_rollup_deltas',
     'ticket_rollup_latencies',
     'tickets',
     'triage_results',

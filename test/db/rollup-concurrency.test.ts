@@ -1,7 +1,7 @@
 /**
  * Concurrent ticket writes of one tenant keep their rollup rows (migration 20261202045000) in one lock order:
- * parallel creates and triage-like updates (category and priority changes) never deadlock, and the counts stay
- * exact. Before that migration this failed with PostgreSQL's 40P01 within a few dozen writes. Writers on
+ * parallel creates and triage-like updates (category and priority changes), and folds of their deltas (migration
+ * 20261204000000) among them, never deadlock, and the counts stay exact. Before that migration this failed with PostgreSQL's 40P01 within a few dozen writes. Writers on
  * different connections use rows of their own shard (migration 20261202060000), so they do not wait for each
  * other's commits.
  */
@@ -50,6 +50,13 @@ test('parallel creates and updates of one tenant never deadlock on the rollups',
               .where({ id })
               .update({ category: pick(CATEGORIES), priority: pick(PRIORITIES), status: 'open' }),
           );
+          // Folds run among the writes: a reader's (the tenant's deltas) and the relay's (everyone's, a batch).
+          if (i % 3 === 0) {
+            await withTenant(h.appDb, tenant.id, (trx) =>
+              trx.raw('SELECT ticket_rollup_fold(?::uuid, NULL)', [tenant.id]),
+            );
+          }
+          if (i % 5 === 0) await h.db.raw('SELECT ticket_rollup_fold(NULL, 20)');
         } catch (error) {
           failures.push(
             (error as { code?: string; nativeError?: { code?: string } }).nativeError?.code ?? String(error),
@@ -59,6 +66,7 @@ test('parallel creates and updates of one tenant never deadlock on the rollups',
     }),
   );
   expect(failures).toEqual([]);
+  await h.db.raw('SELECT ticket_rollup_fold(?::uuid, NULL)', [tenant.id]);
   const { rows } = await h.db.raw(
     `SELECT sum(tickets)::int AS n FROM ticket_rollup_counts WHERE tenant_id = ? AND grain = 'day' AND dimension = 'category'`,
     [tenant.id],
@@ -110,6 +118,7 @@ test("two writers of one tenant on different shards do not wait for each other's
   } finally {
     for (const trx of [first, ...others]) if (!trx.isCompleted()) await trx.rollback();
   }
+  await h.db.raw('SELECT ticket_rollup_fold(?::uuid, NULL)', [own.id]);
   const { rows } = await h.db.raw(
     `SELECT dimension, sum(tickets)::int AS n FROM ticket_rollup_counts
       WHERE tenant_id = ? AND grain = 'day' GROUP BY dimension ORDER BY dimension`,
