@@ -41,6 +41,20 @@ const { values: args } = parseArgs({
   },
 });
 if (args.only !== undefined && args.only !== 'triage') throw new Error(`--only: 'triage' or nothing`);
+/** A count option, refused before anything starts when it is not a whole number of at least `min`. */
+function count(name: keyof typeof args, min: number): number {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
+  return value;
+}
+// Percentiles need samples; a burst of 0 skips the burst.
+const counts = {
+  tickets: count('tickets', 1),
+  concurrency: count('concurrency', 1),
+  latency: count('latency', 1),
+  burst: count('burst', 0),
+  burstRate: count('burst-rate', 1),
+};
 
 const loadAverage = () =>
   os
@@ -60,11 +74,7 @@ function printTable(rows: BenchRow[]): void {
 async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores, load average ${loadAverage()}`);
   const triage = await benchTriage({
-    tickets: Number(args.tickets),
-    concurrency: Number(args.concurrency),
-    latency: Number(args.latency),
-    burst: Number(args.burst),
-    burstRate: Number(args['burst-rate']),
+    ...counts,
     ...(args['cpu-prof'] ? { cpuProfileDir: args['cpu-prof'] } : {}),
     ...(args['product-env']
       ? {
