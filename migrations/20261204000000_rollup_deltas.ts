@@ -31,6 +31,29 @@ const FACTS = `
         removed := ARRAY(SELECT ticket_fact(o) FROM old_rows o EXCEPT ALL SELECT ticket_fact(n) FROM new_rows n);
       END IF;`;
 
+/** ticket_rollup_rebuild as migration 20261202010000 wrote it; with `deltas`, it drops the tenant's pending ones too. */
+function rebuildFunction(deltas: boolean): string {
+  return `
+    CREATE OR REPLACE FUNCTION ticket_rollup_rebuild(tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+      month timestamp;
+    BEGIN
+      ${deltas ? 'DELETE FROM ticket_rollup_deltas WHERE tenant_id = tenant;' : ''}
+      DELETE FROM ticket_rollup_counts WHERE tenant_id = tenant;
+      DELETE FROM ticket_rollup_assignees WHERE tenant_id = tenant;
+      DELETE FROM ticket_rollup_latencies WHERE tenant_id = tenant;
+      -- A month at a time keeps the fact arrays small.
+      FOR month IN SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC')
+                     FROM tickets WHERE tenant_id = tenant LOOP
+        PERFORM ticket_rollup_apply(
+          ARRAY(SELECT ticket_fact(t) FROM tickets t
+                 WHERE t.tenant_id = tenant AND t.created_at >= month AT TIME ZONE 'UTC'
+                   AND t.created_at < (month + interval '1 month') AT TIME ZONE 'UTC'),
+          '{}');
+      END LOOP;
+    END $$`;
+}
+
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE ticket_rollup_deltas (
@@ -110,25 +133,7 @@ export async function up(knex: Knex): Promise<void> {
     END $$`);
 
   // A rebuild counts every ticket from its row: the tenant's pending deltas are in it already.
-  await knex.raw(`
-    CREATE OR REPLACE FUNCTION ticket_rollup_rebuild(tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-      month timestamp;
-    BEGIN
-      DELETE FROM ticket_rollup_deltas WHERE tenant_id = tenant;
-      DELETE FROM ticket_rollup_counts WHERE tenant_id = tenant;
-      DELETE FROM ticket_rollup_assignees WHERE tenant_id = tenant;
-      DELETE FROM ticket_rollup_latencies WHERE tenant_id = tenant;
-      -- A month at a time keeps the fact arrays small.
-      FOR month IN SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC')
-                     FROM tickets WHERE tenant_id = tenant LOOP
-        PERFORM ticket_rollup_apply(
-          ARRAY(SELECT ticket_fact(t) FROM tickets t
-                 WHERE t.tenant_id = tenant AND t.created_at >= month AT TIME ZONE 'UTC'
-                   AND t.created_at < (month + interval '1 month') AT TIME ZONE 'UTC'),
-          '{}');
-      END LOOP;
-    END $$`);
+  await knex.raw(rebuildFunction(true));
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -150,24 +155,7 @@ export async function down(knex: Knex): Promise<void> {
       END IF;
       RETURN NULL;
     END $$`);
-  await knex.raw(`
-    CREATE OR REPLACE FUNCTION ticket_rollup_rebuild(tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-      month timestamp;
-    BEGIN
-      DELETE FROM ticket_rollup_counts WHERE tenant_id = tenant;
-      DELETE FROM ticket_rollup_assignees WHERE tenant_id = tenant;
-      DELETE FROM ticket_rollup_latencies WHERE tenant_id = tenant;
-      -- A month at a time keeps the fact arrays small.
-      FOR month IN SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC')
-                     FROM tickets WHERE tenant_id = tenant LOOP
-        PERFORM ticket_rollup_apply(
-          ARRAY(SELECT ticket_fact(t) FROM tickets t
-                 WHERE t.tenant_id = tenant AND t.created_at >= month AT TIME ZONE 'UTC'
-                   AND t.created_at < (month + interval '1 month') AT TIME ZONE 'UTC'),
-          '{}');
-      END LOOP;
-    END $$`);
+  await knex.raw(rebuildFunction(false));
   await knex.raw('DROP FUNCTION IF EXISTS ticket_rollup_fold(uuid, integer)');
   await knex.raw('DROP TABLE IF EXISTS ticket_rollup_deltas');
 }
