@@ -204,14 +204,6 @@ export class AnalyticsRepository {
     });
   }
 
-  /** Folds the tenant's pending rollup deltas; answers how many. */
-  async foldRollups(tenantId: string): Promise<number> {
-    return withTenant(this.db, tenantId, async (trx) => {
-      const { rows } = await trx.raw('SELECT ticket_rollup_fold(?::uuid, NULL) AS folded', [tenantId]);
-      return Number(rows[0].folded);
-    });
-  }
-
   /** Folds the oldest pending rollup deltas of every tenant, at most `limit`; answers how many. */
   async foldPendingRollups(limit = 5000): Promise<number> {
     if (!this.platform) throw new Error('folding every tenant needs the platform pool');
