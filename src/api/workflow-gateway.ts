@@ -35,6 +35,7 @@ import {
   type TicketWorkflowInput,
   getTicketStateQuery,
   searchAttributes,
+  ticketSlaView,
   ticketStateSearchAttributes,
 } from '../workflows/messages';
 import { newTicketState } from '../domain/ticket-state';
@@ -267,7 +268,8 @@ export function startSearchAttributes(input: TicketWorkflowInput): SearchAttribu
   ];
   try {
     const itsm = itsmSyncState(0, 0, input.carriedItsmConfigured ?? true);
-    return [...fixed, ...ticketStateSearchAttributes(newTicketState(input), Date.now(), itsm)];
+    const state = newTicketState(input);
+    return [...fixed, ...ticketStateSearchAttributes(state, ticketSlaView(state, Date.now()), itsm)];
   } catch {
     return [
       ...fixed,

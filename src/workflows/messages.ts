@@ -146,6 +146,16 @@ export const searchAttributes = {
   itsmSync: defineSearchAttributeKey('ItsmSync', SearchAttributeType.KEYWORD),
 } as const;
 
+/** A ticket's SLA at an instant, as its search attributes and the workflow's current details show it. */
+export interface TicketSlaView {
+  state: ReturnType<typeof ticketSlaState>;
+  clocks: ReturnType<typeof clockStates>;
+}
+
+export function ticketSlaView(state: TicketState, nowMs: number): TicketSlaView {
+  return { state: ticketSlaState(state, nowMs), clocks: clockStates(state, nowMs) };
+}
+
 /**
  * The search attributes that show where a ticket stands (TenantId and CustomerTier are set once, at start). The
  * workflow publishes them after every change; the API starts a ticket with those of its first state, so that the
@@ -153,15 +163,15 @@ export const searchAttributes = {
  */
 export function ticketStateSearchAttributes(
   state: TicketState,
-  nowMs: number,
+  sla: TicketSlaView,
   itsm: ItsmSyncState,
 ): SearchAttributePair[] {
   return [
     { key: searchAttributes.itsmSync, value: itsm },
-    { key: searchAttributes.slaClocks, value: clockStates(state, nowMs) },
+    { key: searchAttributes.slaClocks, value: sla.clocks },
     { key: searchAttributes.status, value: state.status },
     { key: searchAttributes.priority, value: state.priority },
-    { key: searchAttributes.slaState, value: ticketSlaState(state, nowMs) },
+    { key: searchAttributes.slaState, value: sla.state },
     { key: searchAttributes.escalationLevel, value: state.escalationLevel },
     ...(state.category ? [{ key: searchAttributes.category, value: state.category }] : []),
     ...(state.assignee ? [{ key: searchAttributes.assignee, value: state.assignee }] : []),

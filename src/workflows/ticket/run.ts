@@ -5,10 +5,10 @@
 import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ItsmEvent } from '../../connectors/itsm/ports';
 import type { SlaAlert } from '../../domain/sla';
-import { clockStates, itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
-import { type Actor, type TicketState, newTicketState, ticketSlaState } from '../../domain/ticket-state';
+import { itsmSyncState, ticketMirror } from '../../domain/ticket-rules';
+import { type Actor, type TicketState, newTicketState } from '../../domain/ticket-state';
 import type { TicketChange } from '../../stores/ticket-repository';
-import { type TicketWorkflowInput, ticketStateSearchAttributes } from '../messages';
+import { type TicketWorkflowInput, ticketSlaView, ticketStateSearchAttributes } from '../messages';
 import { agentEvents, store } from './activities';
 import {
   AGENT_TICKET_EVENTS,
@@ -156,22 +156,21 @@ export class TicketRun {
   publishSearchAttributes(): void {
     const now = Date.now();
     const { state } = this;
-    const slaState = ticketSlaState(state, now);
-    const clocks = clockStates(state, now);
+    const sla = ticketSlaView(state, now);
     // Events queued for a tenant known to have no tool are dropped, not pending (patch itsm-state-without-tool).
     const queued = !this.itsmConfigured && patched(ITSM_STATE_WITHOUT_TOOL) ? 0 : this.itsmQueue.length;
     const itsm = itsmSyncState(queued, this.itsmFailed, this.itsmConfigured);
     // What the Temporal UI shows as the workflow's current details.
     setCurrentDetails(
       [
-        `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${slaState}`,
+        `**${state.status}** · priority ${state.priority} · ${state.customerTier} · SLA ${sla.state}`,
         `assignee: ${state.assignee ?? '—'} · escalation level ${state.escalationLevel}`,
-        `SLA clocks: ${clocks.join(', ')}`,
+        `SLA clocks: ${sla.clocks.join(', ')}`,
         `ITSM: ${itsm} (${this.itsmQueue.length} queued)`,
         ...(this.slaUnavailable ? [`SLA unavailable: ${this.slaUnavailable}`] : []),
       ].join('\n\n'),
     );
-    const attributes = ticketStateSearchAttributes(state, now, itsm);
+    const attributes = ticketStateSearchAttributes(state, sla, itsm);
     if (patched(SEARCH_ATTRIBUTES_CHANGED_KEYS)) {
       const visible = workflowInfo().typedSearchAttributes;
       const changed = attributes.filter(
