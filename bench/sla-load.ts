@@ -95,6 +95,8 @@ export interface SlaLoadResult {
   duplicates: number;
   latenessMs: { p50: number; p99: number; max: number };
   latenessByAlert: Array<{ alert: string; n: number; p50: number; p99: number }>;
+  /** Where each alert's lateness went, from the probes' histories (see latenessBreakdown). */
+  latenessParts: LatenessParts;
   worker: {
     /** Peak resident set (the kernel's high-water mark) of the worker process, and before the probes. */
     peakRssMb: number;
@@ -173,6 +175,101 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Percentiles (ms) of one part of the alerts' lateness. */
+interface Part {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * An alert's lateness (fired − due) in three parts, read from the history of the workflow that fired it:
+ * - timerStart: the timer's planned end (TimerStarted time + its duration) after the due time: the time between
+ *   the clock reading the workflow planned by and the server starting the timer (the rest of that workflow task);
+ * - server: TimerFired after the planned end (the server's timer queue);
+ * - pickUp: the workflow task that fired the alert started after TimerFired (the worker taking it up: its
+ *   slots, pollers and cache; fired_at is that task's start).
+ * Alerts whose task could not be matched (fired_at is not a task's start) are counted apart.
+ */
+export interface LatenessParts {
+  matched: number;
+  unmatched: number;
+  timerStartMs: Part;
+  serverMs: Part;
+  pickUpMs: Part;
+}
+
+async function latenessBreakdown(h: Harness, tenantId: string): Promise<LatenessParts> {
+  const E = temporal.api.enums.v1.EventType;
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN;
+  const alerts: Array<{ workflow_id: string; due: string; fired: string }> = (
+    await h.db.raw(
+      `SELECT t.workflow_id, (EXTRACT(EPOCH FROM e.due_at) * 1000)::bigint::text AS due,
+          (EXTRACT(EPOCH FROM e.fired_at) * 1000)::bigint::text AS fired
+        FROM sla_events e JOIN tickets t ON t.id = e.ticket_id AND t.tenant_id = e.tenant_id
+        WHERE e.tenant_id = ?`,
+      [tenantId],
+    )
+  ).rows;
+  const byWorkflow = new Map<string, Array<{ due: number; fired: number }>>();
+  for (const a of alerts) {
+    const list = byWorkflow.get(a.workflow_id) ?? [];
+    list.push({ due: Number(a.due), fired: Number(a.fired) });
+    byWorkflow.set(a.workflow_id, list);
+  }
+  const timerStart: number[] = [];
+  const server: number[] = [];
+  const pickUp: number[] = [];
+  let unmatched = 0;
+  for (const [workflowId, fired] of byWorkflow) {
+    const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+    for (const alert of fired) {
+      const started = events.findIndex(
+        (e) =>
+          e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED && Math.abs(ms(e.eventTime) - alert.fired) <= 1,
+      );
+      // The timer that woke that task: the last one fired since the task before it completed.
+      let timerFired: (typeof events)[number] | undefined;
+      for (let i = started - 1; i >= 0; i--) {
+        const type = events[i]!.eventType;
+        if (type === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) break;
+        if (type === E.EVENT_TYPE_TIMER_FIRED) {
+          timerFired = events[i];
+          break;
+        }
+      }
+      const timerStarted =
+        timerFired && byId.get(Number(timerFired.timerFiredEventAttributes?.startedEventId));
+      if (started < 0 || !timerFired || !timerStarted) {
+        unmatched += 1;
+        continue;
+      }
+      const plannedEnd =
+        ms(timerStarted.eventTime) + ms(timerStarted.timerStartedEventAttributes?.startToFireTimeout);
+      timerStart.push(plannedEnd - alert.due);
+      server.push(ms(timerFired.eventTime) - plannedEnd);
+      pickUp.push(alert.fired - ms(timerFired.eventTime));
+    }
+  }
+  const part = (values: number[]): Part => {
+    values.sort((a, b) => a - b);
+    return {
+      p50: percentile(values, 50),
+      p99: percentile(values, 99),
+      max: values[values.length - 1] ?? NaN,
+    };
+  };
+  return {
+    matched: timerStart.length,
+    unmatched,
+    timerStartMs: part(timerStart),
+    serverMs: part(server),
+    pickUpMs: part(pickUp),
+  };
 }
 
 /** Length and replay cost of one workflow's history. */
@@ -443,6 +540,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
         );
         const stickyCacheSize = await scrape(sdkMetricsUrl, 'temporal_sticky_cache_size');
         const forcedEvictions = await scrape(sdkMetricsUrl, 'temporal_sticky_cache_total_forced_eviction');
+        const latenessParts = await latenessBreakdown(h, tenant.id);
         // A resident (triaged, its first alert hours away) and a probe that lived through its four alerts.
         const workflowOf = async (priority: string) =>
           (
@@ -471,6 +569,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
             max: lateness[lateness.length - 1] ?? NaN,
           },
           latenessByAlert: byAlert.map((a) => ({ ...a, p50: Number(a.p50), p99: Number(a.p99) })),
+          latenessParts,
           worker: {
             peakRssMb: Math.round(peakRss / MiB),
             residentRssMb: Math.round(residentRss / MiB),
@@ -511,6 +610,17 @@ function report(r: SlaLoadResult): void {
   );
   console.log(
     `lateness by alert: ${r.latenessByAlert.map((a) => `${a.alert} p50 ${a.p50.toFixed(0)} ms / p99 ${a.p99.toFixed(0)} ms`).join('; ')}`,
+  );
+  const part = (name: string, p: Part) =>
+    `${name} p50 ${p.p50.toFixed(0)} / p99 ${p.p99.toFixed(0)} / max ${p.max.toFixed(0)} ms`;
+  const parts = r.latenessParts;
+  console.log(
+    `lateness in parts (${parts.matched} alerts read from the probes' histories, ${parts.unmatched} unmatched): ` +
+      [
+        part('timer started after the due time', parts.timerStartMs),
+        part("server's timer queue", parts.serverMs),
+        part('worker taking up the task', parts.pickUpMs),
+      ].join('; '),
   );
   console.log(
     `worker process: peak RSS ${r.worker.peakRssMb} MB (${r.worker.residentRssMb} MB with the residents, before the probes), ` +

@@ -57,7 +57,7 @@ test('with no reply, each warning and breach fires once, on time, and shows on t
   });
   expect(events[1].remaining_seconds).toBeLessThanOrEqual(0);
   // The warning says how long was left when it fired: 15 % of the target when on time, less when late.
-  const leftAtWarningS = (expectedDue[1] - new Date(events[0].fired_at).getTime()) / 1000;
+  const leftAtWarningS = (expectedDue[1]! - new Date(events[0].fired_at).getTime()) / 1000;
   expect(events[0].remaining_seconds).toBeCloseTo(leftAtWarningS, 2);
   expect(events[0].remaining_seconds).toBeLessThanOrEqual(0.15 * FIRST_RESPONSE_S);
 
