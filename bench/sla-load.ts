@@ -90,6 +90,9 @@ export interface SlaLoadResult {
   triageSettledSeconds: number;
   /** From then until the workflow task queue's backlog was empty (every resident's first task taken). */
   residentsSettledSeconds: number;
+  /** The probes' creation through the API (their alerts fall due as bunched as they were created). */
+  probeCreateSeconds: number;
+  peakAlertsDuePerSecond: number;
   alertsExpected: number;
   alertsFired: number;
   duplicates: number;
@@ -489,7 +492,9 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
         const residentsSettledSeconds = (Date.now() - drainStarted) / 1000;
         log(`the worker took up every resident ${residentsSettledSeconds.toFixed(1)} s later`);
         const residentRss = rssOf(worker.pid!).rss;
+        const probesStarted = Date.now();
         await create(probes, 'high', 'Probe ticket');
+        const probeCreateSeconds = (Date.now() - probesStarted) / 1000;
         const expected = probes * 4;
         const deadline = Date.now() + (2 * target + 120) * 1000;
         while (Date.now() < deadline) {
@@ -516,6 +521,16 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
             [tenant.id],
           )
         ).rows;
+        // How bunched the alerts were: the most that fell due within one second (lateness grows with it).
+        const peakAlertsDuePerSecond = Number(
+          (
+            await h.db.raw(
+              `SELECT coalesce(max(n), 0) AS n FROM (SELECT count(*) AS n FROM sla_events WHERE tenant_id = ?
+                GROUP BY date_trunc('second', due_at)) d`,
+              [tenant.id],
+            )
+          ).rows[0].n,
+        );
         const duplicates = Number(
           (
             await h.db.raw(
@@ -560,6 +575,8 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           createRetries,
           triageSettledSeconds,
           residentsSettledSeconds,
+          probeCreateSeconds,
+          peakAlertsDuePerSecond,
           alertsExpected: expected,
           alertsFired: lateness.length,
           duplicates,
@@ -605,6 +622,7 @@ function report(r: SlaLoadResult): void {
     `${f.events} events, ${(f.bytes / 1024).toFixed(1)} KiB, replay ${f.replayMs.toFixed(1)} ms`;
   console.log(
     `${r.residentTickets} resident (${r.seededTickets} of them seeded) + ${r.probeTickets} probe tickets (created in ${r.createSeconds.toFixed(0)} s with ${r.createRetries} retried 5xx, triage settled ${r.triageSettledSeconds.toFixed(0)} s later); ` +
+      `probes created in ${r.probeCreateSeconds.toFixed(1)} s, up to ${r.peakAlertsDuePerSecond} alerts due in one second; ` +
       `alerts: ${r.alertsFired}/${r.alertsExpected} fired, duplicates ${r.duplicates}; lateness p50 ${r.latenessMs.p50.toFixed(0)} ms, ` +
       `p99 ${r.latenessMs.p99.toFixed(0)} ms, max ${r.latenessMs.max.toFixed(0)} ms`,
   );
