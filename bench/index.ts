@@ -3,7 +3,7 @@
  *
  *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
  *                     --list-tickets 1000000 --list-runs 50
- *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-target 60
+ *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-probe-rate 10 --sla-target 60
  *                     --only triage --cpu-prof DIR --product-env NAME=value,…]
  *
  * 1. Triage (bench/triage.ts): the product as `npm start` runs it against a bare Temporal workflow of as many
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'sla-tickets': { type: 'string', default: '200' },
     'sla-seeded': { type: 'string', default: '9800' },
     'sla-probes': { type: 'string', default: '200' },
+    /** Probes created per second (0: as fast as the API takes them): up to twice as many alerts due per second. */
+    'sla-probe-rate': { type: 'string', default: '10' },
     'sla-target': { type: 'string', default: '60' },
     /** `triage`: the triage figures alone (no list, no SLA load), e.g. to compare a change against the floor. */
     only: { type: 'string' },
@@ -54,6 +56,7 @@ const counts = {
   latency: count('latency', 1),
   burst: count('burst', 0),
   burstRate: count('burst-rate', 1),
+  slaProbeRate: count('sla-probe-rate', 0),
 };
 
 const loadAverage = () =>
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     tickets: Number(args['sla-tickets']),
     seeded: Number(args['sla-seeded']),
     probes: Number(args['sla-probes']),
+    probeRate: counts.slaProbeRate,
     targetSeconds: Number(args['sla-target']),
     concurrency: 16,
     replays: 10,
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
       `p99 ${(list.overall.p99_ms / 50).toFixed(2)}× the 50 ms target`,
     ],
     [
-      `SLA alerts, ${slaTickets.toLocaleString('en')} open tickets on one worker (${sla.alertsFired}/${sla.alertsExpected} fired, ${sla.duplicates} twice)`,
+      `SLA alerts, ${slaTickets.toLocaleString('en')} open tickets on one worker (${sla.alertsFired}/${sla.alertsExpected} fired, ${sla.duplicates} twice; up to ${sla.peakAlertsDuePerSecond} due in one second)`,
       `due time`,
       `lateness p50 ${sla.latenessMs.p50.toFixed(0)} ms, p99 ${sla.latenessMs.p99.toFixed(0)} ms; worker RSS peak ${sla.worker.peakRssMb.toFixed(0)} MB`,
       `p99 ${(sla.latenessMs.p99 / 1000).toFixed(2)}× the 1 s target; RSS ${(sla.worker.peakRssMb / 1024).toFixed(2)}× 1 GB`,

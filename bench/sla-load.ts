@@ -3,7 +3,8 @@
  * memory does the worker use, and what does a workflow the worker evicted from its cache cost to bring back?
  * Real Temporal dev server and PostgreSQL; the API runs in this process, the worker in its own (the worker-only
  * entry point, src/worker/main.ts), so its RSS is the worker's alone.
- *   npm run bench:sla -- [--tickets 10000] [--seeded 0] [--probes 200] [--target 60] [--concurrency 16] [--replays 20]
+ *   npm run bench:sla -- [--tickets 10000] [--seeded 0] [--probes 200] [--probe-rate 0] [--target 60] [--concurrency 16]
+ *     [--replays 20] [--cpu-prof DIR]
  *   (worker configuration through the environment, e.g. WORKER_MAX_CACHED_WORKFLOWS=2000 npm run bench:sla)
  * First `tickets` open tickets are created and left running (medium priority, clocks of hours: they hold
  * timers, state and memory). Once their triage has settled, `probes` tickets (high priority) get a first-response
@@ -58,12 +59,20 @@ export interface SlaLoadOptions {
   seeded: number;
   /** Probe tickets whose four alerts are timed. */
   probes: number;
+  /**
+   * Probes created per second; 0: as fast as the API takes them (`concurrency` at a time). Their alerts fall due
+   * as bunched as they were created, the first-response breach together with the resolution warning: at r probes
+   * a second, up to 2r alerts are due in one second.
+   */
+  probeRate: number;
   /** The probes' first-response target in seconds (resolution: twice that; warnings at 50%). */
   targetSeconds: number;
   /** Tickets created at once through the API. */
   concurrency: number;
   /** Replays per history for the replay cost (median). */
   replays: number;
+  /** A folder: the worker process writes a V8 CPU profile there (`node --cpu-prof`); see bench/profile.ts. */
+  cpuProfDir?: string;
   /** Configuration of the worker process and the API (e.g. WORKER_MAX_CACHED_WORKFLOWS, TICKET_HISTORY_EVENT_LIMIT). */
   env?: Record<string, string>;
   /** Progress lines; silent when unset. */
@@ -100,6 +109,8 @@ export interface SlaLoadResult {
   latenessByAlert: Array<{ alert: string; n: number; p50: number; p99: number }>;
   /** Where each alert's lateness went, from the probes' histories (see latenessBreakdown). */
   latenessParts: LatenessParts;
+  /** From the first alert's due time to the last one's firing, on the monotonic clock of CPU profiles (µs). */
+  alertWindowUs: [number, number];
   worker: {
     /** Peak resident set (the kernel's high-water mark) of the worker process, and before the probes. */
     peakRssMb: number;
@@ -121,13 +132,21 @@ function spawnWorker(
   metricsPort: number,
   sdkMetricsPort: number,
   extra: Record<string, string>,
+  cpuProfDir?: string,
 ): ChildProcess {
   // The models the harness trained are reused (trained once per machine, not once per process).
   fs.symlinkSync(SHARED_MODEL_CACHE, path.join(dataDir, 'models'));
   const out = fs.openSync(path.join(dataDir, 'worker.log'), 'a');
   const child = spawn(
     process.execPath,
-    ['--require', `./${WORKFLOW_THREAD_PRELOAD}`, '--import', 'tsx', 'src/worker/main.ts'],
+    [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
+      '--require',
+      `./${WORKFLOW_THREAD_PRELOAD}`,
+      '--import',
+      'tsx',
+      'src/worker/main.ts',
+    ],
     {
       cwd: ROOT,
       env: {
@@ -391,7 +410,14 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sla-load-worker-'));
       const metricsPort = await freePort();
       const sdkMetricsPort = await freePort();
-      const worker = spawnWorker(h, dataDir, metricsPort, sdkMetricsPort, options.env ?? {});
+      const worker = spawnWorker(
+        h,
+        dataDir,
+        metricsPort,
+        sdkMetricsPort,
+        options.env ?? {},
+        options.cpuProfDir,
+      );
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.once('exit', (code, signal) => {
         if (code !== 0 && signal !== 'SIGTERM')
@@ -427,12 +453,14 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           },
         });
         let createRetries = 0;
-        const create = async (n: number, priority: string, label: string) => {
+        const create = async (n: number, priority: string, label: string, perSecond = 0) => {
           let next = 0;
+          const started = Date.now();
           await Promise.all(
             Array.from({ length: options.concurrency }, async () => {
               while (next < n) {
                 const i = next++;
+                if (perSecond > 0) await sleep(started + (i * 1000) / perSecond - Date.now());
                 // A 5xx (e.g. a deadlock between concurrent inserts) is retried with the same key, as a client would.
                 for (let attempt = 1; ; attempt++) {
                   const r = await h.call('POST', '/v1/tickets', {
@@ -493,7 +521,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
         log(`the worker took up every resident ${residentsSettledSeconds.toFixed(1)} s later`);
         const residentRss = rssOf(worker.pid!).rss;
         const probesStarted = Date.now();
-        await create(probes, 'high', 'Probe ticket');
+        await create(probes, 'high', 'Probe ticket', options.probeRate);
         const probeCreateSeconds = (Date.now() - probesStarted) / 1000;
         const expected = probes * 4;
         const deadline = Date.now() + (2 * target + 120) * 1000;
@@ -504,6 +532,16 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           if (fired >= expected) break;
           await sleep(2000);
         }
+        // The alerts' window on the monotonic clock a CPU profile uses (bench/profile.ts cuts it there).
+        const window: { first: Date; last: Date } = (
+          await h.db.raw(
+            'SELECT min(due_at) AS first, max(fired_at) AS last FROM sla_events WHERE tenant_id = ?',
+            [tenant.id],
+          )
+        ).rows[0];
+        const monotonicUsAt = (at: Date) =>
+          Number(process.hrtime.bigint() / 1000n) - (Date.now() - at.getTime()) * 1000;
+        const alertWindowUs: [number, number] = [monotonicUsAt(window.first), monotonicUsAt(window.last)];
         const rows: Array<{ late: number }> = (
           await h.db.raw(
             `SELECT EXTRACT(EPOCH FROM fired_at - due_at) * 1000 AS late FROM sla_events WHERE tenant_id = ?`,
@@ -587,6 +625,7 @@ export async function benchSlaLoad(options: SlaLoadOptions): Promise<SlaLoadResu
           },
           latenessByAlert: byAlert.map((a) => ({ ...a, p50: Number(a.p50), p99: Number(a.p99) })),
           latenessParts,
+          alertWindowUs,
           worker: {
             peakRssMb: Math.round(peakRss / MiB),
             residentRssMb: Math.round(residentRss / MiB),
@@ -658,9 +697,11 @@ async function main(): Promise<void> {
       tickets: { type: 'string', default: '10000' },
       seeded: { type: 'string', default: '0' },
       probes: { type: 'string', default: '200' },
+      'probe-rate': { type: 'string', default: '0' },
       target: { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '16' },
       replays: { type: 'string', default: '20' },
+      'cpu-prof': { type: 'string' },
     },
   });
   // WORKER_* and TICKET_* variables of this process configure the worker and the API, as in production.
@@ -674,9 +715,11 @@ async function main(): Promise<void> {
       tickets: Number(values.tickets),
       seeded: Number(values.seeded),
       probes: Number(values.probes),
+      probeRate: Number(values['probe-rate']),
       targetSeconds: Number(values.target),
       concurrency: Number(values.concurrency),
       replays: Number(values.replays),
+      ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
       env,
       log: (line) => console.log(`[sla-load ${new Date().toISOString().slice(11, 19)}] ${line}`),
     }),
