@@ -322,12 +322,17 @@ export async function benchTriage(
         `${perSecond(productTriaged)} triaged (${perSecond(productDrafted)} drafts visible)`,
         `${ratio(productTriaged / floorLocal.completedPerSecond)} of local floor (target ≥ 0.7)`,
       ],
-      [
-        `burst of ${burst} at ${burstRate}/s`,
-        `arrival ${arrivalSeconds.toFixed(1)} s`,
-        `all triaged after ${burstSeconds.toFixed(1)} s`,
-        `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
-      ],
+      // --burst 0 skips the burst: no row rather than a ratio of nothing.
+      ...(burst > 0
+        ? [
+            [
+              `burst of ${burst} at ${burstRate}/s`,
+              `arrival ${arrivalSeconds.toFixed(1)} s`,
+              `all triaged after ${burstSeconds.toFixed(1)} s`,
+              `${ratio(burstSeconds / arrivalSeconds)}× arrival (target ≤ 2)`,
+            ] satisfies BenchRow,
+          ]
+        : []),
     ];
     const cpuTotal = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     console.log(
