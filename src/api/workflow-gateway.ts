@@ -7,7 +7,9 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcCancelledError,
   isGrpcDeadlineError,
+  isGrpcServiceError,
 } from '@temporalio/client';
 import {
   ActivityFailure,
@@ -61,6 +63,21 @@ export interface TicketWorkflowsOptions {
 }
 
 export const DEFAULT_UPDATE_TIMEOUT_MS = 10_000;
+/** gRPC's FAILED_PRECONDITION status code. */
+const FAILED_PRECONDITION = 9;
+
+/**
+ * The server's answer to a query nobody polls for, once it has seen the task queue's pollers go: "no poller seen
+ * for task queue recently, worker may be down" (FAILED_PRECONDITION). With no worker a query may also end in a
+ * deadline or a cancelled stream, whichever comes first: all three are the same condition to the client.
+ */
+function isNoPollerError(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e) && e.code === FAILED_PRECONDITION && /no poller/i.test(e.details)) return true;
+  }
+  return false;
+}
+
 /** What a 503 for an unreachable workflow asks the client to wait. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -86,7 +103,12 @@ export class TicketWorkflows {
     try {
       return await this.client.withDeadline(Date.now() + this.updateTimeoutMs, call);
     } catch (error) {
-      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
+      if (
+        error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+        isGrpcDeadlineError(error) ||
+        isGrpcCancelledError(error) ||
+        isNoPollerError(error)
+      ) {
         throw problems.unavailable(
           `the ticket workflow did not ${what} within ${this.updateTimeoutMs} ms (no worker available?); ` +
             'retry with the same Idempotency-Key: an action that lands late is applied once',
