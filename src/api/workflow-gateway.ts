@@ -103,14 +103,17 @@ export class TicketWorkflows {
     try {
       return await this.client.withDeadline(Date.now() + this.updateTimeoutMs, call);
     } catch (error) {
+      const noPoller = isNoPollerError(error);
       if (
+        noPoller ||
         error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
         isGrpcDeadlineError(error) ||
-        isGrpcCancelledError(error) ||
-        isNoPollerError(error)
+        isGrpcCancelledError(error)
       ) {
         throw problems.unavailable(
-          `the ticket workflow did not ${what} within ${this.updateTimeoutMs} ms (no worker available?); ` +
+          (noPoller
+            ? `no worker is polling for the ticket workflow, so it could not ${what}; `
+            : `the ticket workflow did not ${what} within ${this.updateTimeoutMs} ms (no worker available?); `) +
             'retry with the same Idempotency-Key: an action that lands late is applied once',
           RETRY_AFTER_SECONDS,
         );

@@ -55,6 +55,10 @@ test.each([
   const problem = await answer(queryFailure(code, details));
   expect(problem).toBeInstanceOf(HttpProblem);
   expect(problem).toMatchObject({ status: 503, extra: { retry_after_seconds: 5 } });
+  // What it says matches what happened: no poller is not a wait that ran out.
+  expect((problem as Error).message).toMatch(
+    code === status.FAILED_PRECONDITION ? /no worker is polling/ : /did not answer within 2000 ms/,
+  );
 });
 
 test('other failures are not turned into 503', async () => {
