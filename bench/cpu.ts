@@ -82,8 +82,16 @@ export function cpuSnapshot(options: {
       add(own ? 'PostgreSQL: the bench’s own polls' : 'PostgreSQL backends (product)', statSeconds(stat));
   }
   if (options.benchPid) {
-    const stat = read(`/proc/${options.benchPid}/stat`);
-    if (stat) add('bench driver + floor worker (this process)', statSeconds(stat));
+    // The floor's worker and client run here, beside the driver: by thread, as the product's.
+    for (const tid of fs.readdirSync(`/proc/${options.benchPid}/task`)) {
+      const stat = read(`/proc/${options.benchPid}/task/${tid}/stat`);
+      const comm = read(`/proc/${options.benchPid}/task/${tid}/comm`)?.trim() ?? '?';
+      const group =
+        Number(tid) === options.benchPid
+          ? 'JS main thread'
+          : threadGroup(comm, false).replace(/^product: /, '');
+      if (stat) add(`bench process (driver, floor worker and client): ${group}`, statSeconds(stat));
+    }
   }
   return out;
 }

@@ -223,6 +223,65 @@ test('small writes leave deltas, folded by readers and by the relay; a bulk stat
   expect(await compliant()).toBe(72);
 });
 
+test('an update leaves a delta exactly when the row’s facts (ticket_fact) change, and on no other update', async () => {
+  const own = await h.createTenant();
+  const ticket = newTicket(own, 1);
+  await h.db('tickets').insert(ticket);
+  const fact = async (db: Harness['db']) =>
+    (await db.raw('SELECT ticket_fact(t)::text AS f FROM tickets t WHERE id = ?', [ticket.id])).rows[0]
+      .f as string;
+  const resolvedAt = new Date(ticket.created_at.getTime() + 3_600_000);
+  // In order, on one row: changes of columns the facts ignore or map to the same fact, and changes of a fact.
+  const updates: Array<Record<string, unknown>> = [
+    { status: 'triaging' },
+    { state_version: 5, sla_clocks: JSON.stringify({ response: 'running' }), metadata: { a: 1 } },
+    { category: 'uncategorised' }, // NULL counts as 'uncategorised'
+    { category: 'billing' },
+    { reopen_count: 1 },
+    { reopen_count: 2 }, // still reopened
+    { status: 'resolved', resolved_at: resolvedAt },
+    { status: 'closed', closed_at: new Date(resolvedAt.getTime() + 60_000) }, // resolved and closed: both done
+    { sla_breached: true },
+    { first_response_at: new Date(ticket.created_at.getTime() + 60_000) },
+    { assignee: 'agent-1' },
+    { title: 'renamed', escalation_level: 2, sla_state: 'breached' },
+    { priority: 'critical' },
+  ];
+  const fired: boolean[] = [];
+  const changed: boolean[] = [];
+  for (const update of updates) {
+    await h.db.transaction(async (trx) => {
+      const db = trx as unknown as Harness['db'];
+      const factBefore = await fact(db);
+      await trx('tickets').where({ id: ticket.id }).update(update);
+      changed.push((await fact(db)) !== factBefore);
+      // The deltas this transaction wrote: the API's relay cannot fold them away before it commits.
+      const { rows } = await trx.raw(
+        'SELECT count(*)::int AS n FROM ticket_rollup_deltas WHERE xmin = pg_current_xact_id()::xid',
+      );
+      fired.push(rows[0].n > 0);
+    });
+  }
+  expect(fired).toEqual(changed);
+  // The list above covers both kinds, including the near misses.
+  expect(changed).toEqual([
+    false,
+    false,
+    false,
+    true,
+    true,
+    false,
+    true,
+    false,
+    true,
+    true,
+    true,
+    false,
+    true,
+  ]);
+  expect(await rollups(h.db, own.id)).toEqual(await rebuilt(own.id));
+});
+
 test('the SQL histograms use the ratios the repository reads them with (LATENCY_RATIOS)', async () => {
   const seconds = 1000;
   const { rows } = await h.db.raw(
