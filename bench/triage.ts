@@ -126,6 +126,7 @@ export async function benchTriage(
   });
   let product: ProductProcess | undefined;
   let floor: Floor | undefined;
+  let tunedFloor: Floor | undefined;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const temporal = new Client({ connection });
   try {
@@ -143,6 +144,7 @@ export async function benchTriage(
         : {}),
     });
     floor = await startFloor(stack.temporalAddress, stack.databaseUrl);
+    tunedFloor = await startFloor(stack.temporalAddress, stack.databaseUrl, { workflowStackTraces: false });
     const tenant = await product.createTenant();
     const temporalPort = stack.temporalAddress.split(':').pop();
     const temporalPids = pidsWhere((c) => c.includes('start-dev') && c.includes(`--port ${temporalPort} `));
@@ -197,6 +199,7 @@ export async function benchTriage(
     for (let i = 0; i < 3; i++) await create();
     await floor.latencies('local', DRAFT_STEPS, 3);
     await floor.latencies('regular', DRAFT_STEPS, 3);
+    await tunedFloor.latencies('local', DRAFT_STEPS, 3);
     await until((c) => c.triaged >= 3, 120_000);
 
     // 1. One ticket at a time: create → draft visible through the API.
@@ -275,6 +278,9 @@ export async function benchTriage(
     const floorLocal = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
     const floorCpu = perTicket(cpuBetween(floorCpuBefore, await cpu()), tickets);
     const floorHistory = await historyCost(temporal, floor.lastWorkflowIds.slice(0, 20));
+    const tunedFloorCpuBefore = await cpu();
+    const tunedFloorLocal = await tunedFloor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+    const tunedFloorCpu = perTicket(cpuBetween(tunedFloorCpuBefore, await cpu()), tickets);
     const floorRegular = await floor.intakeAndComplete('regular', TRIAGE_STEPS, tickets, concurrency);
 
     // 3. A burst arriving at a steady rate: is it triaged within twice its arrival time?
@@ -322,6 +328,12 @@ export async function benchTriage(
         `${perSecond(productTriaged)} triaged (${perSecond(productDrafted)} drafts visible)`,
         `${ratio(productTriaged / floorLocal.completedPerSecond)} of local floor (target ≥ 0.7)`,
       ],
+      [
+        `the same ${tickets} against a floor with the product's worker settings (workflow stack traces off)`,
+        `${perSecond(tunedFloorLocal.intakePerSecond)} intake, ${perSecond(tunedFloorLocal.completedPerSecond)} local (${TRIAGE_STEPS} steps)`,
+        `${perSecond(productIntake)} intake, ${perSecond(productTriaged)} triaged`,
+        `intake ${ratio(productIntake / tunedFloorLocal.intakePerSecond)}, triage ${ratio(productTriaged / tunedFloorLocal.completedPerSecond)} of this floor`,
+      ],
       // --burst 0 skips the burst: no row rather than a ratio of nothing.
       ...(burst > 0
         ? [
@@ -337,7 +349,8 @@ export async function benchTriage(
     const cpuTotal = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     console.log(
       `CPU ms per ticket, throughput phase: product ${cpuTotal(productCpu).toFixed(1)} ms ${JSON.stringify(productCpu)}; ` +
-        `floor (local) ${cpuTotal(floorCpu).toFixed(1)} ms ${JSON.stringify(floorCpu)}`,
+        `floor (local) ${cpuTotal(floorCpu).toFixed(1)} ms ${JSON.stringify(floorCpu)}; ` +
+        `floor (local, stack traces off) ${cpuTotal(tunedFloorCpu).toFixed(1)} ms ${JSON.stringify(tunedFloorCpu)}`,
     );
     console.log(
       `product process RSS after the burst: ${rssMb.toFixed(0)} MB; load average ${os
@@ -363,6 +376,13 @@ export async function benchTriage(
           ratio_local: productTriaged / floorLocal.completedPerSecond,
           steps: TRIAGE_STEPS,
         },
+        /** The floor with the product's worker settings (workflow stack traces off): intake and triage. */
+        tuned_floor: {
+          intake_per_s: tunedFloorLocal.intakePerSecond,
+          triage_per_s: tunedFloorLocal.completedPerSecond,
+          intake_ratio: productIntake / tunedFloorLocal.intakePerSecond,
+          triage_ratio: productTriaged / tunedFloorLocal.completedPerSecond,
+        },
         burst: {
           tickets: burst,
           rate: burstRate,
@@ -371,7 +391,7 @@ export async function benchTriage(
           ratio: burstSeconds / arrivalSeconds,
         },
         product_rss_mb: rssMb,
-        cpu_ms_per_ticket: { product: productCpu, floor_local: floorCpu },
+        cpu_ms_per_ticket: { product: productCpu, floor_local: floorCpu, floor_local_tuned: tunedFloorCpu },
         /** The throughput phase on the monotonic clock (µs): `npx tsx bench/profile.ts <profile> <start> <end>`. */
         throughput_window_us: [throughputStartUs, throughputEndUs],
         cost_per_ticket: {
@@ -387,6 +407,7 @@ export async function benchTriage(
     };
   } finally {
     await floor?.stop();
+    await tunedFloor?.stop();
     await product?.stop();
     await db.destroy();
     await connection.close();

@@ -22,14 +22,37 @@ export interface Floor {
   stop(): Promise<void>;
 }
 
-export async function startFloor(temporalAddress: string, databaseUrl: string): Promise<Floor> {
-  const taskQueue = `bench-floor-${process.pid}`;
+const PRELOAD_MARK = Symbol.for('support-triage.workflow-thread-preload');
+
+/**
+ * `workflowStackTraces: false` runs the floor's workflow thread as the product runs its own in production: without
+ * the SDK's promise hook (src/worker/workflow-thread-preload.cjs, which this process must have been started with:
+ * `npm run bench` does). Otherwise the floor is the SDK's defaults.
+ */
+export async function startFloor(
+  temporalAddress: string,
+  databaseUrl: string,
+  options: { workflowStackTraces: boolean } = { workflowStackTraces: true },
+): Promise<Floor> {
+  const tuned = !options.workflowStackTraces;
+  if (tuned && !(globalThis as Record<symbol, unknown>)[PRELOAD_MARK]) {
+    throw new Error(
+      'a floor without workflow stack traces needs node --require ./src/worker/workflow-thread-preload.cjs',
+    );
+  }
+  const taskQueue = `bench-floor-${tuned ? 'tuned-' : ''}${process.pid}`;
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  // A workflow thread reads the setting from the environment it is created with (a copy of this process's).
+  const saved = process.env.WORKFLOW_STACK_TRACES;
+  process.env.WORKFLOW_STACK_TRACES = tuned ? 'off' : 'on';
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities: floorActivities,
+  }).finally(() => {
+    if (saved === undefined) delete process.env.WORKFLOW_STACK_TRACES;
+    else process.env.WORKFLOW_STACK_TRACES = saved;
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: temporalAddress });
