@@ -133,3 +133,58 @@ test("a ticket's text is read for its own tenant only", async () => {
   expect(await tickets.findText(tenantB, ticket.id)).toBeUndefined();
   expect(await tickets.findText(tenantA, crypto.randomUUID())).toBeUndefined();
 });
+
+test('start marks asked for within a moment are written together, one statement per tenant', async () => {
+  const unmarked = async (tenantId: string) =>
+    (
+      await tickets.create({
+        tenantId,
+        title: 'Mark me',
+        content: `start mark ${crypto.randomUUID()}`,
+        requesterEmail: null,
+        priority: 'medium',
+        priorityPinned: false,
+        customerTier: 'standard',
+        source: 'api',
+        metadata: {},
+        externalId: null,
+        createdBy: 'test',
+        idempotencyKey: null,
+        requestHash: 'h',
+      })
+    ).ticket.id;
+  const ids = {
+    [tenantA]: [await unmarked(tenantA), await unmarked(tenantA), await unmarked(tenantA)],
+    [tenantB]: [await unmarked(tenantB), await unmarked(tenantB)],
+  };
+  const marks: string[] = [];
+  const onQuery = (q: { sql: string }) => {
+    if (/^update "tickets" set "workflow_started_at"/.test(q.sql)) marks.push(q.sql);
+  };
+  // A window far longer than the test, so a slow machine cannot split it; shutdown's flush ends it early.
+  const marker = new TicketRepository(app, platform, { startMarkWindowMs: 60_000 });
+  app.on('query', onQuery);
+  try {
+    const errors: unknown[] = [];
+    // As concurrent creates ask, some milliseconds apart.
+    for (const [tenantId, ticketIds] of Object.entries(ids)) {
+      for (const id of ticketIds) {
+        marker.markWorkflowStartedSoon(tenantId, id, (error) => errors.push(error));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    expect(marks).toEqual([]);
+    const started = Date.now();
+    await marker.flushStartMarks();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(errors).toEqual([]);
+  } finally {
+    app.off('query', onQuery);
+  }
+  expect(marks).toHaveLength(2);
+  const rows = await platform('tickets')
+    .whereIn('id', Object.values(ids).flat())
+    .select('workflow_started_at');
+  expect(rows).toHaveLength(5);
+  expect(rows.every((r) => r.workflow_started_at !== null)).toBe(true);
+});
