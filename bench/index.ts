@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every figure of the product beside its floor, in one run, then one JSON line.
  *
- *   npm run bench [-- --tickets 200 --concurrency 20 --latency 30 --burst 1000 --burst-rate 20
+ *   npm run bench [-- --tickets 200 --concurrency 20 --rounds 3 --latency 30 --burst 1000 --burst-rate 20
  *                     --list-tickets 1000000 --list-runs 50
  *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-probe-rate 10 --sla-target 60
  *                     --only triage --cpu-prof DIR --product-env NAME=value,…]
@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '30' },
     burst: { type: 'string', default: '1000' },
     'burst-rate': { type: 'string', default: '20' },
+    /** Throughput rounds of `tickets`, taking turns with the floors' (rates pooled over the rounds). */
+    rounds: { type: 'string', default: '3' },
     'list-tickets': { type: 'string', default: '1000000' },
     'list-runs': { type: 'string', default: '50' },
     'sla-tickets': { type: 'string', default: '200' },
@@ -56,6 +58,7 @@ const counts = {
   latency: count('latency', 1),
   burst: count('burst', 0),
   burstRate: count('burst-rate', 1),
+  rounds: count('rounds', 1),
   slaProbeRate: count('sla-probe-rate', 0),
 };
 
