@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every figure of the product beside its floor, in one run, then one JSON line.
  *
- *   npm run bench [-- --tickets 200 --concurrency 20 --rounds 3 --latency 30 --burst 1000 --burst-rate 20
+ *   npm run bench [-- --tickets 200 --concurrency 20 --rounds 3 --warm-up-rounds 1 --latency 30 --burst 1000 --burst-rate 20
  *                     --list-tickets 1000000 --list-runs 50
  *                     --sla-tickets 200 --sla-seeded 9800 --sla-probes 200 --sla-probe-rate 10 --sla-target 60
  *                     --only triage --cpu-prof DIR --product-env NAME=value,…]
@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     'burst-rate': { type: 'string', default: '20' },
     /** Throughput rounds of `tickets`, taking turns with the floors' (rates pooled over the rounds). */
     rounds: { type: 'string', default: '3' },
+    /** Rounds of the product and both floors before those, not counted (connections, JIT). */
+    'warm-up-rounds': { type: 'string', default: '1' },
     'list-tickets': { type: 'string', default: '1000000' },
     'list-runs': { type: 'string', default: '50' },
     'sla-tickets': { type: 'string', default: '200' },
@@ -59,6 +61,7 @@ const counts = {
   burst: count('burst', 0),
   burstRate: count('burst-rate', 1),
   rounds: count('rounds', 1),
+  warmUpRounds: count('warm-up-rounds', 0),
   slaProbeRate: count('sla-probe-rate', 0),
 };
 

@@ -89,6 +89,8 @@ export interface TriageBenchOptions {
   burstRate: number;
   /** Throughput rounds, taking turns with the floors': the rates are pooled over them. */
   rounds: number;
+  /** Rounds of all three before those, not counted. */
+  warmUpRounds: number;
   /** The product process writes a V8 CPU profile into this folder when it stops (bench/profile.ts reads it). */
   cpuProfileDir?: string;
   /** The product's configuration (environment variables) for this run. */
@@ -121,7 +123,7 @@ interface Counts {
 export async function benchTriage(
   options: TriageBenchOptions,
 ): Promise<{ rows: BenchRow[]; result: Record<string, unknown> }> {
-  const { tickets, concurrency, latency: latencyCount, burst, burstRate, rounds } = options;
+  const { tickets, concurrency, latency: latencyCount, burst, burstRate, rounds, warmUpRounds } = options;
   const stack = await startEphemeralStack();
   const db = knexFactory({
     client: 'pg',
@@ -308,6 +310,17 @@ export async function benchTriage(
       into.completeSeconds += tickets / r.completedPerSecond;
       return r.completedPerSecond;
     }
+    // Warm-up rounds, not counted: the product's first round at full concurrency was every run's slowest (17–18/s
+    // against 20–24/s after; new pool connections, far more code to compile than the floors').
+    for (let w = 0; w < warmUpRounds; w++) {
+      const p = await productRound(false);
+      const f = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+      const t = await tunedFloor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
+      console.log(
+        `warm-up round ${w + 1}/${warmUpRounds} (not counted): triage ${(tickets / p.completeSeconds).toFixed(1)}/s, ` +
+          `floor ${f.completedPerSecond.toFixed(1)}/s, floor with the product's settings ${t.completedPerSecond.toFixed(1)}/s`,
+      );
+    }
     for (let round = 0; round < rounds; round++) {
       const rates: Record<'product' | 'floor' | 'tuned', number> = { product: 0, floor: 0, tuned: 0 };
       let productIntakeRate = 0;
@@ -470,6 +483,7 @@ export async function benchTriage(
         },
         /** Each round's own ratios (product against the floor, the tuned floor, and intake against the floor). */
         rounds: roundRatios,
+        warm_up_rounds: warmUpRounds,
         /** The floor with the product's worker settings (workflow stack traces off): intake and triage. */
         tuned_floor: {
           intake_per_s: tunedFloorLocal.intakePerSecond,
