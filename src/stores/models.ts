@@ -5,6 +5,13 @@ export class BaseModel extends Model {
   static override get modelPaths(): string[] {
     return [__dirname];
   }
+
+  /**
+   * Relations fetched one query at a time. Every query runs in a tenant transaction (row-level security), on that
+   * transaction's one connection: objection's default of 4 at once only queued them in the driver, which pg
+   * deprecates (it will refuse a query while another runs on the client, pg@9).
+   */
+  static concurrency = 1;
 }
 
 export class TenantModel extends BaseModel {

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { type PlatformDb, createAppDb, createDb } from '../../src/stores/db';
 import { TenantRepository } from '../../src/stores/tenant-repository';
 import { type TicketChange, TicketRepository, type TriageRecord } from '../../src/stores/ticket-repository';
@@ -187,4 +188,24 @@ test('start marks asked for within a moment are written together, one statement 
     .select('workflow_started_at');
   expect(rows).toHaveLength(5);
   expect(rows.every((r) => r.workflow_started_at !== null)).toBe(true);
+});
+
+test("a ticket's detail fetches its relations one query at a time on the transaction's connection", async () => {
+  const ticket = await newTicket(tenantA, 'detail with every relation');
+  const query = pg.Client.prototype.query;
+  let overlapping = 0;
+  const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client & { _activeQuery?: unknown; _queryQueue?: unknown[] },
+    ...args: unknown[]
+  ) {
+    if (this._activeQuery || (this._queryQueue?.length ?? 0) > 0) overlapping += 1;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query);
+  try {
+    const detail = await tickets.findDetail(tenantA, ticket.id);
+    expect(detail).toMatchObject({ id: ticket.id, triage_results: [], messages: [], sla_events: [] });
+  } finally {
+    spy.mockRestore();
+  }
+  expect(overlapping).toBe(0);
 });
