@@ -283,15 +283,19 @@ function cacheText(tenantId: string, ticketId: string, row: TicketText): TicketT
 }
 
 /**
- * How long new tickets' start marks wait to be written together: at 60 creates a second, about six marks a
- * statement instead of one or two. The relay looks at unmarked tickets only after OUTBOX_GRACE_MS.
+ * How long new tickets' start marks wait to be written together: at 60 creates a second that is some six marks a
+ * statement, where one turn of the event loop gathered one or two. The relay looks at unmarked tickets only after
+ * OUTBOX_GRACE_MS.
  */
 export const START_MARK_WINDOW_MS = 100;
 
 export class TicketRepository {
-  /** `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the outbox scan. */
   private readonly startMarkWindowMs: number;
 
+  /**
+   * `db`: the application's pool (every query bound to its tenant); `platform`: the owner's, for the outbox scan;
+   * `startMarkWindowMs`: START_MARK_WINDOW_MS unless a test needs another.
+   */
   constructor(
     private readonly db: Knex,
     private readonly platform: PlatformDb,
