@@ -310,8 +310,8 @@ export async function benchTriage(
       into.completeSeconds += tickets / r.completedPerSecond;
       return r.completedPerSecond;
     }
-    // Warm-up rounds, not counted: the product's first round at full concurrency was every run's slowest (17–18/s
-    // against 20–24/s after; new pool connections, far more code to compile than the floors').
+    // Warm-up rounds, not counted: the product's first round at full concurrency was the slowest of both runs
+    // without one (17–18/s against 20–24/s after: new pool connections, far more code to compile than the floors').
     for (let w = 0; w < warmUpRounds; w++) {
       const p = await productRound(false);
       const f = await floor.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
