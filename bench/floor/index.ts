@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import knexFactory from 'knex';
+import { WORKFLOW_THREAD_PRELOAD, workflowThreadPreloaded } from '../../src/worker/workflow-stack-traces';
 import { floorActivities } from './activities';
 
 export interface Floor {
@@ -22,8 +23,6 @@ export interface Floor {
   stop(): Promise<void>;
 }
 
-const PRELOAD_MARK = Symbol.for('support-triage.workflow-thread-preload');
-
 /**
  * `workflowStackTraces: false` runs the floor's workflow thread as the product runs its own in production: without
  * the SDK's promise hook (src/worker/workflow-thread-preload.cjs, which this process must have been started with:
@@ -35,9 +34,9 @@ export async function startFloor(
   options: { workflowStackTraces: boolean } = { workflowStackTraces: true },
 ): Promise<Floor> {
   const tuned = !options.workflowStackTraces;
-  if (tuned && !(globalThis as Record<symbol, unknown>)[PRELOAD_MARK]) {
+  if (tuned && !workflowThreadPreloaded()) {
     throw new Error(
-      'a floor without workflow stack traces needs node --require ./src/worker/workflow-thread-preload.cjs',
+      `a floor without workflow stack traces needs node --require ./${WORKFLOW_THREAD_PRELOAD}`,
     );
   }
   const taskQueue = `bench-floor-${tuned ? 'tuned-' : ''}${process.pid}`;

@@ -37,7 +37,8 @@ afterAll(async () => {
   await Promise.all([app?.destroy(), platform?.destroy()]);
 });
 
-async function newTicket(tenantId: string, content: string) {
+/** A ticket as the API creates it, its workflow start not yet marked. */
+async function createTicket(tenantId: string, content: string) {
   const { ticket } = await tickets.create({
     tenantId,
     title: 'Double charge',
@@ -53,6 +54,11 @@ async function newTicket(tenantId: string, content: string) {
     idempotencyKey: null,
     requestHash: 'h',
   });
+  return ticket;
+}
+
+async function newTicket(tenantId: string, content: string) {
+  const ticket = await createTicket(tenantId, content);
   // Marked started at once: the outbox relay of another test file's API (same database) must leave it alone.
   await tickets.markWorkflowStarted(tenantId, ticket.id);
   return ticket;
@@ -137,23 +143,7 @@ test("a ticket's text is read for its own tenant only", async () => {
 
 test('start marks asked for within a moment are written together, one statement per tenant', async () => {
   const unmarked = async (tenantId: string) =>
-    (
-      await tickets.create({
-        tenantId,
-        title: 'Mark me',
-        content: `start mark ${crypto.randomUUID()}`,
-        requesterEmail: null,
-        priority: 'medium',
-        priorityPinned: false,
-        customerTier: 'standard',
-        source: 'api',
-        metadata: {},
-        externalId: null,
-        createdBy: 'test',
-        idempotencyKey: null,
-        requestHash: 'h',
-      })
-    ).ticket.id;
+    (await createTicket(tenantId, `start mark ${crypto.randomUUID()}`)).id;
   const ids = {
     [tenantA]: [await unmarked(tenantA), await unmarked(tenantA), await unmarked(tenantA)],
     [tenantB]: [await unmarked(tenantB), await unmarked(tenantB)],
