@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       // Started between 0 and 10 hours ago: a mix of breached, at-risk and on-track clocks.
       const startedAt = now - ((i * 7919) % 36_000) * 1000;
       const status = STATUSES[i % STATUSES.length]!;
-      await repo.writeMirror(h.db, id, 1, {
+      await repo.writeMirror(tenant.id, id, 1, {
         status,
         priority,
         category: CATEGORIES[i % 3]!,

@@ -9,14 +9,8 @@ import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
 import { type SlaSnapshot, nearestDeadlineMs } from '../domain/live-view';
 import { type PlatformDb, isUniqueViolation, withTenant } from './db';
-import {
-  AuditEntryModel,
-  MessageModel,
-  SlaEventModel,
-  SyncLogModel,
-  TicketModel,
-  TriageResultModel,
-} from './models';
+import { type PreparedStatement, type RunStatement, withTenantStatements } from './tenant-transactions';
+import { AuditEntryModel, MessageModel, SlaEventModel, SyncLogModel, TicketModel } from './models';
 
 export interface NewTicket {
   tenantId: string;
@@ -315,29 +309,27 @@ export class TicketRepository {
     }
     const id = crypto.randomUUID();
     try {
-      // insert … returning *: the row as written in one statement (insertAndFetch would read it back).
-      const ticket = await withTenant(this.db, input.tenantId, (trx) =>
-        TicketModel.query(trx)
-          .insert({
-            id,
-            tenant_id: input.tenantId,
-            title: input.title,
-            content: input.content,
-            requester_email: input.requesterEmail,
-            priority: input.priority,
-            priority_pinned: input.priorityPinned,
-            customer_tier: input.customerTier,
-            source: input.source,
-            metadata: input.metadata,
-            external_id: input.externalId,
-            created_by: input.createdBy,
-            idempotency_key: input.idempotencyKey,
-            request_hash: input.requestHash,
-            workflow_id: `ticket-${id}`,
-            status: 'new',
-          })
-          .returning('*'),
+      // The row as written, in one prepared statement (insertAndFetch would read it back).
+      const [row] = await withTenantStatements(this.db, input.tenantId, (run) =>
+        run(INSERT_TICKET, [
+          id,
+          input.tenantId,
+          input.title,
+          input.content,
+          input.requesterEmail,
+          input.priority,
+          input.priorityPinned,
+          input.customerTier,
+          input.source,
+          JSON.stringify(input.metadata),
+          input.externalId,
+          input.createdBy,
+          input.idempotencyKey,
+          input.requestHash,
+          `ticket-${id}`,
+        ]),
       );
+      const ticket = TicketModel.fromDatabaseJson(row!);
       cacheText(input.tenantId, ticket.id, ticket);
       return { ticket, created: true };
     } catch (error) {
@@ -528,7 +520,7 @@ export class TicketRepository {
 
   /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
-    return withTenant(this.db, change.tenantId, (trx) => this.applyChangeIn(trx, change));
+    return withTenantStatements(this.db, change.tenantId, (run) => applyChangeIn(run, change));
   }
 
   /**
@@ -540,122 +532,27 @@ export class TicketRepository {
     record: TriageRecord,
     change: TicketChange,
   ): Promise<{ applied: boolean }> {
-    return withTenant(this.db, change.tenantId, async (trx) => {
-      await this.recordTriageIn(trx, record);
-      return this.applyChangeIn(trx, change);
+    return withTenantStatements(this.db, change.tenantId, async (run) => {
+      await recordTriageIn(run, record);
+      return applyChangeIn(run, change);
     });
   }
 
-  private async applyChangeIn(trx: Knex.Transaction, change: TicketChange): Promise<{ applied: boolean }> {
-    const inserted = await trx(AuditEntryModel.tableName)
-      .insert({
-        tenant_id: change.tenantId,
-        ticket_id: change.ticketId,
-        actor_type: change.actor.role,
-        actor_id: change.actor.id,
-        action: change.action,
-        from_status: change.fromStatus,
-        to_status: change.mirror.status,
-        changes: JSON.stringify(change.details ?? {}),
-        event_id: change.eventId,
-      })
-      .onConflict('event_id')
-      .ignore()
-      .returning('id');
-    if (inserted.length === 0) return { applied: false };
-    if (change.message) {
-      await MessageModel.query(trx).insert({
-        ticket_id: change.ticketId,
-        tenant_id: change.tenantId,
-        author_type: change.message.authorType,
-        author_id: change.message.authorId,
-        body: change.message.body,
-        is_public: change.message.isPublic,
-        event_id: change.eventId,
-      });
-    }
-    if (change.slaEvent) {
-      await this.insertSlaEvent(trx, {
-        ...change.slaEvent,
-        ticketId: change.ticketId,
-        tenantId: change.tenantId,
-      });
-    }
-    await this.writeMirror(trx, change.ticketId, change.stateVersion, change.mirror);
-    return { applied: true };
-  }
-
-  async writeMirror(db: Knex, ticketId: string, stateVersion: number, mirror: TicketMirror): Promise<void> {
-    const snapshot = mirror.sla_clocks as SlaSnapshot | null;
-    const dueAt = snapshot?.clocks ? nearestDeadlineMs(snapshot) : null;
-    await db('tickets')
-      .where({ id: ticketId })
-      .andWhere('state_version', '<', stateVersion)
-      .update({
-        ...mirror,
-        sla_clocks: JSON.stringify(mirror.sla_clocks),
-        sla_due_at: dueAt === null ? null : new Date(dueAt),
-        state_version: stateVersion,
-      });
+  /** Writes a mirror snapshot alone (no audit entry): seeding and benchmarks. */
+  async writeMirror(
+    tenantId: string,
+    ticketId: string,
+    stateVersion: number,
+    mirror: TicketMirror,
+  ): Promise<void> {
+    await withTenantStatements(this.db, tenantId, (run) =>
+      writeMirrorIn(run, ticketId, stateVersion, mirror),
+    );
   }
 
   /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */
   async recordTriage(record: TriageRecord): Promise<void> {
-    await withTenant(this.db, record.tenantId, (trx) => this.recordTriageIn(trx, record));
-  }
-
-  private async recordTriageIn(trx: Knex.Transaction, record: TriageRecord): Promise<void> {
-    const exists = await TriageResultModel.query(trx).where({ run_id: record.runId }).first();
-    if (exists) return;
-    await TriageResultModel.query(trx)
-      .patch({ is_current: false } as Partial<TriageResultModel>)
-      .where({ ticket_id: record.ticketId, is_current: true });
-    const c = record.classification;
-    await TriageResultModel.query(trx).insert({
-      ticket_id: record.ticketId,
-      tenant_id: record.tenantId,
-      run_id: record.runId,
-      category: c.category,
-      urgency: c.urgency,
-      suggested_priority: c.suggestedPriority,
-      sentiment: c.sentiment,
-      product: c.product,
-      language: c.language,
-      confidence: c.confidence,
-      reasoning: c.reasoning,
-      draft_reply: record.draft.body,
-      citations: record.draft.citations,
-      passages: record.passages,
-      model_used: c.model,
-      latency_ms: c.latencyMs,
-      prompt_tokens: c.promptTokens,
-      completion_tokens: c.completionTokens,
-      is_current: true,
-    });
-  }
-
-  /** Records an SLA warning or breach once; returns false when it was already recorded. */
-  async insertSlaEvent(db: Knex, e: SlaEventRecord): Promise<boolean> {
-    const rows = await db(SlaEventModel.tableName)
-      .insert({
-        ticket_id: e.ticketId,
-        tenant_id: e.tenantId,
-        clock: e.clock,
-        kind: e.kind,
-        threshold: e.threshold,
-        cycle: e.cycle,
-        due_at: e.dueAt,
-        deadline: e.deadline,
-        fired_at: e.firedAt,
-        remaining_seconds: e.remainingSeconds,
-        priority: e.priority,
-        escalation_level: e.escalationLevel,
-        notification_status: e.notificationStatus,
-      })
-      .onConflict(['ticket_id', 'clock', 'kind', 'threshold', 'cycle'])
-      .ignore()
-      .returning('id');
-    return rows.length > 0;
+    await withTenantStatements(this.db, record.tenantId, (run) => recordTriageIn(run, record));
   }
 
   async recordSync(entry: {
@@ -721,4 +618,188 @@ export class TicketRepository {
       SlaEventModel.query(trx).where(alertKeyColumns(key)).first(),
     );
   }
+}
+
+/*
+ * The writes of every ticket, as prepared statements (tenant-transactions.ts: parsed and planned once per
+ * connection). Idempotent by event id and run id, ordered by state_version, as the workflow's retries need.
+ */
+
+const TICKET_COLUMNS =
+  'id, tenant_id, external_id, title, content, requester_email, status, priority, priority_pinned, customer_tier, ' +
+  'category, source, assignee, escalation_level, reopen_count, metadata, created_by, idempotency_key, ' +
+  'request_hash, workflow_id, workflow_started_at, state_version, sla_state, sla_clocks, first_response_at, ' +
+  'resolved_at, closed_at, created_at, updated_at, sla_due_at, sla_breached';
+
+const INSERT_TICKET: PreparedStatement = {
+  name: 'tickets.insert',
+  text:
+    'insert into tickets (id, tenant_id, title, content, requester_email, priority, priority_pinned, ' +
+    'customer_tier, source, metadata, external_id, created_by, idempotency_key, request_hash, workflow_id, status) ' +
+    `values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new') returning ${TICKET_COLUMNS}`,
+};
+
+const INSERT_AUDIT_ENTRY: PreparedStatement = {
+  name: 'audit_log.insert',
+  text:
+    'insert into audit_log (tenant_id, ticket_id, actor_type, actor_id, action, from_status, to_status, changes, ' +
+    'event_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (event_id) do nothing returning id',
+};
+
+const INSERT_MESSAGE: PreparedStatement = {
+  name: 'messages.insert',
+  text:
+    'insert into messages (ticket_id, tenant_id, author_type, author_id, body, is_public, event_id) ' +
+    'values ($1, $2, $3, $4, $5, $6, $7)',
+};
+
+const INSERT_SLA_EVENT: PreparedStatement = {
+  name: 'sla_events.insert',
+  text:
+    'insert into sla_events (ticket_id, tenant_id, clock, kind, threshold, cycle, due_at, deadline, fired_at, ' +
+    'remaining_seconds, priority, escalation_level, notification_status) ' +
+    'values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ' +
+    'on conflict (ticket_id, clock, kind, threshold, cycle) do nothing',
+};
+
+const UPDATE_MIRROR: PreparedStatement = {
+  name: 'tickets.mirror',
+  text:
+    'update tickets set status = $3, priority = $4, category = $5, assignee = $6, escalation_level = $7, ' +
+    'reopen_count = $8, first_response_at = $9, resolved_at = $10, closed_at = $11, sla_state = $12, ' +
+    'sla_clocks = $13, sla_due_at = $14, state_version = $2 where id = $1 and state_version < $2',
+};
+
+const TRIAGE_RUN_EXISTS: PreparedStatement = {
+  name: 'triage_results.exists',
+  text: 'select 1 from triage_results where run_id = $1',
+};
+
+const TRIAGE_RESULTS_NOT_CURRENT: PreparedStatement = {
+  name: 'triage_results.not_current',
+  text: 'update triage_results set is_current = false where ticket_id = $1 and is_current',
+};
+
+const INSERT_TRIAGE_RESULT: PreparedStatement = {
+  name: 'triage_results.insert',
+  text:
+    'insert into triage_results (ticket_id, tenant_id, run_id, category, urgency, suggested_priority, sentiment, ' +
+    'product, language, confidence, reasoning, draft_reply, citations, passages, model_used, latency_ms, ' +
+    'prompt_tokens, completion_tokens, is_current) ' +
+    'values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true)',
+};
+
+async function applyChangeIn(run: RunStatement, change: TicketChange): Promise<{ applied: boolean }> {
+  const inserted = await run(INSERT_AUDIT_ENTRY, [
+    change.tenantId,
+    change.ticketId,
+    change.actor.role,
+    change.actor.id,
+    change.action,
+    change.fromStatus,
+    change.mirror.status,
+    JSON.stringify(change.details ?? {}),
+    change.eventId,
+  ]);
+  if (inserted.length === 0) return { applied: false };
+  const { message, slaEvent: e } = change;
+  if (message) {
+    await run(INSERT_MESSAGE, [
+      change.ticketId,
+      change.tenantId,
+      message.authorType,
+      message.authorId,
+      message.body,
+      message.isPublic,
+      change.eventId,
+    ]);
+  }
+  if (e) {
+    await run(INSERT_SLA_EVENT, [
+      change.ticketId,
+      change.tenantId,
+      e.clock,
+      e.kind,
+      e.threshold,
+      e.cycle,
+      e.dueAt,
+      e.deadline,
+      e.firedAt,
+      e.remainingSeconds,
+      e.priority,
+      e.escalationLevel,
+      e.notificationStatus,
+    ]);
+  }
+  await writeMirrorIn(run, change.ticketId, change.stateVersion, change.mirror);
+  return { applied: true };
+}
+
+async function writeMirrorIn(
+  run: RunStatement,
+  ticketId: string,
+  stateVersion: number,
+  mirror: TicketMirror,
+): Promise<void> {
+  const {
+    status,
+    priority,
+    category,
+    assignee,
+    escalation_level,
+    reopen_count,
+    first_response_at,
+    resolved_at,
+    closed_at,
+    sla_state,
+    sla_clocks,
+    ...unwritten
+  } = mirror;
+  // A column added to TicketMirror must be added to UPDATE_MIRROR too: this stops compiling until it is.
+  const nothingUnwritten: Record<string, never> = unwritten;
+  void nothingUnwritten;
+  const snapshot = sla_clocks as SlaSnapshot | null;
+  const dueAt = snapshot?.clocks ? nearestDeadlineMs(snapshot) : null;
+  await run(UPDATE_MIRROR, [
+    ticketId,
+    stateVersion,
+    status,
+    priority,
+    category,
+    assignee,
+    escalation_level,
+    reopen_count,
+    first_response_at,
+    resolved_at,
+    closed_at,
+    sla_state,
+    JSON.stringify(sla_clocks),
+    dueAt === null ? null : new Date(dueAt),
+  ]);
+}
+
+async function recordTriageIn(run: RunStatement, record: TriageRecord): Promise<void> {
+  if ((await run(TRIAGE_RUN_EXISTS, [record.runId])).length > 0) return;
+  await run(TRIAGE_RESULTS_NOT_CURRENT, [record.ticketId]);
+  const c = record.classification;
+  await run(INSERT_TRIAGE_RESULT, [
+    record.ticketId,
+    record.tenantId,
+    record.runId,
+    c.category,
+    c.urgency,
+    c.suggestedPriority,
+    c.sentiment,
+    c.product,
+    c.language,
+    c.confidence,
+    c.reasoning,
+    record.draft.body,
+    JSON.stringify(record.draft.citations),
+    JSON.stringify(record.passages),
+    c.model,
+    c.latencyMs,
+    c.promptTokens,
+    c.completionTokens,
+  ]);
 }
