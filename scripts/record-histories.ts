@@ -398,6 +398,17 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<string[]>> = {
   'v3-helpers-fail': (ctx) => scenarios['triage-in-fewer-steps-helpers-fail']!(ctx),
   'v3-model-api': (ctx) => scenarios['triage-in-fewer-steps-model-api']!(ctx),
   'v3-auto-close': (ctx) => scenarios['auto-close']!(ctx),
+  // ticketWorkflowV4: V3 with a triage's search attributes upserted once (search-attributes-once-per-triage).
+  'v4-every-action': (ctx) => scenarios['every-action']!(ctx),
+  'v4-ai-failed': (ctx) => scenarios['ai-failed']!(ctx),
+  'v4-sla-notification': (ctx) => scenarios['sla-notification']!(ctx),
+  'v4-sla-breach-escalation': (ctx) => scenarios['sla-breach-escalation']!(ctx),
+  'v4-itsm': (ctx) => scenarios['itsm-outage-and-inbound']!(ctx),
+  'v4-agent-ticket-events': (ctx) => scenarios['agent-ticket-events']!(ctx),
+  'v4-escalation-trigger': (ctx) => scenarios['triage-in-fewer-steps-escalation-trigger']!(ctx),
+  'v4-helpers-fail': (ctx) => scenarios['triage-in-fewer-steps-helpers-fail']!(ctx),
+  'v4-model-api': (ctx) => scenarios['triage-in-fewer-steps-model-api']!(ctx),
+  'v4-auto-close': (ctx) => scenarios['auto-close']!(ctx),
 };
 
 async function saveAll(h: Harness, scenario: string, ids: string[]): Promise<void> {

@@ -15,7 +15,8 @@ import type { CustomerTier, Priority } from '../domain/vocabulary';
  * The workflow type new tickets start as: the ticket workflow with its patches built in (see
  * src/workflows/ticket/versions.ts). Tickets started before it run on as the type they started as.
  */
-export const TICKET_WORKFLOW_TYPE = 'ticketWorkflowV3';
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflowV4';
+export const TICKET_WORKFLOW_V3_TYPE = 'ticketWorkflowV3';
 export const TICKET_WORKFLOW_V2_TYPE = 'ticketWorkflowV2';
 export const TICKET_WORKFLOW_V1_TYPE = 'ticketWorkflow';
 

@@ -126,15 +126,15 @@ describe('withTenantStatements', () => {
       let lost = 0;
       await expect(
         withTenantStatements(db, crypto.randomUUID(), async (run) => {
-          [{ pid: lost }] = await run<{ pid: number }>(backend, []);
+          lost = (await run<{ pid: number }>(backend, []))[0]!.pid;
           await owner.raw('select pg_terminate_backend(?)', [lost]);
           await run(backend, []);
         }),
       ).rejects.toThrow();
-      const [{ pid }] = await withTenantStatements(db, crypto.randomUUID(), (run) =>
+      const [next] = await withTenantStatements(db, crypto.randomUUID(), (run) =>
         run<{ pid: number }>(backend, []),
       );
-      expect(pid).not.toBe(lost);
+      expect(next!.pid).not.toBe(lost);
     } finally {
       await owner.destroy();
     }

@@ -51,9 +51,18 @@ export async function ticketWorkflowV2(input: TicketWorkflowInput): Promise<Tick
 }
 
 /**
- * The type new tickets start as (TICKET_WORKFLOW_TYPE): the same workflow, with every patch versions.ts lists for
- * V3 taken without recording it. `ticketWorkflow` and `ticketWorkflowV2` stay registered for older tickets.
+ * The tickets started between V3 and V4: the same workflow, with the patches versions.ts lists for V3 taken
+ * without recording them.
  */
 export async function ticketWorkflowV3(input: TicketWorkflowInput): Promise<TicketLiveView> {
+  return ticketWorkflow(input);
+}
+
+/**
+ * The type new tickets start as (TICKET_WORKFLOW_TYPE): the same workflow, with every patch versions.ts lists for
+ * V4 taken without recording it. `ticketWorkflow`, `ticketWorkflowV2` and `ticketWorkflowV3` stay registered for
+ * older tickets.
+ */
+export async function ticketWorkflowV4(input: TicketWorkflowInput): Promise<TicketLiveView> {
   return ticketWorkflow(input);
 }

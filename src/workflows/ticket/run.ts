@@ -57,6 +57,9 @@ export class TicketRun {
   private persistedAtMs = 0;
   /** The search attributes last upserted in this run (serialised), to skip upserting them unchanged. */
   private publishedAttributes: string | null = null;
+  /** Open holds on search-attribute upserts (holdSearchAttributes), and whether a publish waits for their end. */
+  private publishHolds = 0;
+  private publishWaiting = false;
 
   constructor(readonly input: TicketWorkflowInput) {
     this.state =
@@ -153,7 +156,28 @@ export class TicketRun {
     this.itsmQueue.push(event);
   }
 
+  /**
+   * Holds search-attribute upserts back until the returned release is called (further calls do nothing); a publish
+   * asked for meanwhile happens then, once, with the state as it is then (patch search-attributes-once-per-triage).
+   */
+  holdSearchAttributes(): () => void {
+    this.publishHolds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.publishHolds -= 1;
+      if (this.publishHolds > 0 || !this.publishWaiting) return;
+      this.publishWaiting = false;
+      this.publishSearchAttributes();
+    };
+  }
+
   publishSearchAttributes(): void {
+    if (this.publishHolds > 0) {
+      this.publishWaiting = true;
+      return;
+    }
     const now = Date.now();
     const { state } = this;
     const sla = ticketSlaView(state, now);

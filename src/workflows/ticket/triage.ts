@@ -17,7 +17,13 @@ import type { Classification, Draft, Passage } from '../../domain/triage';
 import type { TriggerDecision } from '../../domain/escalation-triggers';
 import { failureReason, localTriage, modelSteps, store, triageSetup } from './activities';
 import { SYSTEM, type TicketRun } from './run';
-import { LOCAL_SHORT_STEPS, TRIAGE_IN_FEWER_STEPS, patched } from './versions';
+import {
+  LOCAL_SHORT_STEPS,
+  SEARCH_ATTRIBUTES_ONCE_PER_TRIAGE,
+  TRIAGE_IN_FEWER_STEPS,
+  bornWith,
+  patched,
+} from './versions';
 
 const PASSAGE_LIMIT = 5;
 
@@ -97,9 +103,19 @@ const bestScore = (passages: Passage[]) =>
 
 /**
  * Patch triage-in-fewer-steps: the same triage in at most four local activities with offline models (persist
- * the start, the models, complete, escalate when a trigger says so) instead of eight; see activities.ts.
+ * the start, the models, complete, escalate when a trigger says so) instead of eight; see activities.ts. Since
+ * V4 its search attributes are upserted once, at its end, while all its steps are local.
  */
 async function runTriageInFewerSteps(run: TicketRun): Promise<void> {
+  const release = bornWith(SEARCH_ATTRIBUTES_ONCE_PER_TRIAGE) ? run.holdSearchAttributes() : () => undefined;
+  try {
+    await triageInFewerSteps(run, release);
+  } finally {
+    release();
+  }
+}
+
+async function triageInFewerSteps(run: TicketRun, releaseSearchAttributes: () => void): Promise<void> {
   const started = await run.exclusive(() =>
     run.commit(markTriageStarted(run.state, Date.now()), {
       action: 'triage_started',
@@ -107,6 +123,8 @@ async function runTriageInFewerSteps(run: TicketRun): Promise<void> {
       eventId: uuid4(),
     }),
   );
+  // Model API calls are regular activities, each ending the workflow task: `triaging` becomes visible now.
+  if (!started?.modelsAreLocal) releaseSearchAttributes();
   const ref = { tenantId: run.state.tenantId, ticketId: run.state.ticketId };
   let classification: Classification;
   let passages: Passage[] = [];

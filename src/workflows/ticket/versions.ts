@@ -13,9 +13,13 @@
  * change the commands of a triaged ticket (fewer search-attribute upserts, one SLA timer instead of one per state
  * change), and as asked patches they would cost the two events each that they save. Runs of V1 and V2 ask for
  * them like any patch.
+ *
+ * `ticketWorkflowV4` (new tickets since) has V3's patches built in and one of its own that only saves work
+ * (BUILT_INTO_V4): runs of older types do not ask for it (bornWith), since asking would cost the two events it
+ * saves.
  */
 import { patched as askPatch, workflowInfo } from '@temporalio/workflow';
-import { TICKET_WORKFLOW_TYPE, TICKET_WORKFLOW_V2_TYPE } from '../messages';
+import { TICKET_WORKFLOW_TYPE, TICKET_WORKFLOW_V2_TYPE, TICKET_WORKFLOW_V3_TYPE } from '../messages';
 
 /**
  * Short steps (Postgres writes of a few ms, offline models) run as local activities. A regular activity costs a
@@ -85,6 +89,15 @@ export const ITSM_STATE_WITHOUT_TOOL = 'itsm-state-without-tool';
  */
 export const SLA_TIMER_KEPT = 'sla-timer-kept';
 
+/**
+ * A triage's state changes upsert the search attributes once, after its last step, instead of once per change.
+ * With offline models a triage is one workflow task, whose commands reach the server together: the values in
+ * between (`triaging`; `open` before an automatic escalation) were never visible to anyone, and each cost a history
+ * event and a visibility write. With a model API the triage spans tasks, and `triaging` is upserted as soon as it
+ * is persisted, as before. Born with V4 only (bornWith).
+ */
+export const SEARCH_ATTRIBUTES_ONCE_PER_TRIAGE = 'search-attributes-once-per-triage';
+
 /** The patches `ticketWorkflowV2` was born with. Never add to this set. */
 const BUILT_INTO_V2: ReadonlySet<string> = new Set([
   LOCAL_SHORT_STEPS,
@@ -96,7 +109,7 @@ const BUILT_INTO_V2: ReadonlySet<string> = new Set([
   SLA_UNAVAILABLE_RECORDED,
 ]);
 
-/** The patches `ticketWorkflowV3` (TICKET_WORKFLOW_TYPE) was born with. Never add to this set. */
+/** The patches `ticketWorkflowV3` was born with. Never add to this set. */
 const BUILT_INTO_V3: ReadonlySet<string> = new Set([
   ...BUILT_INTO_V2,
   SEARCH_ATTRIBUTES_CHANGED_KEYS,
@@ -104,13 +117,24 @@ const BUILT_INTO_V3: ReadonlySet<string> = new Set([
   SLA_TIMER_KEPT,
 ]);
 
+/** The patches `ticketWorkflowV4` (TICKET_WORKFLOW_TYPE) was born with. Never add to this set. */
+const BUILT_INTO_V4: ReadonlySet<string> = new Set([...BUILT_INTO_V3, SEARCH_ATTRIBUTES_ONCE_PER_TRIAGE]);
+
 const BUILT_IN: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   [TICKET_WORKFLOW_V2_TYPE, BUILT_INTO_V2],
-  [TICKET_WORKFLOW_TYPE, BUILT_INTO_V3],
+  [TICKET_WORKFLOW_V3_TYPE, BUILT_INTO_V3],
+  [TICKET_WORKFLOW_TYPE, BUILT_INTO_V4],
 ]);
 
 /** Whether this run takes a patch's new path: always when its type was born with it, else as recorded or marked. */
 export function patched(patchId: string): boolean {
-  if (BUILT_IN.get(workflowInfo().workflowType)?.has(patchId)) return true;
-  return askPatch(patchId);
+  return bornWith(patchId) || askPatch(patchId);
+}
+
+/**
+ * Whether this run's type was born with a patch, never asking. For changes that only save work: runs of older
+ * types keep the old path rather than pay two history events to ask for a patch that saves as many.
+ */
+export function bornWith(patchId: string): boolean {
+  return BUILT_IN.get(workflowInfo().workflowType)?.has(patchId) ?? false;
 }
