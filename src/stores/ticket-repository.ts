@@ -639,27 +639,37 @@ const INSERT_TICKET: PreparedStatement = {
     `values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new') returning ${TICKET_COLUMNS}`,
 };
 
-const INSERT_AUDIT_ENTRY: PreparedStatement = {
-  name: 'audit_log.insert',
-  text:
-    'insert into audit_log (tenant_id, ticket_id, actor_type, actor_id, action, from_status, to_status, changes, ' +
-    'event_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (event_id) do nothing returning id',
-};
-
-const INSERT_MESSAGE: PreparedStatement = {
-  name: 'messages.insert',
-  text:
-    'insert into messages (ticket_id, tenant_id, author_type, author_id, body, is_public, event_id) ' +
-    'values ($1, $2, $3, $4, $5, $6, $7)',
-};
-
-const INSERT_SLA_EVENT: PreparedStatement = {
-  name: 'sla_events.insert',
-  text:
-    'insert into sla_events (ticket_id, tenant_id, clock, kind, threshold, cycle, due_at, deadline, fired_at, ' +
-    'remaining_seconds, priority, escalation_level, notification_status) ' +
-    'values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ' +
-    'on conflict (ticket_id, clock, kind, threshold, cycle) do nothing',
+/**
+ * A change in one statement (one round trip, where four were): its audit entry, once by event id; then, only if
+ * that entry is new, its message, its SLA event (once by alert key) and the mirror snapshot, unless a newer one is
+ * there. The parts run on one snapshot, so each waits for the entry through `exists (select 1 from audit)`.
+ * Parameters in a select list have no column to take their type from: hence the casts.
+ */
+const APPLY_CHANGE: PreparedStatement = {
+  name: 'tickets.apply_change',
+  text: `with audit as (
+    insert into audit_log (tenant_id, ticket_id, actor_type, actor_id, action, from_status, to_status, changes, event_id)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    on conflict (event_id) do nothing
+    returning id
+  ), message as (
+    insert into messages (ticket_id, tenant_id, author_type, author_id, body, is_public, event_id)
+    select $2::uuid, $1::uuid, $10::text, $11::text, $12::text, $13::boolean, $9::uuid
+    where $10::text is not null and exists (select 1 from audit)
+  ), sla_event as (
+    insert into sla_events (ticket_id, tenant_id, clock, kind, threshold, cycle, due_at, deadline, fired_at,
+      remaining_seconds, priority, escalation_level, notification_status)
+    select $2::uuid, $1::uuid, $14::text, $15::text, $16::float8, $17::int, $18::timestamptz, $19::timestamptz,
+      $20::timestamptz, $21::float8, $22::text, $23::int, $24::text
+    where $14::text is not null and exists (select 1 from audit)
+    on conflict (ticket_id, clock, kind, threshold, cycle) do nothing
+  ), mirror as (
+    update tickets set status = $26, priority = $27, category = $28, assignee = $29, escalation_level = $30,
+      reopen_count = $31, first_response_at = $32, resolved_at = $33, closed_at = $34, sla_state = $35,
+      sla_clocks = $36, sla_due_at = $37, state_version = $25
+    where id = $2 and state_version < $25 and exists (select 1 from audit)
+  )
+  select count(*)::int as applied from audit`,
 };
 
 const UPDATE_MIRROR: PreparedStatement = {
@@ -670,14 +680,12 @@ const UPDATE_MIRROR: PreparedStatement = {
     'sla_clocks = $13, sla_due_at = $14, state_version = $2 where id = $1 and state_version < $2',
 };
 
-const TRIAGE_RUN_EXISTS: PreparedStatement = {
-  name: 'triage_results.exists',
-  text: 'select 1 from triage_results where run_id = $1',
-};
-
+/** The ticket's current result is current no more, unless this run was recorded already (a retry). */
 const TRIAGE_RESULTS_NOT_CURRENT: PreparedStatement = {
   name: 'triage_results.not_current',
-  text: 'update triage_results set is_current = false where ticket_id = $1 and is_current',
+  text:
+    'update triage_results set is_current = false where ticket_id = $1 and is_current ' +
+    'and not exists (select 1 from triage_results where run_id = $2)',
 };
 
 const INSERT_TRIAGE_RESULT: PreparedStatement = {
@@ -686,11 +694,13 @@ const INSERT_TRIAGE_RESULT: PreparedStatement = {
     'insert into triage_results (ticket_id, tenant_id, run_id, category, urgency, suggested_priority, sentiment, ' +
     'product, language, confidence, reasoning, draft_reply, citations, passages, model_used, latency_ms, ' +
     'prompt_tokens, completion_tokens, is_current) ' +
-    'values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true)',
+    'values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true) ' +
+    'on conflict (run_id) do nothing',
 };
 
 async function applyChangeIn(run: RunStatement, change: TicketChange): Promise<{ applied: boolean }> {
-  const inserted = await run(INSERT_AUDIT_ENTRY, [
+  const { message, slaEvent: e } = change;
+  const [row] = await run<{ applied: number }>(APPLY_CHANGE, [
     change.tenantId,
     change.ticketId,
     change.actor.role,
@@ -700,39 +710,25 @@ async function applyChangeIn(run: RunStatement, change: TicketChange): Promise<{
     change.mirror.status,
     JSON.stringify(change.details ?? {}),
     change.eventId,
+    message?.authorType ?? null,
+    message?.authorId ?? null,
+    message?.body ?? null,
+    message?.isPublic ?? null,
+    e?.clock ?? null,
+    e?.kind ?? null,
+    e?.threshold ?? null,
+    e?.cycle ?? null,
+    e?.dueAt ?? null,
+    e?.deadline ?? null,
+    e?.firedAt ?? null,
+    e?.remainingSeconds ?? null,
+    e?.priority ?? null,
+    e?.escalationLevel ?? null,
+    e?.notificationStatus ?? null,
+    change.stateVersion,
+    ...mirrorValues(change.mirror),
   ]);
-  if (inserted.length === 0) return { applied: false };
-  const { message, slaEvent: e } = change;
-  if (message) {
-    await run(INSERT_MESSAGE, [
-      change.ticketId,
-      change.tenantId,
-      message.authorType,
-      message.authorId,
-      message.body,
-      message.isPublic,
-      change.eventId,
-    ]);
-  }
-  if (e) {
-    await run(INSERT_SLA_EVENT, [
-      change.ticketId,
-      change.tenantId,
-      e.clock,
-      e.kind,
-      e.threshold,
-      e.cycle,
-      e.dueAt,
-      e.deadline,
-      e.firedAt,
-      e.remainingSeconds,
-      e.priority,
-      e.escalationLevel,
-      e.notificationStatus,
-    ]);
-  }
-  await writeMirrorIn(run, change.ticketId, change.stateVersion, change.mirror);
-  return { applied: true };
+  return { applied: row!.applied > 0 };
 }
 
 async function writeMirrorIn(
@@ -741,6 +737,11 @@ async function writeMirrorIn(
   stateVersion: number,
   mirror: TicketMirror,
 ): Promise<void> {
+  await run(UPDATE_MIRROR, [ticketId, stateVersion, ...mirrorValues(mirror)]);
+}
+
+/** The mirror's columns in the order UPDATE_MIRROR and APPLY_CHANGE set them. */
+function mirrorValues(mirror: TicketMirror): unknown[] {
   const {
     status,
     priority,
@@ -755,14 +756,12 @@ async function writeMirrorIn(
     sla_clocks,
     ...unwritten
   } = mirror;
-  // A column added to TicketMirror must be added to UPDATE_MIRROR too: this stops compiling until it is.
+  // A column added to TicketMirror must be added to the statements too: this stops compiling until it is.
   const nothingUnwritten: Record<string, never> = unwritten;
   void nothingUnwritten;
   const snapshot = sla_clocks as SlaSnapshot | null;
   const dueAt = snapshot?.clocks ? nearestDeadlineMs(snapshot) : null;
-  await run(UPDATE_MIRROR, [
-    ticketId,
-    stateVersion,
+  return [
     status,
     priority,
     category,
@@ -775,12 +774,11 @@ async function writeMirrorIn(
     sla_state,
     JSON.stringify(sla_clocks),
     dueAt === null ? null : new Date(dueAt),
-  ]);
+  ];
 }
 
 async function recordTriageIn(run: RunStatement, record: TriageRecord): Promise<void> {
-  if ((await run(TRIAGE_RUN_EXISTS, [record.runId])).length > 0) return;
-  await run(TRIAGE_RESULTS_NOT_CURRENT, [record.ticketId]);
+  await run(TRIAGE_RESULTS_NOT_CURRENT, [record.ticketId, record.runId]);
   const c = record.classification;
   await run(INSERT_TRIAGE_RESULT, [
     record.ticketId,

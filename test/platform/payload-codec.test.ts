@@ -24,6 +24,15 @@ describe('AesGcmPayloadCodec', () => {
     expect(Buffer.from(a!.data!).equals(Buffer.from(b!.data!))).toBe(false);
   });
 
+  it('never repeats an IV, across refills of its random pool, and every payload still opens', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => converter.toPayload({ i }));
+    const sealed = [...(await codec.encode(many.slice(0, 500))), ...(await codec.encode(many.slice(500)))];
+    const ivs = new Set(sealed.map((p) => Buffer.from(p.data!).subarray(0, 12).toString('hex')));
+    expect(ivs.size).toBe(1000); // 12,000 bytes of IVs: the 4 KiB pool was refilled twice
+    const opened = await codec.decode(sealed);
+    expect(opened.map((p) => converter.fromPayload(p))).toEqual(many.map((_, i) => ({ i })));
+  });
+
   it('rotation: a payload sealed with an older key still opens while that key is in the ring', async () => {
     const old = new AesGcmPayloadCodec(`k1:${key(1)}`);
     const [sealed] = await old.encode([payload]);

@@ -130,6 +130,132 @@ test('the triage result and its completion are written together, once, however o
   });
 });
 
+test('a change writes its message and SLA event with its audit entry, once; an older snapshot never wins', async () => {
+  const ticket = await newTicket(tenantA, 'The invoice page is down');
+  const mirror = (status: string, slaState: string) => ({
+    status,
+    priority: 'high',
+    category: 'technical',
+    assignee: 'agent-7',
+    escalation_level: 0,
+    reopen_count: 0,
+    first_response_at: '2026-12-02T07:00:00.000Z',
+    resolved_at: null,
+    closed_at: null,
+    sla_state: slaState,
+    sla_clocks: null,
+  });
+  const reply = {
+    eventId: crypto.randomUUID(),
+    ticketId: ticket.id,
+    tenantId: tenantA,
+    stateVersion: 3,
+    actor: { role: 'agent', id: 'agent-7' },
+    action: 'message',
+    fromStatus: 'open',
+    mirror: mirror('pending_customer', 'on_track'),
+    message: {
+      authorType: 'agent',
+      authorId: 'agent-7',
+      body: 'Could you send a screenshot?',
+      isPublic: true,
+    },
+  } as unknown as TicketChange;
+  const breach = {
+    eventId: crypto.randomUUID(),
+    ticketId: ticket.id,
+    tenantId: tenantA,
+    stateVersion: 4,
+    actor: { role: 'system', id: 'ticket-workflow' },
+    action: 'sla_breach',
+    fromStatus: 'pending_customer',
+    mirror: mirror('pending_customer', 'breached'),
+    slaEvent: {
+      clock: 'resolution',
+      kind: 'breach',
+      threshold: 1,
+      cycle: 0,
+      dueAt: '2026-12-02T08:00:00.000Z',
+      deadline: '2026-12-02T08:00:00.000Z',
+      firedAt: '2026-12-02T08:00:00.050Z',
+      remainingSeconds: 0,
+      priority: 'high',
+      escalationLevel: 0,
+      notificationStatus: 'not_configured',
+    },
+  } as unknown as TicketChange;
+
+  expect(await tickets.applyChange(breach)).toEqual({ applied: true });
+  // The reply's change comes late (a retry after the breach): its entry and message are written, its older
+  // snapshot is not.
+  expect(await tickets.applyChange(reply)).toEqual({ applied: true });
+  expect(await tickets.applyChange(reply)).toEqual({ applied: false });
+  expect(await tickets.applyChange(breach)).toEqual({ applied: false });
+
+  const messages = await platform('messages').where({ ticket_id: ticket.id });
+  expect(messages).toEqual([
+    expect.objectContaining({
+      body: 'Could you send a screenshot?',
+      is_public: true,
+      event_id: reply.eventId,
+    }),
+  ]);
+  const events = await platform('sla_events').where({ ticket_id: ticket.id });
+  expect(events).toEqual([expect.objectContaining({ clock: 'resolution', kind: 'breach', cycle: 0 })]);
+  expect(await platform('audit_log').where({ ticket_id: ticket.id }).orderBy('id').pluck('action')).toEqual([
+    'sla_breach',
+    'message',
+  ]);
+  expect(await platform('tickets').where({ id: ticket.id }).first()).toMatchObject({
+    status: 'pending_customer',
+    sla_state: 'breached',
+    sla_breached: true,
+    state_version: 4,
+    assignee: 'agent-7',
+  });
+});
+
+test("a new triage run becomes the ticket's current result; a retried one changes nothing", async () => {
+  const ticket = await newTicket(tenantA, 'Refund please');
+  const record = (category: string): TriageRecord => ({
+    runId: crypto.randomUUID(),
+    ticketId: ticket.id,
+    tenantId: tenantA,
+    classification: {
+      category,
+      urgency: 'low',
+      suggestedPriority: 'low',
+      sentiment: 3,
+      product: 'Billing',
+      language: 'en',
+      confidence: 0.5,
+      reasoning: 'test',
+      model: 'test',
+      latencyMs: 1,
+      promptTokens: 0,
+      completionTokens: 0,
+    },
+    passages: [
+      { documentId: 'kb-1', chunkId: 'kb-1#0', title: 'Refunds', text: 'Refunds take 5 days.', score: 0.8 },
+    ],
+    draft: { body: 'Refunds take 5 days.', citations: ['kb-1'], model: 'test' },
+  });
+  const first = record('billing');
+  const second = record('account');
+  await tickets.recordTriage(first);
+  await tickets.recordTriage(second);
+  await tickets.recordTriage(first); // a late retry of the first run
+  const rows = await platform('triage_results').where({ ticket_id: ticket.id }).orderBy('id');
+  expect(rows.map((r) => [r.category, r.is_current])).toEqual([
+    ['billing', false],
+    ['account', true],
+  ]);
+  expect(rows[1]).toMatchObject({
+    citations: ['kb-1'],
+    passages: [expect.objectContaining({ documentId: 'kb-1', score: 0.8 })],
+  });
+});
+
 test("a ticket's text is read for its own tenant only", async () => {
   const ticket = await newTicket(tenantA, 'The export fails');
   expect(await tickets.findText(tenantA, ticket.id)).toMatchObject({
