@@ -1,6 +1,6 @@
 /** Per-tenant request counters in fixed windows, shared by every API process through Postgres. */
 import type { Knex } from 'knex';
-import { withTenant } from './db';
+import { type PreparedStatement, withTenantStatements } from './tenant-transactions';
 
 export interface RateCount {
   /** Requests counted in the current window, this one included. */
@@ -8,6 +8,23 @@ export interface RateCount {
   /** Seconds until the current window ends (at least 1). */
   resetSeconds: number;
 }
+
+/** Every API request runs these: prepared statements (tenant-transactions.ts), not knex's builder. */
+const HIT: PreparedStatement = {
+  name: 'api_rate_counters.hit',
+  text: `insert into api_rate_counters as c (tenant_id, window_start, count)
+    values ($1, to_timestamp(floor(extract(epoch from clock_timestamp()) / $2::float8) * $2::float8), 1)
+    on conflict (tenant_id, window_start) do update set count = c.count + 1
+    returning c.count,
+      ceil(extract(epoch from c.window_start + make_interval(secs => $2::float8) - clock_timestamp()))::int
+        as reset_seconds`,
+};
+
+const CLEAR_OLD_WINDOWS: PreparedStatement = {
+  name: 'api_rate_counters.clear_old',
+  text: `delete from api_rate_counters
+    where tenant_id = $1 and window_start < clock_timestamp() - make_interval(secs => $2::float8)`,
+};
 
 export class RateLimitRepository {
   constructor(private readonly db: Knex) {}
@@ -17,26 +34,10 @@ export class RateLimitRepository {
    * on the windows) with one atomic upsert; the first request of a window clears the tenant's old windows.
    */
   async hit(tenantId: string, windowSeconds: number): Promise<RateCount> {
-    return withTenant(this.db, tenantId, (trx) => this.hitIn(trx, tenantId, windowSeconds));
-  }
-
-  private async hitIn(trx: Knex.Transaction, tenantId: string, windowSeconds: number): Promise<RateCount> {
-    const { rows } = await trx.raw<{ rows: Array<{ count: number; reset_seconds: number }> }>(
-      `insert into api_rate_counters as c (tenant_id, window_start, count)
-       values (?, to_timestamp(floor(extract(epoch from clock_timestamp()) / ?) * ?), 1)
-       on conflict (tenant_id, window_start) do update set count = c.count + 1
-       returning c.count,
-         ceil(extract(epoch from c.window_start + make_interval(secs => ?) - clock_timestamp()))::int
-           as reset_seconds`,
-      [tenantId, windowSeconds, windowSeconds, windowSeconds],
-    );
-    const row = rows[0]!;
-    if (row.count === 1) {
-      await trx('api_rate_counters')
-        .where('tenant_id', tenantId)
-        .where('window_start', '<', trx.raw('clock_timestamp() - make_interval(secs => ?)', [windowSeconds]))
-        .delete();
-    }
-    return { count: row.count, resetSeconds: Math.max(1, row.reset_seconds) };
+    return withTenantStatements(this.db, tenantId, async (run) => {
+      const [row] = await run<{ count: number; reset_seconds: number }>(HIT, [tenantId, windowSeconds]);
+      if (row!.count === 1) await run(CLEAR_OLD_WINDOWS, [tenantId, windowSeconds]);
+      return { count: row!.count, resetSeconds: Math.max(1, row!.reset_seconds) };
+    });
   }
 }
