@@ -33,6 +33,12 @@ type TransactionClass = new (
 const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => object;
 const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as TransactionClass;
 
+/** BEGIN and the tenant for the transaction only, as one simple-protocol query. `tenantId`: a checked uuid. */
+function beginForTenant(tenantId: string): string {
+  // Hex digits and dashes: safe inside a literal.
+  return `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true);`;
+}
+
 class TenantTransaction extends PgTransaction {
   private readonly tenantId: string | undefined;
 
@@ -49,8 +55,7 @@ class TenantTransaction extends PgTransaction {
 
   override begin(connection: unknown): Promise<unknown> {
     if (!this.tenantId || this.isolationLevel || this.readOnly) return super.begin(connection);
-    // The id is a checked uuid (hex digits and dashes): safe inside a literal.
-    return this.query(connection, `BEGIN; SELECT set_config('app.tenant_id', '${this.tenantId}', true);`);
+    return this.query(connection, beginForTenant(this.tenantId));
   }
 }
 
@@ -111,8 +116,7 @@ export async function withTenantStatements<T>(
   const client = db.client as unknown as PooledClient;
   const connection = await client.acquireConnection();
   try {
-    // The id is a checked uuid (hex digits and dashes): safe inside a literal.
-    await connection.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true);`);
+    await connection.query(beginForTenant(tenantId));
     try {
       const result = await work(
         async (statement, values) =>

@@ -640,6 +640,29 @@ const INSERT_TICKET: PreparedStatement = {
 };
 
 /**
+ * The mirror's columns in the order the statements set them, each key of TicketMirror once (a key added to it and
+ * not here stops compiling); `sla_due_at`, derived from `sla_clocks`, follows them.
+ */
+const MIRROR_COLUMNS = Object.keys({
+  status: true,
+  priority: true,
+  category: true,
+  assignee: true,
+  escalation_level: true,
+  reopen_count: true,
+  first_response_at: true,
+  resolved_at: true,
+  closed_at: true,
+  sla_state: true,
+  sla_clocks: true,
+} satisfies Record<keyof TicketMirror, true>) as Array<keyof TicketMirror>;
+
+/** `column = $n, …` for the mirror's columns and `sla_due_at`, numbered from `first`. */
+function mirrorAssignments(first: number): string {
+  return [...MIRROR_COLUMNS, 'sla_due_at'].map((column, i) => `${column} = $${first + i}`).join(', ');
+}
+
+/**
  * A change in one statement (one round trip, where four were): its audit entry, once by event id; then, only if
  * that entry is new, its message, its SLA event (once by alert key) and the mirror snapshot, unless a newer one is
  * there. The parts run on one snapshot, so each waits for the entry through `exists (select 1 from audit)`.
@@ -664,9 +687,7 @@ const APPLY_CHANGE: PreparedStatement = {
     where $14::text is not null and exists (select 1 from audit)
     on conflict (ticket_id, clock, kind, threshold, cycle) do nothing
   ), mirror as (
-    update tickets set status = $26, priority = $27, category = $28, assignee = $29, escalation_level = $30,
-      reopen_count = $31, first_response_at = $32, resolved_at = $33, closed_at = $34, sla_state = $35,
-      sla_clocks = $36, sla_due_at = $37, state_version = $25
+    update tickets set ${mirrorAssignments(26)}, state_version = $25
     where id = $2 and state_version < $25 and exists (select 1 from audit)
   )
   select count(*)::int as applied from audit`,
@@ -674,10 +695,7 @@ const APPLY_CHANGE: PreparedStatement = {
 
 const UPDATE_MIRROR: PreparedStatement = {
   name: 'tickets.mirror',
-  text:
-    'update tickets set status = $3, priority = $4, category = $5, assignee = $6, escalation_level = $7, ' +
-    'reopen_count = $8, first_response_at = $9, resolved_at = $10, closed_at = $11, sla_state = $12, ' +
-    'sla_clocks = $13, sla_due_at = $14, state_version = $2 where id = $1 and state_version < $2',
+  text: `update tickets set ${mirrorAssignments(3)}, state_version = $2 where id = $1 and state_version < $2`,
 };
 
 /** The ticket's current result is current no more, unless this run was recorded already (a retry). */
@@ -740,39 +758,14 @@ async function writeMirrorIn(
   await run(UPDATE_MIRROR, [ticketId, stateVersion, ...mirrorValues(mirror)]);
 }
 
-/** The mirror's columns in the order UPDATE_MIRROR and APPLY_CHANGE set them. */
+/** The values of mirrorAssignments' parameters. */
 function mirrorValues(mirror: TicketMirror): unknown[] {
-  const {
-    status,
-    priority,
-    category,
-    assignee,
-    escalation_level,
-    reopen_count,
-    first_response_at,
-    resolved_at,
-    closed_at,
-    sla_state,
-    sla_clocks,
-    ...unwritten
-  } = mirror;
-  // A column added to TicketMirror must be added to the statements too: this stops compiling until it is.
-  const nothingUnwritten: Record<string, never> = unwritten;
-  void nothingUnwritten;
-  const snapshot = sla_clocks as SlaSnapshot | null;
+  const snapshot = mirror.sla_clocks as SlaSnapshot | null;
   const dueAt = snapshot?.clocks ? nearestDeadlineMs(snapshot) : null;
   return [
-    status,
-    priority,
-    category,
-    assignee,
-    escalation_level,
-    reopen_count,
-    first_response_at,
-    resolved_at,
-    closed_at,
-    sla_state,
-    JSON.stringify(sla_clocks),
+    ...MIRROR_COLUMNS.map((column) =>
+      column === 'sla_clocks' ? JSON.stringify(mirror.sla_clocks) : mirror[column],
+    ),
     dueAt === null ? null : new Date(dueAt),
   ];
 }

@@ -8,7 +8,13 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { type PlatformDb, createAppDb, createDb } from '../../src/stores/db';
 import { TenantRepository } from '../../src/stores/tenant-repository';
-import { type TicketChange, TicketRepository, type TriageRecord } from '../../src/stores/ticket-repository';
+import {
+  type TicketChange,
+  type TicketMirror,
+  TicketRepository,
+  type TriageRecord,
+} from '../../src/stores/ticket-repository';
+import type { Classification } from '../../src/domain/triage';
 
 let platform: PlatformDb;
 let app: Knex;
@@ -64,54 +70,76 @@ async function newTicket(tenantId: string, content: string) {
   return ticket;
 }
 
+/** A classification as a model answers it: `category` and whatever a test needs besides. */
+function classification(category: string, fields: Partial<Classification> = {}): Classification {
+  return {
+    category,
+    urgency: 'low',
+    suggestedPriority: 'low',
+    sentiment: 3,
+    product: 'Billing',
+    language: 'en',
+    confidence: 0.5,
+    reasoning: 'test',
+    model: 'test',
+    latencyMs: 1,
+    promptTokens: 0,
+    completionTokens: 0,
+    ...fields,
+  };
+}
+
+/** A mirror snapshot of an unassigned open ticket, but for `fields`. */
+function mirror(fields: Partial<TicketMirror>): TicketMirror {
+  return {
+    status: 'open',
+    priority: 'medium',
+    category: null,
+    assignee: null,
+    escalation_level: 0,
+    reopen_count: 0,
+    first_response_at: null,
+    resolved_at: null,
+    closed_at: null,
+    sla_state: 'on_track',
+    sla_clocks: null,
+    ...fields,
+  };
+}
+
+/** A change of tenant A's ticket, with a new event id. */
+function change(
+  ticketId: string,
+  fields: Pick<TicketChange, 'stateVersion' | 'actor' | 'action' | 'fromStatus' | 'mirror'> &
+    Partial<TicketChange>,
+): TicketChange {
+  return { eventId: crypto.randomUUID(), ticketId, tenantId: tenantA, ...fields };
+}
+
 test('the triage result and its completion are written together, once, however often retried', async () => {
   const ticket = await newTicket(tenantA, 'I was charged twice');
   const record: TriageRecord = {
     runId: crypto.randomUUID(),
     ticketId: ticket.id,
     tenantId: tenantA,
-    classification: {
-      category: 'billing',
+    classification: classification('billing', {
       urgency: 'medium',
       suggestedPriority: 'medium',
-      sentiment: 3,
-      product: 'Billing',
-      language: 'en',
       confidence: 0.9,
-      reasoning: 'test',
-      model: 'test',
-      latencyMs: 1,
-      promptTokens: 0,
-      completionTokens: 0,
-    },
+    }),
     passages: [],
     draft: { body: 'We will refund it.', citations: [], model: 'test' },
   };
-  const change = {
-    eventId: crypto.randomUUID(),
-    ticketId: ticket.id,
-    tenantId: tenantA,
+  const completion = change(ticket.id, {
     stateVersion: 2,
     actor: { role: 'system', id: 'ticket-workflow' },
     action: 'triage_completed',
     fromStatus: 'triaging',
-    mirror: {
-      status: 'open',
-      priority: 'medium',
-      category: 'billing',
-      assignee: null,
-      escalation_level: 0,
-      reopen_count: 0,
-      first_response_at: null,
-      resolved_at: null,
-      closed_at: null,
-      sla_state: 'on_track',
-      sla_clocks: null,
-    },
-  } as unknown as TicketChange;
+    mirror: mirror({ category: 'billing' }),
+  });
 
-  expect(await tickets.recordTriageAndApplyChange(record, change)).toEqual({ applied: true });
-  expect(await tickets.recordTriageAndApplyChange(record, change)).toEqual({ applied: false });
+  expect(await tickets.recordTriageAndApplyChange(record, completion)).toEqual({ applied: true });
+  expect(await tickets.recordTriageAndApplyChange(record, completion)).toEqual({ applied: false });
 
   const results = await platform('triage_results').where({ ticket_id: ticket.id });
   expect(results).toHaveLength(1);
@@ -132,44 +160,34 @@ test('the triage result and its completion are written together, once, however o
 
 test('a change writes its message and SLA event with its audit entry, once; an older snapshot never wins', async () => {
   const ticket = await newTicket(tenantA, 'The invoice page is down');
-  const mirror = (status: string, slaState: string) => ({
-    status,
-    priority: 'high',
-    category: 'technical',
-    assignee: 'agent-7',
-    escalation_level: 0,
-    reopen_count: 0,
-    first_response_at: '2026-12-02T07:00:00.000Z',
-    resolved_at: null,
-    closed_at: null,
-    sla_state: slaState,
-    sla_clocks: null,
-  });
-  const reply = {
-    eventId: crypto.randomUUID(),
-    ticketId: ticket.id,
-    tenantId: tenantA,
+  const snapshot = (slaState: string) =>
+    mirror({
+      status: 'pending_customer',
+      priority: 'high',
+      category: 'technical',
+      assignee: 'agent-7',
+      first_response_at: '2026-12-02T07:00:00.000Z',
+      sla_state: slaState,
+    });
+  const reply = change(ticket.id, {
     stateVersion: 3,
     actor: { role: 'agent', id: 'agent-7' },
     action: 'message',
     fromStatus: 'open',
-    mirror: mirror('pending_customer', 'on_track'),
+    mirror: snapshot('on_track'),
     message: {
       authorType: 'agent',
       authorId: 'agent-7',
       body: 'Could you send a screenshot?',
       isPublic: true,
     },
-  } as unknown as TicketChange;
-  const breach = {
-    eventId: crypto.randomUUID(),
-    ticketId: ticket.id,
-    tenantId: tenantA,
+  });
+  const breach = change(ticket.id, {
     stateVersion: 4,
     actor: { role: 'system', id: 'ticket-workflow' },
     action: 'sla_breach',
     fromStatus: 'pending_customer',
-    mirror: mirror('pending_customer', 'breached'),
+    mirror: snapshot('breached'),
     slaEvent: {
       clock: 'resolution',
       kind: 'breach',
@@ -183,7 +201,7 @@ test('a change writes its message and SLA event with its audit entry, once; an o
       escalationLevel: 0,
       notificationStatus: 'not_configured',
     },
-  } as unknown as TicketChange;
+  });
 
   expect(await tickets.applyChange(breach)).toEqual({ applied: true });
   // The reply's change comes late (a retry after the breach): its entry and message are written, its older
@@ -221,20 +239,7 @@ test("a new triage run becomes the ticket's current result; a retried one change
     runId: crypto.randomUUID(),
     ticketId: ticket.id,
     tenantId: tenantA,
-    classification: {
-      category,
-      urgency: 'low',
-      suggestedPriority: 'low',
-      sentiment: 3,
-      product: 'Billing',
-      language: 'en',
-      confidence: 0.5,
-      reasoning: 'test',
-      model: 'test',
-      latencyMs: 1,
-      promptTokens: 0,
-      completionTokens: 0,
-    },
+    classification: classification(category),
     passages: [
       { documentId: 'kb-1', chunkId: 'kb-1#0', title: 'Refunds', text: 'Refunds take 5 days.', score: 0.8 },
     ],
