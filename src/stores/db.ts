@@ -92,6 +92,9 @@ export function createAppDb(url: string, poolMax = 10): Knex {
   const config = knexConfig(url, poolMax);
   return knexFactory({
     ...config,
+    // pg's pipeline mode: runTenantStatements sends a whole transaction in one round trip. knex awaits each of
+    // its own queries, so they go out one at a time as before.
+    connection: { connectionString: url, pipeline: true } as Knex.PgConnectionConfig,
     pool: {
       ...config.pool,
       afterCreate(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) {

@@ -9,7 +9,13 @@ import type { Classification, Draft, Passage } from '../domain/triage';
 import type { TicketStatus } from '../domain/vocabulary';
 import { type SlaSnapshot, nearestDeadlineMs } from '../domain/live-view';
 import { type PlatformDb, isUniqueViolation, withTenant } from './db';
-import { type PreparedStatement, type RunStatement, withTenantStatements } from './tenant-transactions';
+import {
+  type BoundStatement,
+  type PreparedStatement,
+  bound,
+  runTenantStatement,
+  runTenantStatements,
+} from './tenant-transactions';
 import { AuditEntryModel, MessageModel, SlaEventModel, SyncLogModel, TicketModel } from './models';
 
 export interface NewTicket {
@@ -310,8 +316,10 @@ export class TicketRepository {
     const id = crypto.randomUUID();
     try {
       // The row as written, in one prepared statement (insertAndFetch would read it back).
-      const [row] = await withTenantStatements(this.db, input.tenantId, (run) =>
-        run(INSERT_TICKET, [
+      const [row] = await runTenantStatement(
+        this.db,
+        input.tenantId,
+        bound(INSERT_TICKET, [
           id,
           input.tenantId,
           input.title,
@@ -520,7 +528,9 @@ export class TicketRepository {
 
   /** Applies one workflow change: audit entry, optional message, and the mirror snapshot, atomically and once. */
   async applyChange(change: TicketChange): Promise<{ applied: boolean }> {
-    return withTenantStatements(this.db, change.tenantId, (run) => applyChangeIn(run, change));
+    return applied(
+      await runTenantStatement<AppliedRow>(this.db, change.tenantId, applyChangeStatement(change)),
+    );
   }
 
   /**
@@ -532,10 +542,11 @@ export class TicketRepository {
     record: TriageRecord,
     change: TicketChange,
   ): Promise<{ applied: boolean }> {
-    return withTenantStatements(this.db, change.tenantId, async (run) => {
-      await recordTriageIn(run, record);
-      return applyChangeIn(run, change);
-    });
+    const answers = await runTenantStatements<AppliedRow>(this.db, change.tenantId, [
+      ...recordTriageStatements(record),
+      applyChangeStatement(change),
+    ]);
+    return applied(answers[answers.length - 1]!);
   }
 
   /** Writes a mirror snapshot alone (no audit entry): seeding and benchmarks. */
@@ -545,14 +556,16 @@ export class TicketRepository {
     stateVersion: number,
     mirror: TicketMirror,
   ): Promise<void> {
-    await withTenantStatements(this.db, tenantId, (run) =>
-      writeMirrorIn(run, ticketId, stateVersion, mirror),
+    await runTenantStatement(
+      this.db,
+      tenantId,
+      bound(UPDATE_MIRROR, [ticketId, stateVersion, ...mirrorValues(mirror)]),
     );
   }
 
   /** Records a triage run; the newest run becomes the current one. Idempotent by run id. */
   async recordTriage(record: TriageRecord): Promise<void> {
-    await withTenantStatements(this.db, record.tenantId, (run) => recordTriageIn(run, record));
+    await runTenantStatements(this.db, record.tenantId, recordTriageStatements(record));
   }
 
   async recordSync(entry: {
@@ -716,9 +729,16 @@ const INSERT_TRIAGE_RESULT: PreparedStatement = {
     'on conflict (run_id) do nothing',
 };
 
-async function applyChangeIn(run: RunStatement, change: TicketChange): Promise<{ applied: boolean }> {
+type AppliedRow = { applied: number };
+
+/** Whether APPLY_CHANGE wrote the change (false: its audit entry existed, a retry). */
+function applied(rows: AppliedRow[]): { applied: boolean } {
+  return { applied: rows[0]!.applied > 0 };
+}
+
+function applyChangeStatement(change: TicketChange): BoundStatement {
   const { message, slaEvent: e } = change;
-  const [row] = await run<{ applied: number }>(APPLY_CHANGE, [
+  return bound(APPLY_CHANGE, [
     change.tenantId,
     change.ticketId,
     change.actor.role,
@@ -746,16 +766,6 @@ async function applyChangeIn(run: RunStatement, change: TicketChange): Promise<{
     change.stateVersion,
     ...mirrorValues(change.mirror),
   ]);
-  return { applied: row!.applied > 0 };
-}
-
-async function writeMirrorIn(
-  run: RunStatement,
-  ticketId: string,
-  stateVersion: number,
-  mirror: TicketMirror,
-): Promise<void> {
-  await run(UPDATE_MIRROR, [ticketId, stateVersion, ...mirrorValues(mirror)]);
 }
 
 /** The values of mirrorAssignments' parameters. */
@@ -770,27 +780,29 @@ function mirrorValues(mirror: TicketMirror): unknown[] {
   ];
 }
 
-async function recordTriageIn(run: RunStatement, record: TriageRecord): Promise<void> {
-  await run(TRIAGE_RESULTS_NOT_CURRENT, [record.ticketId, record.runId]);
+function recordTriageStatements(record: TriageRecord): BoundStatement[] {
   const c = record.classification;
-  await run(INSERT_TRIAGE_RESULT, [
-    record.ticketId,
-    record.tenantId,
-    record.runId,
-    c.category,
-    c.urgency,
-    c.suggestedPriority,
-    c.sentiment,
-    c.product,
-    c.language,
-    c.confidence,
-    c.reasoning,
-    record.draft.body,
-    JSON.stringify(record.draft.citations),
-    JSON.stringify(record.passages),
-    c.model,
-    c.latencyMs,
-    c.promptTokens,
-    c.completionTokens,
-  ]);
+  return [
+    bound(TRIAGE_RESULTS_NOT_CURRENT, [record.ticketId, record.runId]),
+    bound(INSERT_TRIAGE_RESULT, [
+      record.ticketId,
+      record.tenantId,
+      record.runId,
+      c.category,
+      c.urgency,
+      c.suggestedPriority,
+      c.sentiment,
+      c.product,
+      c.language,
+      c.confidence,
+      c.reasoning,
+      record.draft.body,
+      JSON.stringify(record.draft.citations),
+      JSON.stringify(record.passages),
+      c.model,
+      c.latencyMs,
+      c.promptTokens,
+      c.completionTokens,
+    ]),
+  ];
 }
