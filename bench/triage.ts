@@ -170,6 +170,29 @@ export async function benchTriage(
       });
     const perTicket = (c: Record<string, number>, n: number) =>
       Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(((1000 * v) / n).toFixed(2))]));
+    /** The product's own account of its creates (ticket_create_phase_seconds): milliseconds per phase so far. */
+    const createPhases = async (): Promise<
+      Record<'database' | 'workflow_start' | 'loopDelayMeanMs' | 'loopDelayP99Ms', number>
+    > => {
+      // prom-client's event-loop figures cover the time since the previous scrape (it resets them on each).
+      const text = await (await fetch(`${product!.url}/metrics`)).text();
+      const gauge = (name: string) => {
+        const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+        return line ? Number(line[1]) * 1000 : 0;
+      };
+      const sum = (phase: string) => {
+        const line = new RegExp(`^ticket_create_phase_seconds_sum\\{phase="${phase}"\\} (\\S+)$`, 'm').exec(
+          text,
+        );
+        return line ? Number(line[1]) * 1000 : 0;
+      };
+      return {
+        database: sum('database'),
+        workflow_start: sum('workflow_start'),
+        loopDelayMeanMs: gauge('nodejs_eventloop_lag_mean_seconds'),
+        loopDelayP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'),
+      };
+    };
     const counts = async (): Promise<Counts> => {
       const row = await db('tickets')
         .where({ tenant_id: tenant.id })
@@ -234,8 +257,15 @@ export async function benchTriage(
       intakeSeconds: 0,
       completeSeconds: 0,
       cpu: {} as Record<string, number>,
+      /** Milliseconds summed over the intakes: the floors' INSERTs and starts, the product's two phases. */
+      insertMs: 0,
+      startMs: 0,
+      /** The event loop's delay during the intakes (the product's or the floor's process), summed per round. */
+      loopDelayMeanMs: 0,
+      loopDelayP99Ms: 0,
+      rounds: 0,
     });
-    const productRuns = { ...pooled(), draftedSeconds: 0 };
+    const productRuns = { ...pooled(), draftedSeconds: 0, requestMs: 0 };
     const floorRuns = pooled();
     const tunedFloorRuns = pooled();
     const roundRatios: Array<{ triage: number; tuned: number; intake: number }> = [];
@@ -248,18 +278,23 @@ export async function benchTriage(
       const writesBefore = withWrites ? await writeCounters(db) : undefined;
       const ids: string[] = [];
       const cpuBefore = await cpu();
+      const phasesBefore = await createPhases();
       const startUs = monotonicUs();
       const started = performance.now();
       let next = 0;
+      let requestMs = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           while (next < tickets) {
             next += 1;
+            const sent = performance.now();
             ids.push(await create());
+            requestMs += performance.now() - sent;
           }
         }),
       );
       const intakeSeconds = (performance.now() - started) / 1000;
+      const phasesAfter = await createPhases();
       let draftedAt = 0;
       await until((c) => {
         if (!draftedAt && c.drafted >= before.drafted + tickets) draftedAt = performance.now();
@@ -272,6 +307,10 @@ export async function benchTriage(
       return {
         ids,
         intakeSeconds,
+        requestMs,
+        databaseMs: phasesAfter.database - phasesBefore.database,
+        startMs: phasesAfter.workflow_start - phasesBefore.workflow_start,
+        loopDelayMs: { mean: phasesAfter.loopDelayMeanMs, p99: phasesAfter.loopDelayP99Ms },
         completeSeconds,
         draftedSeconds: (draftedAt - started) / 1000,
         cpuUsed,
@@ -306,6 +345,11 @@ export async function benchTriage(
       const r = await which.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
       cpuSum(into.cpu, cpuBetween(cpuBefore, await cpu()));
       into.tickets += tickets;
+      into.insertMs += r.insertMs;
+      into.startMs += r.startMs;
+      into.loopDelayMeanMs += r.loopDelayMs.mean;
+      into.loopDelayP99Ms += r.loopDelayMs.p99;
+      into.rounds += 1;
       into.intakeSeconds += tickets / r.intakePerSecond;
       into.completeSeconds += tickets / r.completedPerSecond;
       return r.completedPerSecond;
@@ -337,6 +381,12 @@ export async function benchTriage(
           }
           productRuns.tickets += tickets;
           productRuns.intakeSeconds += r.intakeSeconds;
+          productRuns.requestMs += r.requestMs;
+          productRuns.insertMs += r.databaseMs;
+          productRuns.startMs += r.startMs;
+          productRuns.loopDelayMeanMs += r.loopDelayMs.mean;
+          productRuns.loopDelayP99Ms += r.loopDelayMs.p99;
+          productRuns.rounds += 1;
           productRuns.completeSeconds += r.completeSeconds;
           productRuns.draftedSeconds += r.draftedSeconds;
           cpuSum(productRuns.cpu, r.cpuUsed);
@@ -452,6 +502,21 @@ export async function benchTriage(
         : []),
     ];
     const cpuTotal = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    const perCreate = (runs: ReturnType<typeof pooled>) => ({
+      insert: runs.insertMs / runs.tickets,
+      start: runs.startMs / runs.tickets,
+      loopDelay: { mean: runs.loopDelayMeanMs / runs.rounds, p99: runs.loopDelayP99Ms / runs.rounds },
+    });
+    const floorCreate = perCreate(floorRuns);
+    const productCreate = { ...perCreate(productRuns), request: productRuns.requestMs / productRuns.tickets };
+    const loopDelay = (d: { mean: number; p99: number }) =>
+      `event-loop delay mean ${d.mean.toFixed(1)} ms, p99 ${d.p99.toFixed(0)} ms`;
+    rows.splice(3, 0, [
+      `a create during intake, mean (${concurrency} in parallel)`,
+      `${ms(floorCreate.insert)} INSERT + ${ms(floorCreate.start)} workflow start; ${loopDelay(floorCreate.loopDelay)}`,
+      `${ms(productCreate.request)} at the client: ${ms(productCreate.insert)} database, ${ms(productCreate.start)} workflow start, ${ms(productCreate.request - productCreate.insert - productCreate.start)} the rest (HTTP, auth, validation); ${loopDelay(productCreate.loopDelay)}`,
+      `start ${ratio(productCreate.start / floorCreate.start)}× the floor's; ${Math.round((100 * productCreate.start) / productCreate.request)} % of the request`,
+    ]);
     console.log(
       `CPU ms per ticket, throughput phase: product ${cpuTotal(productCpu).toFixed(1)} ms ${JSON.stringify(productCpu)}; ` +
         `floor (local) ${cpuTotal(floorCpu).toFixed(1)} ms ${JSON.stringify(floorCpu)}; ` +
@@ -472,6 +537,16 @@ export async function benchTriage(
           product: productIntake,
           floor: floorLocal.intakePerSecond,
           ratio: productIntake / floorLocal.intakePerSecond,
+        },
+        /** A create's mean milliseconds during the intake rounds (the product's phases from its own metrics). */
+        create_ms: {
+          product: {
+            request: productCreate.request,
+            database: productCreate.insert,
+            workflow_start: productCreate.start,
+          },
+          floor: { insert: floorCreate.insert, workflow_start: floorCreate.start },
+          loop_delay_ms: { product: productCreate.loopDelay, floor: floorCreate.loopDelay },
         },
         triage_per_s: {
           product: productTriaged,

@@ -2,6 +2,7 @@
  * The bare-Temporal floor the product is measured against, on the product's own Temporal server and PostgreSQL:
  * intake = one INSERT + one workflow start per ticket; triage = a workflow of N do-nothing activities.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import knexFactory from 'knex';
@@ -15,7 +16,15 @@ export interface Floor {
     steps: number,
     count: number,
     concurrency: number,
-  ): Promise<{ intakePerSecond: number; completedPerSecond: number }>;
+  ): Promise<{
+    intakePerSecond: number;
+    completedPerSecond: number;
+    /** Milliseconds, summed over the intake: the INSERTs and the workflow starts. */
+    insertMs: number;
+    startMs: number;
+    /** The event loop's delay in this (the floor's) process during the intake: mean and p99, milliseconds. */
+    loopDelayMs: { mean: number; p99: number };
+  }>;
   /** The workflow ids of the last intakeAndComplete. */
   readonly lastWorkflowIds: string[];
   /** One workflow at a time, start → result: milliseconds each. */
@@ -69,27 +78,42 @@ export async function startFloor(
       lastWorkflowIds.length = 0;
       const handles: Promise<unknown>[] = [];
       let next = 0;
+      let insertMs = 0;
+      let startMs = 0;
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const started = performance.now();
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           while (next < count) {
             next += 1;
             const id = crypto.randomUUID();
+            const insertStarted = performance.now();
             await db('bench_floor_tickets').insert({ id, body: 'I was charged twice for my invoice' });
+            const startStarted = performance.now();
+            insertMs += startStarted - insertStarted;
             const handle = await client.workflow.start(workflowType(kind), {
               workflowId: `floor-${id}`,
               taskQueue,
               args: [steps],
             });
+            startMs += performance.now() - startStarted;
             handles.push(handle.result());
             lastWorkflowIds.push(handle.workflowId);
           }
         }),
       );
       const intakeSeconds = (performance.now() - started) / 1000;
+      loopDelay.disable();
       await Promise.all(handles);
       const completeSeconds = (performance.now() - started) / 1000;
-      return { intakePerSecond: count / intakeSeconds, completedPerSecond: count / completeSeconds };
+      return {
+        intakePerSecond: count / intakeSeconds,
+        completedPerSecond: count / completeSeconds,
+        insertMs,
+        startMs,
+        loopDelayMs: { mean: loopDelay.mean / 1e6, p99: loopDelay.percentile(99) / 1e6 },
+      };
     },
     async latencies(kind, steps, count) {
       const samples: number[] = [];

@@ -28,6 +28,15 @@ export const metrics = {
     labelNames: ['source'] as const,
     registers: [registry],
   }),
+  ticketCreatePhase: new Histogram({
+    name: 'ticket_create_phase_seconds',
+    help:
+      "POST /v1/tickets, by phase: database (the ticket's insert) and workflow_start (starting its workflow on " +
+      'Temporal; only when the request started it)',
+    labelNames: ['phase'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  }),
   ticketsTriaged: new Counter({
     name: 'tickets_triaged_total',
     help: 'Triage outcomes recorded: triaged, or failed (the ticket went to ai_failed)',

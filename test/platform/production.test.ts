@@ -161,6 +161,9 @@ test('built api and worker, with the compose environment: ready, a ticket triage
   const apiMetrics = await text(`http://127.0.0.1:${apiPort}/metrics`);
   expect(apiMetrics).toMatch(/http_requests_total\{method="POST",route="\/v1\/tickets",status="201"\} 1/);
   expect(apiMetrics).toMatch(/tickets_created_total\{source="[a-z_]+"\} 1/);
+  // Where the create's time went (bench/triage.ts reads these): the insert and the workflow's start.
+  expect(apiMetrics).toMatch(/ticket_create_phase_seconds_count\{phase="database"\} 1/);
+  expect(apiMetrics).toMatch(/ticket_create_phase_seconds_count\{phase="workflow_start"\} 1/);
   const workerMetrics = await text(`http://127.0.0.1:${metricsPort}/metrics`);
   expect(workerMetrics).toMatch(/tickets_triaged_total\{outcome="triaged"\} 1/);
   expect(workerMetrics).toMatch(/triage_duration_seconds_count 1/);

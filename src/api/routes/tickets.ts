@@ -109,11 +109,13 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   async function ensureStarted(ticket: TicketModel, tenant: TenantModel): Promise<boolean> {
     if (ticket.workflow_started_at) return true;
     try {
+      const timer = metrics.ticketCreatePhase.startTimer({ phase: 'workflow_start' });
       await workflows.start(
         ticket,
         tenantPolicy(tenant),
         tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs),
       );
+      timer();
       tickets.markWorkflowStartedSoon(ticket.tenant_id, ticket.id, (error) =>
         logger.warn(
           { ticketId: ticket.id, err: error },
@@ -132,6 +134,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     const tenant = req.tenant!;
     const key = idempotencyKey(req);
     let result;
+    const databaseTimer = metrics.ticketCreatePhase.startTimer({ phase: 'database' });
     try {
       result = await tickets.create({
         tenantId: tenant.id,
@@ -157,6 +160,7 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
       }
       throw error;
     }
+    databaseTimer();
     if (result.created) metrics.ticketsCreated.inc({ source: result.ticket.source });
     const started = await ensureStarted(result.ticket, tenant);
     if (!result.created) res.set('Idempotent-Replayed', 'true');
