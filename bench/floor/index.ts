@@ -3,19 +3,29 @@
  * intake = one INSERT + one workflow start per ticket; triage = a workflow of N do-nothing activities.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowStartOptions } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import knexFactory from 'knex';
 import { WORKFLOW_THREAD_PRELOAD, workflowThreadPreloaded } from '../../src/worker/workflow-stack-traces';
 import { floorActivities } from './activities';
 
+/** Start options a floor's workflow may be given besides its type, id, queue and step count. */
+export type FloorStartOptions = Pick<
+  WorkflowStartOptions,
+  'typedSearchAttributes' | 'priority' | 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'memo'
+>;
+
 export interface Floor {
-  /** `count` INSERT + start pairs, `concurrency` at a time: per second; then until all workflows completed. */
+  /**
+   * `count` INSERT + start pairs, `concurrency` at a time: per second; then until all workflows completed.
+   * `startOptions`: more of the start's options (bench/workflow-starts.ts starts as the product does).
+   */
   intakeAndComplete(
     kind: 'regular' | 'local',
     steps: number,
     count: number,
     concurrency: number,
+    startOptions?: (workflowId: string) => FloorStartOptions,
   ): Promise<{
     intakePerSecond: number;
     completedPerSecond: number;
@@ -74,7 +84,7 @@ export async function startFloor(
   const lastWorkflowIds: string[] = [];
   return {
     lastWorkflowIds,
-    async intakeAndComplete(kind, steps, count, concurrency) {
+    async intakeAndComplete(kind, steps, count, concurrency, startOptions) {
       lastWorkflowIds.length = 0;
       const handles: Promise<unknown>[] = [];
       let next = 0;
@@ -92,8 +102,10 @@ export async function startFloor(
             await db('bench_floor_tickets').insert({ id, body: 'I was charged twice for my invoice' });
             const startStarted = performance.now();
             insertMs += startStarted - insertStarted;
+            const workflowId = `floor-${id}`;
             const handle = await client.workflow.start(workflowType(kind), {
-              workflowId: `floor-${id}`,
+              ...startOptions?.(workflowId),
+              workflowId,
               taskQueue,
               args: [steps],
             });
