@@ -340,6 +340,26 @@ export async function benchTriage(
             : undefined,
       };
     }
+    /**
+     * Waits until the dev server, the product and PostgreSQL are quiet before a phase (at most 20 s): a phase
+     * ends when its last ticket is triaged, but the server goes on with its background work (visibility updates)
+     * for a while, and whatever ran next paid for it. Answers how long it waited.
+     */
+    const settledMs = { product: [] as number[], floor: [] as number[], tuned: [] as number[] };
+    async function settle(): Promise<number> {
+      const started = Date.now();
+      let before = await cpu();
+      for (;;) {
+        await sleep(250);
+        const after = await cpu();
+        const busy = Object.entries(cpuBetween(before, after))
+          .filter(([key]) => !key.startsWith('bench process') && !key.startsWith('PostgreSQL: the bench'))
+          .reduce((sum, [, seconds]) => sum + seconds, 0);
+        // Under a tenth of one core over the window.
+        if (busy < 0.025 || Date.now() - started > 20_000) return Date.now() - started;
+        before = after;
+      }
+    }
     async function floorRound(which: Floor, into: ReturnType<typeof pooled>) {
       const cpuBefore = await cpu();
       const r = await which.intakeAndComplete('local', TRIAGE_STEPS, tickets, concurrency);
@@ -372,6 +392,7 @@ export async function benchTriage(
       const phases: Array<'product' | 'floor' | 'tuned'> =
         round % 2 === 0 ? ['product', 'floor', 'tuned'] : ['tuned', 'floor', 'product'];
       for (const phase of phases) {
+        settledMs[phase].push(await settle());
         if (phase === 'product') {
           const r = await productRound(round === 0);
           if (round === 0) {
@@ -412,6 +433,10 @@ export async function benchTriage(
       );
     }
     if (!writes || !throughputWindowUs) throw new Error('no throughput round ran');
+    console.log(
+      `quiet before each phase after (ms): product ${settledMs.product.join(', ')}; floor ${settledMs.floor.join(', ')}; ` +
+        `floor with the product's settings ${settledMs.tuned.join(', ')}`,
+    );
     const [throughputStartUs, throughputEndUs] = throughputWindowUs;
     const productCpu = perTicket(productRuns.cpu, productRuns.tickets);
     const floorCpu = perTicket(floorRuns.cpu, floorRuns.tickets);
