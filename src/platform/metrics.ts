@@ -31,8 +31,8 @@ export const metrics = {
   ticketCreatePhase: new Histogram({
     name: 'ticket_create_phase_seconds',
     help:
-      "POST /v1/tickets, by phase: database (the ticket's insert) and workflow_start (starting its workflow on " +
-      'Temporal; only when the request started it)',
+      "POST /v1/tickets, by phase: database (the ticket's insert, or a replayed key's lookup) and " +
+      'workflow_start (starting its workflow on Temporal, when the ticket was not known to be started)',
     labelNames: ['phase'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],

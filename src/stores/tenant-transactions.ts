@@ -133,8 +133,8 @@ export interface TenantStatementsOptions {
  * application's pool), on a connection of `db`'s pool, as prepared statements; answers each statement's rows.
  *
  * The statements do not depend on each other's answers, so on a pipelined connection (the application's pool)
- * BEGIN with the tenant, the statements and COMMIT go out together: one round trip, where a round trip each cost
- * 4-8 ms under load (measured in README "Levers"). PostgreSQL runs them in order; after a failure it refuses the
+ * BEGIN with the tenant, the statements and COMMIT go out together: one round trip, where each round trip cost
+ * 4-10 ms under the benchmark's load (README "Levers"). PostgreSQL runs them in order; after a failure it refuses the
  * rest of the transaction and answers the COMMIT with ROLLBACK, so the batch is all or nothing. On a connection
  * without pipelining the driver sends each after the previous answer, with the same outcome.
  */

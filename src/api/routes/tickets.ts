@@ -109,13 +109,11 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   async function ensureStarted(ticket: TicketModel, tenant: TenantModel): Promise<boolean> {
     if (ticket.workflow_started_at) return true;
     try {
-      const timer = metrics.ticketCreatePhase.startTimer({ phase: 'workflow_start' });
       await workflows.start(
         ticket,
         tenantPolicy(tenant),
         tenantAutoCloseAfterMs(tenant, deps.defaultAutoCloseAfterMs),
       );
-      timer();
       tickets.markWorkflowStartedSoon(ticket.tenant_id, ticket.id, (error) =>
         logger.warn(
           { ticketId: ticket.id, err: error },
@@ -162,7 +160,11 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
     }
     databaseTimer();
     if (result.created) metrics.ticketsCreated.inc({ source: result.ticket.source });
+    const startTimer = result.ticket.workflow_started_at
+      ? undefined
+      : metrics.ticketCreatePhase.startTimer({ phase: 'workflow_start' });
     const started = await ensureStarted(result.ticket, tenant);
+    startTimer?.();
     if (!result.created) res.set('Idempotent-Replayed', 'true');
     res
       .status(result.created ? 201 : 200)
