@@ -13,6 +13,7 @@ import { AgentRepository } from '../../src/stores/agent-repository';
 import { RateLimitRepository } from '../../src/stores/rate-limit-repository';
 import { TenantRepository } from '../../src/stores/tenant-repository';
 import { testSecretBox } from '../helpers/harness';
+import { mirror } from '../helpers/ticket-mirror';
 
 let platform: PlatformDb;
 let app: Knex;
@@ -62,19 +63,7 @@ async function seed(tenantId: string): Promise<void> {
     actor: { role: 'agent', id: 'alice' },
     action: 'comment',
     fromStatus: 'new',
-    mirror: {
-      status: 'open',
-      priority: 'high',
-      category: null,
-      assignee: null,
-      escalation_level: 0,
-      reopen_count: 0,
-      first_response_at: null,
-      resolved_at: null,
-      closed_at: null,
-      sla_state: 'on_track',
-      sla_clocks: null,
-    },
+    mirror: mirror({ priority: 'high' }),
     message: { authorType: 'agent', authorId: 'alice', body: 'on it', isPublic: true },
   });
   await new NotificationRepository(app, testSecretBox).create({

@@ -8,12 +8,8 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { type PlatformDb, createAppDb, createDb } from '../../src/stores/db';
 import { TenantRepository } from '../../src/stores/tenant-repository';
-import {
-  type TicketChange,
-  type TicketMirror,
-  TicketRepository,
-  type TriageRecord,
-} from '../../src/stores/ticket-repository';
+import { mirror } from '../helpers/ticket-mirror';
+import { type TicketChange, TicketRepository, type TriageRecord } from '../../src/stores/ticket-repository';
 import type { Classification } from '../../src/domain/triage';
 
 let platform: PlatformDb;
@@ -85,24 +81,6 @@ function classification(category: string, fields: Partial<Classification> = {}):
     latencyMs: 1,
     promptTokens: 0,
     completionTokens: 0,
-    ...fields,
-  };
-}
-
-/** A mirror snapshot of an unassigned open ticket, but for `fields`. */
-function mirror(fields: Partial<TicketMirror>): TicketMirror {
-  return {
-    status: 'open',
-    priority: 'medium',
-    category: null,
-    assignee: null,
-    escalation_level: 0,
-    reopen_count: 0,
-    first_response_at: null,
-    resolved_at: null,
-    closed_at: null,
-    sla_state: 'on_track',
-    sla_clocks: null,
     ...fields,
   };
 }
