@@ -539,7 +539,7 @@ export async function benchTriage(
     rows.splice(3, 0, [
       `a create during intake, mean (${concurrency} in parallel)`,
       `${ms(floorCreate.insert)} INSERT + ${ms(floorCreate.start)} workflow start; ${loopDelay(floorCreate.loopDelay)}`,
-      `${ms(productCreate.request)} at the client: ${ms(productCreate.insert)} database, ${ms(productCreate.start)} workflow start, ${ms(productCreate.request - productCreate.insert - productCreate.start)} the rest (HTTP, auth, validation); ${loopDelay(productCreate.loopDelay)}`,
+      `${ms(productCreate.request)} at the client: ${ms(productCreate.insert)} database, ${ms(productCreate.start)} workflow start, ${ms(productCreate.request - productCreate.insert - productCreate.start)} the rest (HTTP, auth, validation, waiting for a core); ${loopDelay(productCreate.loopDelay)}`,
       `start ${ratio(productCreate.start / floorCreate.start)}× the floor's; ${Math.round((100 * productCreate.start) / productCreate.request)} % of the request`,
     ]);
     console.log(

@@ -44,8 +44,8 @@ const attributes = () =>
     autoCloseAfterMs: 7 * 86_400_000,
     policy: DEFAULT_SLA_POLICY,
   });
-const VARIANTS: Record<string, (() => FloorStartOptions) | undefined> = {
-  bare: undefined,
+/** Each option the API starts a ticket with, alone. */
+const OPTIONS: Record<string, () => FloorStartOptions> = {
   'search attributes': () => ({ typedSearchAttributes: attributes() }),
   'fairness key': () => ({ priority: tenantFairness(TENANT) }),
   'id policies': () => ({
@@ -53,13 +53,12 @@ const VARIANTS: Record<string, (() => FloorStartOptions) | undefined> = {
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
   }),
   '1.5 KB memo': () => ({ memo: { input: 'x'.repeat(1500) } }),
-  'all of them (as the product)': () => ({
-    typedSearchAttributes: attributes(),
-    priority: tenantFairness(TENANT),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    memo: { input: 'x'.repeat(1500) },
-  }),
+};
+const VARIANTS: Record<string, (() => FloorStartOptions) | undefined> = {
+  bare: undefined,
+  ...OPTIONS,
+  'all of them (as the product)': () =>
+    Object.assign({}, ...Object.values(OPTIONS).map((options) => options())) as FloorStartOptions,
 };
 
 run(async () => {
