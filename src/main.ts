@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { resolveAuthOptions } from './platform/dev-secret';
 import { assertPortFree } from './platform/ports';
+import { IntakePressure } from './platform/intake-pressure';
 import { resolvePostgres } from './platform/postgres';
 import { openAiStack, openDatabases, resolveProcessKeys, runProcess } from './platform/startup';
 import { resolveTemporal } from './platform/temporal-server';
@@ -52,7 +53,11 @@ runProcess('support-triage', async (context) => {
     codecEndpoint: `http://localhost:${config.http.port}/codec`,
   });
   lifecycle.onStop('temporal dev server', () => temporal.stop());
+  // The API's creates come first: while they are in flight the worker takes fewer new workflow tasks
+  // (WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE), so a burst is answered quickly and triaged from Temporal's queue.
+  const intakePressure = new IntakePressure();
   const worker = await startWorkerRuntime(context, {
+    intakePressure,
     dbs,
     ai,
     keys,
@@ -69,6 +74,7 @@ runProcess('support-triage', async (context) => {
     auth,
     temporalAddress: temporal.address,
     workerConnection: config.temporal.eagerStart ? worker.connection : undefined,
+    intakePressure,
   });
 
   logger.info(

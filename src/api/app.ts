@@ -10,6 +10,7 @@ import type { NotificationRepository } from '../stores/notification-repository';
 import type { TenantRepository } from '../stores/tenant-repository';
 import type { TicketRepository } from '../stores/ticket-repository';
 import type { Logger } from '../platform/logger';
+import type { IntakePressure } from '../platform/intake-pressure';
 import type { OutboundPolicy } from '../platform/net/outbound-policy';
 import { type Authenticator, authenticate } from './auth';
 import { createDocsRouter } from './docs';
@@ -61,6 +62,8 @@ export interface AppDeps {
   temporalReady: () => Promise<void>;
   maxBodyBytes: number;
   defaultAutoCloseAfterMs: number;
+  /** `npm start`: the creates in flight, which the worker in the same process gives way to. */
+  intakePressure?: IntakePressure;
   /** The Temporal UI's remote codec (decrypts workflow payloads for operators); absent without PAYLOAD_KEYS. */
   codec?: Omit<CodecRouterDeps, 'authenticator'>;
   /** Checks the URLs tenants configure (ITSM base URL, notification targets) before they are saved. */
@@ -188,6 +191,7 @@ export function createApp(deps: AppDeps): express.Express {
       workflows: deps.workflows,
       logger: deps.logger,
       defaultAutoCloseAfterMs: deps.defaultAutoCloseAfterMs,
+      intakePressure: deps.intakePressure,
     }),
   );
   v1.use(

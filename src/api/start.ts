@@ -30,6 +30,7 @@ import { PROJECT_ROOT } from '../platform/temporal-server';
 /** Where `npm run build:web` puts the agent console. */
 export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'dist', 'web');
 import { RateLimitRepository } from '../stores/rate-limit-repository';
+import type { IntakePressure } from '../platform/intake-pressure';
 
 export interface ApiRuntime {
   server: http.Server;
@@ -59,6 +60,8 @@ export async function startApi(options: {
    * workflows eagerly (requestEagerStart). It belongs to the worker, which closes it.
    */
   workerConnection?: NativeConnection;
+  /** The worker in the same process gives way to the API's creates in flight (src/worker/intake-first-slots.ts). */
+  intakePressure?: IntakePressure;
 }): Promise<ApiRuntime> {
   const { config, logger } = options;
   const { app: db, platform, tenantConfig } = options.dbs;
@@ -108,6 +111,7 @@ export async function startApi(options: {
     outbound: options.outbound ?? createOutboundPolicy({ allow: config.outbound.allowNetworks }),
     rateLimit: { counters: new RateLimitRepository(db), ...config.rateLimits },
     defaultAutoCloseAfterMs: config.autoCloseAfterMs,
+    intakePressure: options.intakePressure,
     codec: codec && {
       codec,
       allowLocalWithoutToken: config.env !== 'production',
@@ -168,6 +172,7 @@ export async function startApiServer(
     auth: AppConfig['auth'];
     temporalAddress: string;
     workerConnection?: NativeConnection;
+    intakePressure?: IntakePressure;
   },
 ): Promise<ApiRuntime> {
   const api = await startApi({
@@ -180,6 +185,7 @@ export async function startApiServer(
     logger,
     payloadKeys: options.keys.payloadKeys,
     workerConnection: options.workerConnection,
+    intakePressure: options.intakePressure,
   });
   lifecycle.onStop('api', () => api.stop());
   return api;

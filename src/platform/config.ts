@@ -37,7 +37,9 @@ const schema = z.object({
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_METRICS_ADDRESS: optionalString,
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(1000).default(16),
-  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(16),
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
+  // Unset: 4, or WORKER_WORKFLOW_TASK_SLOTS when that is fewer.
+  WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE: z.coerce.number().int().min(2).max(1000).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(600),
   TEMPORAL_EAGER_START: z
     .enum(['true', 'false'])
@@ -165,11 +167,7 @@ export interface AppConfig {
     uiUrl: string | undefined;
     /** `host:port` where the SDK serves its worker metrics for Prometheus; unset: not served. */
     metricsAddress: string | undefined;
-    /**
-     * Tasks one worker runs at once. Few enough that a burst's backlog waits in Temporal's task queue, where
-     * fairness shares dispatch between tenants, not in the worker, where tasks run first come, first served.
-     */
-    slots: { activities: number; workflowTasks: number };
+    slots: WorkerSlots;
     /**
      * Workflows the worker keeps in memory (its sticky cache, least recently used evicted first). An evicted
      * ticket is replayed from its history on its next task (its timer, an action): memory against replay time.
@@ -233,6 +231,20 @@ export interface AppConfig {
   agents: { modelAllowList: string[] };
 }
 
+/**
+ * Tasks one worker runs at once. Few enough that a burst's backlog waits in Temporal's task queue, where fairness
+ * shares dispatch between tenants, not in the worker, where tasks run first come, first served.
+ */
+export interface WorkerSlots {
+  activities: number;
+  workflowTasks: number;
+  /**
+   * `npm start` (the API in the same process): the workflow tasks at once while the API's ticket creates are in
+   * flight (each takes two slots from `workflowTasks`, down to this); see src/worker/intake-first-slots.ts.
+   */
+  workflowTasksDuringIntake: number;
+}
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -250,6 +262,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (c.NODE_ENV === 'production' && !c.SECRET_KEYS) {
     throw new ConfigError('SECRET_KEYS must be set in production (credentials are encrypted with it)');
+  }
+  if ((c.WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE ?? 0) > c.WORKER_WORKFLOW_TASK_SLOTS) {
+    throw new ConfigError(
+      `WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE (${c.WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE}) must not exceed WORKER_WORKFLOW_TASK_SLOTS (${c.WORKER_WORKFLOW_TASK_SLOTS})`,
+    );
   }
   if (c.WORKER_MAX_CACHED_WORKFLOWS > 0 && c.WORKER_MAX_CACHED_WORKFLOWS < c.WORKER_WORKFLOW_TASK_SLOTS) {
     throw new ConfigError(
@@ -294,7 +311,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       address: c.TEMPORAL_ADDRESS,
       namespace: c.TEMPORAL_NAMESPACE,
       taskQueue: c.TEMPORAL_TASK_QUEUE,
-      slots: { activities: c.WORKER_ACTIVITY_SLOTS, workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS },
+      slots: {
+        activities: c.WORKER_ACTIVITY_SLOTS,
+        workflowTasks: c.WORKER_WORKFLOW_TASK_SLOTS,
+        workflowTasksDuringIntake:
+          c.WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE ?? Math.min(4, c.WORKER_WORKFLOW_TASK_SLOTS),
+      },
       maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
       eagerStart: c.TEMPORAL_EAGER_START,
       workflowStackTraces: (c.WORKFLOW_STACK_TRACES ?? (c.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',

@@ -4,9 +4,12 @@ import {
   NativeConnection,
   Runtime,
   Worker,
+  type WorkerOptions as SdkWorkerOptions,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Databases } from '../stores/db';
+import type { IntakePressure } from '../platform/intake-pressure';
+import { intakeFirstSlotSupplier } from './intake-first-slots';
 import { encryptedDataConverter } from '../platform/crypto/payload-codec';
 import { type ActivityDeps, createActivities } from '../activities/ticket';
 import { createKnowledgeActivities } from '../activities/knowledge';
@@ -119,6 +122,30 @@ export function defaultActivityDeps({
   };
 }
 
+/** The SDK's slot options: fixed counts, or workflow-task slots that give way to the API's creates. */
+function slotOptions({ slots, intakePressure }: WorkerOptions): Partial<SdkWorkerOptions> {
+  if (!slots) return {};
+  const duringIntake = slots.workflowTasksDuringIntake ?? slots.workflowTasks;
+  if (!intakePressure || duringIntake >= slots.workflowTasks) {
+    return {
+      maxConcurrentActivityTaskExecutions: slots.activities,
+      maxConcurrentWorkflowTaskExecutions: slots.workflowTasks,
+    };
+  }
+  return {
+    tuner: {
+      workflowTaskSlotSupplier: intakeFirstSlotSupplier(intakePressure, {
+        max: slots.workflowTasks,
+        min: duringIntake,
+      }),
+      activityTaskSlotSupplier: { type: 'fixed-size', numSlots: slots.activities },
+      // The SDK's defaults for these two when no tuner is given.
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+    },
+  };
+}
+
 let runtimeInstalled = false;
 
 /**
@@ -152,7 +179,12 @@ export interface WorkerOptions {
   /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
   payloadKeys?: string;
   /** WORKER_ACTIVITY_SLOTS / WORKER_WORKFLOW_TASK_SLOTS; the SDK's defaults (100 / 40) when unset. */
-  slots?: { activities: number; workflowTasks: number };
+  slots?: { activities: number; workflowTasks: number; workflowTasksDuringIntake?: number };
+  /**
+   * The creates of an API in the same process (`npm start`): while they are in flight the worker takes fewer
+   * workflow tasks, down to `slots.workflowTasksDuringIntake` (src/worker/intake-first-slots.ts).
+   */
+  intakePressure?: IntakePressure;
   /** WORKER_MAX_CACHED_WORKFLOWS: the sticky cache's size; the SDK's default (scaled with the heap) when unset. */
   maxCachedWorkflows?: number;
 }
@@ -203,12 +235,7 @@ export async function createWorker(
     },
     // On shutdown, activities in flight get this long to finish before they are cancelled (and retried elsewhere).
     shutdownGraceTime: '10s',
-    ...(options.slots
-      ? {
-          maxConcurrentActivityTaskExecutions: options.slots.activities,
-          maxConcurrentWorkflowTaskExecutions: options.slots.workflowTasks,
-        }
-      : {}),
+    ...slotOptions(options),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

@@ -5,6 +5,7 @@ import { createOutboundPolicy } from '../platform/net/outbound-policy';
 import type { ProcessContext, ProcessKeys } from '../platform/startup';
 import { ensureSearchAttributes } from '../platform/temporal-server';
 import type { NativeConnection } from '@temporalio/worker';
+import type { IntakePressure } from '../platform/intake-pressure';
 import { createWorker, defaultActivityDeps, installRuntime } from '.';
 import { setWorkflowStackTraces } from './workflow-stack-traces';
 
@@ -22,6 +23,8 @@ export async function startWorkerRuntime(
     temporalAddress: string;
     /** The Temporal UI that notifications link to (the dev server's with `npm start`). */
     temporalUiUrl: string | undefined;
+    /** The creates of an API in the same process, which the worker gives way to (`npm start`). */
+    intakePressure?: IntakePressure;
   },
 ): Promise<{ connection: NativeConnection }> {
   const { dbs, ai, keys, temporalAddress } = options;
@@ -37,6 +40,7 @@ export async function startWorkerRuntime(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     slots: config.temporal.slots,
+    intakePressure: options.intakePressure,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     payloadKeys: keys.payloadKeys,
     deps: defaultActivityDeps({

@@ -18,6 +18,7 @@ import type { Role } from '../../src/domain/vocabulary';
 import pino from 'pino';
 import { LOG_REDACTIONS, createLogger } from '../../src/platform/logger';
 import { startApi } from '../../src/api/start';
+import { IntakePressure } from '../../src/platform/intake-pressure';
 import { secretBoxFromEnv } from '../../src/platform/crypto/secrets';
 import { type OutboundPolicy, createOutboundPolicy } from '../../src/platform/net/outbound-policy';
 import { WORKFLOWS_PATH, type WorkerDeps, createWorker, defaultActivityDeps } from '../../src/worker';
@@ -70,6 +71,8 @@ export interface Harness {
   /** The application's pool, as the API and the worker use it (role triage_app, row-level security). */
   appDb: Knex;
   client: Client;
+  /** The API's creates in flight, which the harness's worker gives way to (as in `npm start`). */
+  intakePressure: IntakePressure;
   taskQueue: string;
   temporalAddress: string;
   databaseUrl: string;
@@ -152,7 +155,10 @@ export async function startHarness(
     dbs.tenantConfig,
   );
   await ai.warmUp();
+  // As in `npm start`: the worker gives way to the API's creates in flight.
+  const intakePressure = new IntakePressure();
   const api = await startApi({
+    intakePressure,
     config,
     auth: config.auth,
     secrets: testSecretBox,
@@ -173,6 +179,7 @@ export async function startHarness(
       namespace: 'default',
       taskQueue,
       slots: config.temporal.slots,
+      intakePressure,
       payloadKeys: TEST_PAYLOAD_KEYS,
       deps: {
         ...defaultActivityDeps({
@@ -254,6 +261,7 @@ export async function startHarness(
     db,
     appDb: dbs.app,
     client: api.client,
+    intakePressure,
     taskQueue,
     temporalAddress,
     databaseUrl,

@@ -30,3 +30,31 @@ test('ticket workflows continue as new past 1,000 history events unless configur
   expect(loadConfig({ TICKET_HISTORY_EVENT_LIMIT: '200' }).ticketHistoryEventLimit).toBe(200);
   expect(() => loadConfig({ TICKET_HISTORY_EVENT_LIMIT: '10' })).toThrow(/TICKET_HISTORY_EVENT_LIMIT/);
 });
+
+test('workflow task slots: 40, and 4 while the API in the same process has creates in flight, unless configured', () => {
+  expect(loadConfig({}).temporal.slots).toEqual({
+    activities: 16,
+    workflowTasks: 40,
+    workflowTasksDuringIntake: 4,
+  });
+  expect(
+    loadConfig({ WORKER_WORKFLOW_TASK_SLOTS: '24', WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE: '8' }).temporal
+      .slots,
+  ).toMatchObject({ workflowTasks: 24, workflowTasksDuringIntake: 8 });
+  // Fewer slots than the default during intake: all of them, not a refusal.
+  expect(loadConfig({ WORKER_WORKFLOW_TASK_SLOTS: '2' }).temporal.slots).toMatchObject({
+    workflowTasks: 2,
+    workflowTasksDuringIntake: 2,
+  });
+});
+
+test('more slots during intake than at all, or fewer than two, stops the start naming the variables', () => {
+  expect(() =>
+    loadConfig({ WORKER_WORKFLOW_TASK_SLOTS: '8', WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE: '9' }),
+  ).toThrow(
+    /WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE \(9\) must not exceed WORKER_WORKFLOW_TASK_SLOTS \(8\)/,
+  );
+  expect(() => loadConfig({ WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE: '1' })).toThrow(
+    /WORKER_WORKFLOW_TASK_SLOTS_DURING_INTAKE/,
+  );
+});

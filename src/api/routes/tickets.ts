@@ -12,6 +12,7 @@ import {
 } from '../../stores/ticket-repository';
 import type { Actor } from '../../domain/ticket-state';
 import type { Logger } from '../../platform/logger';
+import type { IntakePressure } from '../../platform/intake-pressure';
 import { metrics } from '../../platform/metrics';
 import {
   addMessageUpdate,
@@ -64,6 +65,8 @@ export interface TicketRouterDeps {
   workflows: TicketWorkflows;
   logger: Logger;
   defaultAutoCloseAfterMs: number;
+  /** Counts each create while it is in flight (an `npm start` worker gives way to them). */
+  intakePressure?: IntakePressure;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -128,6 +131,12 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
   }
 
   router.post('/', async (req, res) => {
+    const endCreate = deps.intakePressure?.enter();
+    if (endCreate) {
+      // Whatever the answer (an error's too) or a client that goes away.
+      res.once('finish', endCreate);
+      res.once('close', endCreate);
+    }
     const body = parseOr400(createTicketSchema, req.body);
     const tenant = req.tenant!;
     const key = idempotencyKey(req);
