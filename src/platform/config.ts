@@ -231,12 +231,14 @@ export interface AppConfig {
   agents: { modelAllowList: string[] };
 }
 
-/**
- * Tasks one worker runs at once. Few enough that a burst's backlog waits in Temporal's task queue, where fairness
- * shares dispatch between tenants, not in the worker, where tasks run first come, first served.
- */
+/** Tasks one worker runs at once. */
 export interface WorkerSlots {
+  /**
+   * Few enough that a burst's backlog waits in Temporal's task queue, where fairness shares dispatch between
+   * tenants, not in the worker, where tasks run first come, first served.
+   */
   activities: number;
+  /** Enough to keep the cores busy: a ticket's triage runs inside its first workflow task (local activities). */
   workflowTasks: number;
   /**
    * `npm start` (the API in the same process): the workflow tasks at once while the API's ticket creates are in
