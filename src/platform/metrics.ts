@@ -3,7 +3,7 @@
  * worker-only process on METRICS_PORT; `npm start` (one process) has both in the API's /metrics. The Temporal
  * SDK's own worker metrics are served by the SDK itself (TEMPORAL_METRICS_ADDRESS).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -75,3 +75,32 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+/** What the intake-first workflow-task slots report (src/worker/intake-first-slots.ts), read at each scrape. */
+export interface WorkflowTaskSlotsReading {
+  limit: number;
+  issued: number;
+  createsInFlight: number;
+}
+let readWorkflowTaskSlots: (() => WorkflowTaskSlotsReading) | undefined;
+
+/** `npm start`'s worker registers its slot supplier here; the API's /metrics then shows how far it gave way. */
+export function observeWorkflowTaskSlots(read: () => WorkflowTaskSlotsReading): void {
+  readWorkflowTaskSlots = read;
+}
+
+new Gauge({
+  name: 'worker_workflow_task_slots',
+  help:
+    "npm start's intake-first workflow-task slots: limit (what may be out now), issued (reserved or in use) and " +
+    'creates_in_flight (the API creates the limit gives way to)',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    const reading = readWorkflowTaskSlots?.();
+    if (!reading) return;
+    this.set({ state: 'limit' }, reading.limit);
+    this.set({ state: 'issued' }, reading.issued);
+    this.set({ state: 'creates_in_flight' }, reading.createsInFlight);
+  },
+});

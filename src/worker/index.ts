@@ -10,6 +10,7 @@ import {
 import type { Databases } from '../stores/db';
 import type { IntakePressure } from '../platform/intake-pressure';
 import { intakeFirstSlotSupplier } from './intake-first-slots';
+import { observeWorkflowTaskSlots } from '../platform/metrics';
 import { encryptedDataConverter } from '../platform/crypto/payload-codec';
 import { type ActivityDeps, createActivities } from '../activities/ticket';
 import { createKnowledgeActivities } from '../activities/knowledge';
@@ -132,12 +133,18 @@ function slotOptions({ slots, intakePressure }: WorkerOptions): Partial<SdkWorke
       maxConcurrentWorkflowTaskExecutions: slots.workflowTasks,
     };
   }
+  const workflowTaskSlots = intakeFirstSlotSupplier(intakePressure, {
+    max: slots.workflowTasks,
+    min: duringIntake,
+  });
+  observeWorkflowTaskSlots(() => ({
+    limit: workflowTaskSlots.limit(),
+    issued: workflowTaskSlots.issued,
+    createsInFlight: intakePressure.inFlight,
+  }));
   return {
     tuner: {
-      workflowTaskSlotSupplier: intakeFirstSlotSupplier(intakePressure, {
-        max: slots.workflowTasks,
-        min: duringIntake,
-      }),
+      workflowTaskSlotSupplier: workflowTaskSlots,
       activityTaskSlotSupplier: { type: 'fixed-size', numSlots: slots.activities },
       // The SDK's defaults for these two when no tuner is given.
       localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },

@@ -41,6 +41,11 @@ test('each create is counted while in flight, a refused one too; reads are not',
     expect((await h.call('GET', '/v1/tickets', { token: tenant.tokens.agent })).status).toBe(200);
     expect(enters.seen).toEqual([1, 1]);
     expect(h.intakePressure.inFlight).toBe(0);
+    // Operators see the slots at /metrics: all 40 back once the creates are answered.
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toMatch(/worker_workflow_task_slots\{state="limit"\} 40/);
+    expect(metrics).toMatch(/worker_workflow_task_slots\{state="creates_in_flight"\} 0/);
+    expect(metrics).toMatch(/worker_workflow_task_slots\{state="issued"\} \d+/);
   } finally {
     enters.restore();
   }
