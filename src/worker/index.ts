@@ -30,7 +30,7 @@ import { type AgentActivityBaseDeps, createAgentActivities } from '../activities
 import { AgentRepository } from '../stores/agent-repository';
 import { AnalyticsRepository } from '../stores/analytics-repository';
 import { createOpenAiClient } from '../connectors/ai/openai';
-import type { AppConfig } from '../platform/config';
+import type { AppConfig, WorkerSlots } from '../platform/config';
 import { AgentRuns } from '../api/agent-gateway';
 import { TicketWorkflows } from '../api/workflow-gateway';
 import { tenantFairness } from '../api/tenant-fairness';
@@ -126,8 +126,7 @@ export function defaultActivityDeps({
 /** The SDK's slot options: fixed counts, or workflow-task slots that give way to the API's creates. */
 function slotOptions({ slots, intakePressure }: WorkerOptions): Partial<SdkWorkerOptions> {
   if (!slots) return {};
-  const duringIntake = slots.workflowTasksDuringIntake ?? slots.workflowTasks;
-  if (!intakePressure || duringIntake >= slots.workflowTasks) {
+  if (!intakePressure || slots.workflowTasksDuringIntake >= slots.workflowTasks) {
     return {
       maxConcurrentActivityTaskExecutions: slots.activities,
       maxConcurrentWorkflowTaskExecutions: slots.workflowTasks,
@@ -135,7 +134,7 @@ function slotOptions({ slots, intakePressure }: WorkerOptions): Partial<SdkWorke
   }
   const workflowTaskSlots = intakeFirstSlotSupplier(intakePressure, {
     max: slots.workflowTasks,
-    min: duringIntake,
+    min: slots.workflowTasksDuringIntake,
   });
   observeWorkflowTaskSlots(() => ({
     limit: workflowTaskSlots.limit(),
@@ -185,8 +184,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** PAYLOAD_KEYS: workflow payloads are encrypted with it (see platform/crypto/payload-codec.ts). */
   payloadKeys?: string;
-  /** WORKER_ACTIVITY_SLOTS / WORKER_WORKFLOW_TASK_SLOTS; the SDK's defaults (100 / 40) when unset. */
-  slots?: { activities: number; workflowTasks: number; workflowTasksDuringIntake?: number };
+  /** WORKER_ACTIVITY_SLOTS, WORKER_WORKFLOW_TASK_SLOTS(_DURING_INTAKE); the SDK's defaults (100 / 40) when unset. */
+  slots?: WorkerSlots;
   /**
    * The creates of an API in the same process (`npm start`): while they are in flight the worker takes fewer
    * workflow tasks, down to `slots.workflowTasksDuringIntake` (src/worker/intake-first-slots.ts).

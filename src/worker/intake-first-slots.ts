@@ -2,7 +2,7 @@
  * Workflow-task slots that give way to the API's ticket creates when the API and the worker share one process
  * (`npm start`). With both cores busy, a create waits for the event loop and for the Temporal server behind every
  * triage the worker runs meanwhile, while a triage loses little by waiting a moment in Temporal's task queue
- * (where tenants share dispatch fairly). So each create in flight takes `perCreate` slots away from `max`, down
+ * (where tenants share dispatch fairly). So each create in flight takes two slots away from `max`, down
  * to `min`, and the worker takes all of them again as soon as the creates are answered. A slot already handed out
  * is never taken back: a workflow task in progress finishes. Measured in "Levers" (README): intake and triage
  * throughput both rise against a fixed slot count, which trades one for the other.
@@ -15,9 +15,9 @@ export interface IntakeFirstSlotsOptions {
   max: number;
   /** Workflow tasks at once however many creates are in flight (agents' actions and SLA timers still run). */
   min: number;
-  /** Slots each create in flight takes away from `max`. */
-  perCreate?: number;
 }
+
+const SLOTS_PER_CREATE = 2;
 
 export type IntakeFirstSlotSupplier = CustomSlotSupplier<WorkflowSlotInfo> & {
   /** Slots handed out and not yet released. */
@@ -31,14 +31,13 @@ export function intakeFirstSlotSupplier(
   options: IntakeFirstSlotsOptions,
 ): IntakeFirstSlotSupplier {
   const { max, min } = options;
-  const perCreate = options.perCreate ?? 2;
   if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && min <= max)) {
     throw new RangeError(`workflow task slots: need 1 ≤ min (${min}) ≤ max (${max})`);
   }
   let issued = 0;
   /** Reservations waiting for a slot, first come first served; each answers whether it took the slot. */
   const waiting: Array<() => boolean> = [];
-  const limit = () => Math.max(min, max - perCreate * pressure.inFlight);
+  const limit = () => Math.max(min, max - SLOTS_PER_CREATE * pressure.inFlight);
   const grant = () => {
     while (waiting.length > 0 && issued < limit()) {
       if (waiting.shift()!()) issued += 1;

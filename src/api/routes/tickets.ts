@@ -132,11 +132,8 @@ export function createTicketRouter(deps: TicketRouterDeps): Router {
 
   router.post('/', async (req, res) => {
     const endCreate = deps.intakePressure?.enter();
-    if (endCreate) {
-      // Whatever the answer (an error's too) or a client that goes away.
-      res.once('finish', endCreate);
-      res.once('close', endCreate);
-    }
+    // 'close' comes after any answer (an error's too) and when the client goes away.
+    if (endCreate) res.once('close', endCreate);
     const body = parseOr400(createTicketSchema, req.body);
     const tenant = req.tenant!;
     const key = idempotencyKey(req);
